@@ -1,0 +1,33 @@
+#pragma once
+// The one error type of Khung. Every face maps ErrorCode once: the CLI to an
+// exit code, HTTP to a status, Python to an exception class.
+
+#include <stdexcept>
+#include <string>
+
+namespace khung {
+
+enum class ErrorCode {
+  InvalidArgument,  // a parameter out of range or malformed (size 0, bad colour, unknown font)
+  Io,               // a file could not be read or written
+  Font,             // a font file exists but cannot be used
+  Layout,           // text cannot be laid out as asked (does not fit, overflow: error)
+  Image,            // an image cannot be encoded or decoded
+};
+
+// what() reads "<what>: <why>", naming the file, field or value at fault,
+// e.g. "font 'x.ttf': no such file".
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+// A short stable name for a code ("invalid_argument", "layout", ...), as used
+// in HTTP error bodies and logs.
+const char* error_code_name(ErrorCode code) noexcept;
+
+}  // namespace khung

@@ -1,0 +1,91 @@
+#pragma once
+// Fonts: loading a font file, and finding fonts by family, weight and style.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace khung {
+
+namespace detail {
+class FontFace;
+}
+
+// What a text layer asks for: a family with a weight (100..900, 400 normal,
+// 700 bold) and a style, or a font file path in `family`.
+struct FontQuery {
+  std::string family = "Noto Sans";
+  int weight = 400;
+  bool italic = false;
+  friend bool operator==(const FontQuery&, const FontQuery&) = default;
+};
+
+// A loaded font: a cheap-to-copy shared handle to an immutable face and its
+// glyph cache. Safe to use from several threads at once.
+class Font {
+ public:
+  Font() = default;  // empty
+  bool empty() const { return !face_; }
+  const std::string& family() const;
+  int weight() const;
+  bool italic() const;
+  const std::filesystem::path& path() const;
+  // True when the font maps the code point to a real glyph (not .notdef).
+  bool has_codepoint(char32_t cp) const;
+  // How many rasterised glyphs the font's cache holds (for tests and metrics).
+  std::size_t cached_glyph_count() const;
+  friend bool operator==(const Font& a, const Font& b) { return a.face_ == b.face_; }
+
+  // For the library's own use.
+  explicit Font(std::shared_ptr<const detail::FontFace> face) : face_(std::move(face)) {}
+  const detail::FontFace& face() const { return *face_; }
+
+ private:
+  std::shared_ptr<const detail::FontFace> face_;
+};
+
+// Loads a .ttf/.otf file. Throws Error(InvalidArgument) when the file is
+// missing, Error(Font) when it is not a usable font; both name the path.
+Font load_font(const std::filesystem::path& path);
+
+// A set of fonts found by family, weight and style.
+class FontLibrary {
+ public:
+  FontLibrary() = default;  // empty
+  // Loads every .ttf/.otf/.ttc file directly inside the given folders.
+  explicit FontLibrary(const std::vector<std::filesystem::path>& dirs);
+
+  // The process-wide library of the bundled fonts (the `fonts/` folder of the
+  // data directory, see data_dir()) plus the folders in $KHUNG_FONT_PATH
+  // (separated by ':'). Loaded on first use; thread-safe.
+  static const FontLibrary& bundled();
+
+  // The best font of the family: the nearest weight (CSS rules: for 400 and
+  // under, lighter first; above, heavier first), preferring the asked style.
+  // Throws Error(InvalidArgument) naming the family and the available ones.
+  Font find(const FontQuery& query) const;
+
+  // A query whose family looks like a path ("/", or a .ttf/.otf/.ttc
+  // extension) loads that file; otherwise find(query).
+  Font resolve(const FontQuery& query) const;
+
+  // Fonts tried, in order, for characters the chosen fonts lack: Noto Sans,
+  // Noto Serif, Noto Sans Symbols 2 (regular faces) when present, then the
+  // regular face of every other family.
+  const std::vector<Font>& fallbacks() const { return fallbacks_; }
+
+  // Family names, sorted, without duplicates.
+  std::vector<std::string> families() const;
+
+ private:
+  std::vector<Font> fonts_;
+  std::vector<Font> fallbacks_;
+};
+
+// The folder holding `fonts/` and `assets/`: $KHUNG_DATA_DIR when set, else
+// the source tree the library was built from.
+std::filesystem::path data_dir();
+
+}  // namespace khung

@@ -1,0 +1,73 @@
+#pragma once
+// Image: an owned 8-bit RGBA raster (straight alpha, rows top to bottom,
+// channels in memory order R, G, B, A), and writing it to files.
+
+#include "khung/color.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace khung {
+
+// A pixel rectangle; x, y may be negative, width and height are not.
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+  int right() const { return x + width; }
+  int bottom() const { return y + height; }
+  bool empty() const { return width <= 0 || height <= 0; }
+  bool contains(const Rect& r) const {
+    return r.empty() || (r.x >= x && r.y >= y && r.right() <= right() && r.bottom() <= bottom());
+  }
+  friend bool operator==(const Rect&, const Rect&) = default;
+};
+
+// Smallest rectangle holding both; an empty operand is ignored.
+Rect unite(const Rect& a, const Rect& b);
+
+class Image {
+ public:
+  Image() = default;  // empty: 0 x 0
+  // Throws Error(InvalidArgument) when a side is negative or the area is
+  // over max_pixels() (a guard against absurd canvases).
+  Image(int width, int height, Color fill = {0, 0, 0, 0});
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+  bool empty() const { return width_ == 0 || height_ == 0; }
+  std::size_t stride() const { return static_cast<std::size_t>(width_) * 4; }
+  std::uint8_t* row(int y) { return pixels_.data() + stride() * static_cast<std::size_t>(y); }
+  const std::uint8_t* row(int y) const { return pixels_.data() + stride() * static_cast<std::size_t>(y); }
+  std::span<const std::uint8_t> bytes() const { return pixels_; }
+  Color pixel(int x, int y) const {
+    const std::uint8_t* p = row(y) + 4 * x;
+    return {p[0], p[1], p[2], p[3]};
+  }
+  friend bool operator==(const Image&, const Image&) = default;
+
+  static constexpr std::int64_t max_pixels() { return 100'000'000; }
+
+ private:
+  int width_ = 0, height_ = 0;
+  std::vector<std::uint8_t> pixels_;
+};
+
+// Output formats; more arrive with the codec work.
+enum class ImageFormat { Png };
+
+// Guesses the format from a file name's extension (".png", any case).
+// Throws Error(InvalidArgument) for an unknown extension, naming it.
+ImageFormat format_from_path(const std::filesystem::path& path);
+
+// Encodes to an in-memory file. Throws Error(Image) if the encoder fails.
+std::vector<std::uint8_t> encode_image(const Image& image, ImageFormat format);
+
+// Writes atomically: encodes, writes "<path>.tmp-<random>" in the same folder,
+// then renames over path, so a reader never sees a partial file.
+// Throws Error(Io) naming the path when the folder is missing or not writable.
+//   save_image(img, "out/banner.png");
+void save_image(const Image& image, const std::filesystem::path& path);
+
+}  // namespace khung

@@ -1,0 +1,38 @@
+#pragma once
+// Unicode services over UTF-8 strings, backed by ICU: normalisation, case
+// mapping by Unicode (Vietnamese) rules, grapheme and line-break boundaries.
+// Every function throws Error(InvalidArgument) on malformed UTF-8, naming the
+// byte offset.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace khung {
+
+std::string to_nfc(std::string_view utf8);
+std::string to_nfd(std::string_view utf8);
+// Full Unicode case mapping with the Vietnamese locale: "đường ỷ" -> "ĐƯỜNG Ỷ".
+std::string to_upper(std::string_view utf8);
+std::string to_lower(std::string_view utf8);
+
+// Byte offsets where a user-perceived character (grapheme cluster) starts,
+// plus utf8.size() at the end.
+std::vector<std::size_t> grapheme_boundaries(std::string_view utf8);
+
+// A place where a line may end: before the byte at `offset`. `hard` marks a
+// mandatory break (after a newline). The end of the text is always included.
+struct LineBreak {
+  std::size_t offset = 0;
+  bool hard = false;
+  friend bool operator==(const LineBreak&, const LineBreak&) = default;
+};
+// Line-break opportunities by the Unicode line breaking algorithm (UAX #14):
+// between words, never inside a syllable or before punctuation.
+std::vector<LineBreak> line_breaks(std::string_view utf8);
+
+// Decodes the code points of a UTF-8 string.
+std::u32string to_utf32(std::string_view utf8);
+
+}  // namespace khung

@@ -1,0 +1,34 @@
+#pragma once
+// Coverage masks and source-over compositing onto straight-alpha RGBA.
+
+#include "khung/color.hpp"
+#include "khung/image.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace khung::detail {
+
+// An 8-bit coverage mask placed on the canvas at `rect`.
+struct Mask {
+  Rect rect;
+  std::vector<std::uint8_t> coverage;  // rect.width * rect.height
+
+  explicit Mask(const Rect& r = {})
+      : rect(r), coverage(static_cast<std::size_t>(r.empty() ? 0 : r.width * r.height), 0) {}
+  std::uint8_t* row(int y) { return coverage.data() + static_cast<std::ptrdiff_t>(y) * rect.width; }
+  const std::uint8_t* row(int y) const {
+    return coverage.data() + static_cast<std::ptrdiff_t>(y) * rect.width;
+  }
+};
+
+// Adds a shape of coverage `src` (width x height, top-left at canvas x, y) to
+// the mask as a union: a + b - ab, which is what drawing both shapes with one
+// opaque colour would leave.
+void unite_coverage(Mask& mask, const std::uint8_t* src, int width, int height, int x, int y);
+
+// Paints `color` through the mask (coverage times colour alpha) with
+// source-over, shifted by (dx, dy); clipped to the canvas.
+void paint_mask(Image& canvas, const Mask& mask, Color color, int dx = 0, int dy = 0);
+
+}  // namespace khung::detail

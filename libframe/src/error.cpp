@@ -1,0 +1,16 @@
+#include "khung/error.hpp"
+
+namespace khung {
+
+const char* error_code_name(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::InvalidArgument: return "invalid_argument";
+    case ErrorCode::Io: return "io";
+    case ErrorCode::Font: return "font";
+    case ErrorCode::Layout: return "layout";
+    case ErrorCode::Image: return "image";
+  }
+  return "unknown";
+}
+
+}  // namespace khung

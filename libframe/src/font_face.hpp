@@ -1,0 +1,77 @@
+#pragma once
+// The private side of Font: the HarfBuzz face used for shaping and the
+// FreeType face used for rasterising, over one in-memory copy of the file.
+
+#include "glyph_cache.hpp"
+#include "khung/font.hpp"
+
+#include <hb.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+typedef struct FT_LibraryRec_* FT_Library;
+typedef struct FT_FaceRec_* FT_Face;
+
+namespace khung::detail {
+
+// Owning holder of an hb_font_t (HarfBuzz's reference counting underneath).
+class HbFont {
+ public:
+  HbFont() = default;
+  explicit HbFont(hb_font_t* font) : font_(font) {}
+  HbFont(HbFont&& o) noexcept : font_(std::exchange(o.font_, nullptr)) {}
+  HbFont& operator=(HbFont&& o) noexcept {
+    std::swap(font_, o.font_);
+    return *this;
+  }
+  HbFont(const HbFont&) = delete;
+  HbFont& operator=(const HbFont&) = delete;
+  ~HbFont() { hb_font_destroy(font_); }
+  hb_font_t* get() const { return font_; }
+
+ private:
+  hb_font_t* font_ = nullptr;
+};
+
+class FontFace {
+ public:
+  // Throws Error(InvalidArgument) for a missing file, Error(Font) otherwise.
+  explicit FontFace(const std::filesystem::path& path);
+  ~FontFace();
+  FontFace(const FontFace&) = delete;
+  FontFace& operator=(const FontFace&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::string& family() const { return family_; }
+  int weight() const { return weight_; }
+  bool italic() const { return italic_; }
+  // The nominal glyph of a code point, 0 when the font lacks it.
+  std::uint32_t nominal_glyph(char32_t cp) const;
+  // A HarfBuzz font scaled so that one unit is 1/64 pixel at size64/64 px.
+  HbFont scaled(std::int32_t size64) const;
+  // The glyph's coverage mask, rasterised once and then cached.
+  GlyphCache::Entry glyph(const GlyphKey& key) const;
+  std::size_t cached_glyph_count() const { return cache_.size(); }
+
+ private:
+  GlyphBitmap rasterise(const GlyphKey& key) const;
+
+  std::filesystem::path path_;
+  std::vector<std::uint8_t> data_;
+  std::string family_;
+  int weight_ = 400;
+  bool italic_ = false;
+  hb_face_t* hb_face_ = nullptr;
+  hb_font_t* hb_font_ = nullptr;  // unscaled, immutable: for code point look-ups
+  FT_Library ft_library_ = nullptr;
+  FT_Face ft_face_ = nullptr;
+  mutable std::mutex ft_mutex_;  // FreeType faces are not thread-safe
+  mutable GlyphCache cache_;
+};
+
+}  // namespace khung::detail

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Wiring of the khung CLI: exit codes, one-line errors, files written.
+set -u
+khung=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fonts=$(cd "$(dirname "$0")/../fonts" && pwd)
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_usage_error DESCRIPTION EXPECTED_MESSAGE ARGS...: exit 2, one stderr line.
+expect_usage_error() {
+  local what=$1 message=$2
+  shift 2
+  "$khung" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" = 2 ] || fail "$what: exit $rc, expected 2"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$what: stderr is not one line: $(cat "$tmp/err")"
+  grep -qxF "khung: error: $message" "$tmp/err" || fail "$what: stderr was: $(cat "$tmp/err")"
+  [ ! -e "$tmp/x.png" ] || fail "$what: left an output file"
+}
+
+expect_usage_error "bad font path" "font '/no/such/font.ttf': no such file" \
+  text "Việt Nam" --font /no/such/font.ttf --size 40 -o "$tmp/x.png"
+expect_usage_error "empty string" "text: is empty" \
+  text "" --font "$fonts/NotoSans-Regular.ttf" --size 40 -o "$tmp/x.png"
+expect_usage_error "size 0" "text size 0: must be between 1 and 2048 px" \
+  text "Việt Nam" --font "$fonts/NotoSans-Regular.ttf" --size 0 -o "$tmp/x.png"
+expect_usage_error "bad colour" "colour 'reddish': expected #RGB, #RGBA, #RRGGBB, #RRGGBBAA, black, white or transparent" \
+  text "Việt Nam" --font "Noto Sans" --size 40 --color reddish -o "$tmp/x.png"
+expect_usage_error "missing size" "--size is required" \
+  text "Việt Nam" --font "Noto Sans" -o "$tmp/x.png"
+
+# A good call writes a PNG tight to the ink.
+"$khung" text "ỄỆ ẤẬ Việt Nam" --font "$fonts/NotoSerif-Bold.ttf" --size 64 --color "#C8102E" -o "$tmp/ok.png" 2>"$tmp/err" \
+  || fail "text: exit $?: $(cat "$tmp/err")"
+[ "$(head -c 8 "$tmp/ok.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] || fail "text: not a PNG"
+[ ! -s "$tmp/err" ] || fail "text: unexpected stderr: $(cat "$tmp/err")"
+ls "$tmp" | grep -q tmp- && fail "text: left a temporary file"
+
+# A family name works too; a character no font has is named on stderr.
+"$khung" text "Xin chào 中" --font "Noto Sans" --weight 700 --size 40 -o "$tmp/missing.png" 2>"$tmp/err" \
+  || fail "missing: exit $?"
+grep -qxF "khung: warning: text: no font has U+4E2D; it is left blank" "$tmp/err" || fail "missing: stderr was: $(cat "$tmp/err")"
+
+# A render failure (unwritable output) exits 1.
+"$khung" text "Việt Nam" --font "Noto Sans" --size 40 -o "$tmp/no-dir/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "unwritable output: expected exit 1"
+grep -q "^khung: error: output '$tmp/no-dir/x.png': " "$tmp/err" || fail "unwritable: $(cat "$tmp/err")"
+
+# The demo writes its files.
+(cd "$tmp" && "$khung" demo >/dev/null) || fail "demo: exit $?"
+for f in slogan-noto-sans-bold.png slogan-noto-serif.png pride-noto-sans-bold.png pride-noto-serif.png banner.png; do
+  [ -s "$tmp/khung-demo/$f" ] || fail "demo: $f missing"
+done
+
+[ $failures = 0 ] && echo "all CLI checks passed"
+exit $((failures > 0))
