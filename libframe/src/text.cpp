@@ -423,9 +423,15 @@ Attempt attempt(const Engine& engine, const Prepared& p, const std::vector<LineB
     }
     ranges = sized.wrap(breaks, lo);
   }
+  Attempt out;
+  // Baselines are at least a line pitch apart: too many lines cannot fit,
+  // and long text at small trial sizes need not be rasterised to know it.
+  std::int64_t pitch = std::lround(st.line_height * size);
+  if ((st.max_lines > 0 && static_cast<int>(ranges.size()) > st.max_lines) ||
+      static_cast<std::int64_t>(ranges.size() - 1) * pitch > box.height)
+    return out;
   std::vector<MeasuredLine> lines;
   for (auto [a, e] : ranges) lines.push_back(sized.measure(a, e));
-  Attempt out;
   out.layout = assemble(engine, sized, std::move(lines), box);
   out.layout.missing = p.missing;
   out.fits = (st.max_lines == 0 || static_cast<int>(ranges.size()) <= st.max_lines) &&
@@ -458,38 +464,40 @@ std::optional<TextLayout> truncate_to_fit(const Engine& engine, const Prepared& 
                                           const std::vector<LineBreak>& breaks, float size, const Rect& box) {
   Sized sized(engine, p, size);
   auto ranges = sized.wrap(breaks, static_cast<std::int64_t>(box.width) * 64);
-  std::size_t allowed = ranges.size();
+  const std::int64_t max64 = static_cast<std::int64_t>(box.width) * 64;
+  std::int64_t pitch = std::max<std::int64_t>(1, std::lround(engine.style().line_height * size));
+  std::size_t allowed = std::min<std::size_t>(ranges.size(), static_cast<std::size_t>(box.height / pitch + 1));
   if (engine.style().max_lines > 0) allowed = std::min<std::size_t>(allowed, engine.style().max_lines);
   for (; allowed >= 1; --allowed) {
     std::vector<std::size_t> starts;
     for (std::size_t k = 0; k < allowed; ++k) starts.push_back(ranges[k].first);
     std::size_t first = starts.back();
     // Cut at the last word boundary that lets "…" fit, else inside the word.
-    std::vector<std::size_t> cuts;
+    // The line only grows with the cut, so each is a binary search, over
+    // the cuts whose text alone is no wider than the box.
+    auto may_fit = [&](std::size_t cut) {
+      return cut > first && cut < p.text.size() && sized.width64(first, trim_end(p.text, first, cut)) <= max64;
+    };
+    std::vector<std::size_t> word_cuts, letter_cuts;
     for (const LineBreak& bk : breaks)
-      if (bk.offset > first && bk.offset < p.text.size()) cuts.push_back(bk.offset);
-    std::reverse(cuts.begin(), cuts.end());
-    for (std::size_t cut : cuts) {
-      Attempt a = attempt_truncated(engine, p, starts, cut, size, box);
-      if (a.fits) return std::move(a.layout);
-    }
-    std::vector<std::size_t> gcuts;
+      if (may_fit(bk.offset)) word_cuts.push_back(bk.offset);
     for (std::size_t g : p.graphemes)
-      if (g > first && g < p.text.size()) gcuts.push_back(g);
-    // Width grows with the cut: binary search the last grapheme that fits.
+      if (may_fit(g)) letter_cuts.push_back(g);
     std::optional<TextLayout> best;
-    std::size_t lo = 0, hi = gcuts.size();
-    while (lo < hi) {
-      std::size_t mid = (lo + hi) / 2;
-      Attempt a = attempt_truncated(engine, p, starts, gcuts[mid], size, box);
-      if (a.fits) {
-        best = std::move(a.layout);
-        lo = mid + 1;
-      } else {
-        hi = mid;
+    for (const auto* cuts : {&word_cuts, &letter_cuts}) {
+      std::size_t lo = 0, hi = cuts->size();
+      while (lo < hi) {
+        std::size_t mid = lo + (hi - lo) / 2;
+        Attempt a = attempt_truncated(engine, p, starts, (*cuts)[mid], size, box);
+        if (a.fits) {
+          best = std::move(a.layout);
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
       }
+      if (best) return best;
     }
-    if (best) return best;
   }
   return std::nullopt;
 }
