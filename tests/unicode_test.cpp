@@ -61,3 +61,13 @@ TEST_CASE("malformed UTF-8 is refused with its byte offset", "[unicode]") {
     CHECK(std::string(e.what()) == "text: invalid UTF-8 at byte 2");
   }
 }
+
+TEST_CASE("a spaced dash never starts a line", "[unicode]") {
+  std::string text = "01 TRIỆU SÁNG KIẾN – TRIỆU VIỆC TỐT";
+  std::size_t dash = text.find("–");
+  for (const auto& b : line_breaks(text)) CHECK(b.offset != dash);
+  bool after_dash = false;
+  for (const auto& b : line_breaks(text)) after_dash |= b.offset == dash + 4;  // "– " is 4 bytes
+  CHECK(after_dash);
+  for (const auto& b : line_breaks("một — hai")) CHECK(b.offset != 7);
+}

@@ -102,6 +102,10 @@ std::vector<LineBreak> line_breaks(std::string_view utf8) {
       [&](std::size_t pos, icu::BreakIterator& it) {
         if (pos == 0) return;
         bool hard = it.getRuleStatus() >= UBRK_LINE_HARD && it.getRuleStatus() < UBRK_LINE_HARD_LIMIT;
+        // Tailoring: UAX #14 lets a spaced en or em dash start a line; in
+        // Vietnamese (as in French) typesetting it stays with the word before.
+        std::string_view next = utf8.substr(pos);
+        if (!hard && (next.starts_with("\u2013") || next.starts_with("\u2014"))) return;
         out.push_back({pos, hard && pos != utf8.size()});
       });
   if (out.empty() || out.back().offset != utf8.size()) out.push_back({utf8.size(), false});

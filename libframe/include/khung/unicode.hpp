@@ -29,7 +29,8 @@ struct LineBreak {
   friend bool operator==(const LineBreak&, const LineBreak&) = default;
 };
 // Line-break opportunities by the Unicode line breaking algorithm (UAX #14):
-// between words, never inside a syllable or before punctuation.
+// between words, never inside a syllable or before punctuation, and never
+// before an en or em dash (a spaced dash stays with the word before it).
 std::vector<LineBreak> line_breaks(std::string_view utf8);
 
 // Decodes the code points of a UTF-8 string.
