@@ -1,6 +1,7 @@
 // The khung command line: parses arguments, calls the library, maps errors
 // to exit codes (0 done, 1 a render or input failed, 2 bad usage).
 
+#include "khung/codec.hpp"
 #include "khung/demo.hpp"
 #include "khung/error.hpp"
 #include "khung/text.hpp"

@@ -1,3 +1,4 @@
+#include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/image.hpp"
 

@@ -1,5 +1,6 @@
 #include "khung/demo.hpp"
 
+#include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/text.hpp"
 

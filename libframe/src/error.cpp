@@ -8,7 +8,9 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::Io: return "io";
     case ErrorCode::Font: return "font";
     case ErrorCode::Layout: return "layout";
+    case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::Image: return "image";
+    case ErrorCode::Template: return "template";
   }
   return "unknown";
 }

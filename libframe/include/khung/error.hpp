@@ -12,7 +12,9 @@ enum class ErrorCode {
   Io,               // a file could not be read or written
   Font,             // a font file exists but cannot be used
   Layout,           // text cannot be laid out as asked (does not fit, overflow: error)
-  Image,            // an image cannot be encoded or decoded
+  Unsupported,      // input in a format Khung does not read (not an image, or an unknown kind)
+  Image,            // an image is corrupt, truncated, over a limit, or cannot be encoded
+  Template,         // a template is invalid: names the file and JSON path
 };
 
 // what() reads "<what>: <why>", naming the file, field or value at fault,

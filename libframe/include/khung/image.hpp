@@ -1,16 +1,20 @@
 #pragma once
 // Image: an owned 8-bit RGBA raster (straight alpha, rows top to bottom,
-// channels in memory order R, G, B, A), and writing it to files.
+// channels in memory order R, G, B, A). Reading and writing files: codec.hpp.
 
 #include "khung/color.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <vector>
 
 namespace khung {
+
+struct Size {
+  int width = 0, height = 0;
+  friend bool operator==(const Size&, const Size&) = default;
+};
 
 // A pixel rectangle; x, y may be negative, width and height are not.
 struct Rect {
@@ -53,21 +57,5 @@ class Image {
   int width_ = 0, height_ = 0;
   std::vector<std::uint8_t> pixels_;
 };
-
-// Output formats; more arrive with the codec work.
-enum class ImageFormat { Png };
-
-// Guesses the format from a file name's extension (".png", any case).
-// Throws Error(InvalidArgument) for an unknown extension, naming it.
-ImageFormat format_from_path(const std::filesystem::path& path);
-
-// Encodes to an in-memory file. Throws Error(Image) if the encoder fails.
-std::vector<std::uint8_t> encode_image(const Image& image, ImageFormat format);
-
-// Writes atomically: encodes, writes "<path>.tmp-<random>" in the same folder,
-// then renames over path, so a reader never sees a partial file.
-// Throws Error(Io) naming the path when the folder is missing or not writable.
-//   save_image(img, "out/banner.png");
-void save_image(const Image& image, const std::filesystem::path& path);
 
 }  // namespace khung

@@ -1,0 +1,61 @@
+#pragma once
+// Placing a member's photo in a template's window: window shapes, the hole
+// of an overlay, cover-fit with zoom, offset and rotation, face focus.
+
+#include "khung/image.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace khung {
+
+// A window's coverage on the canvas: 255 inside, an anti-aliased edge.
+struct WindowMask {
+  Rect rect;                           // canvas pixels the mask spans
+  std::vector<std::uint8_t> coverage;  // rect.width * rect.height, rows top to bottom
+};
+
+// A circle inscribed in `rect` (an ellipse when it is not square).
+WindowMask circle_window(const Rect& rect);
+// A rectangle with rounded corners (radius in px, clamped to half the
+// shorter side).
+WindowMask rect_window(const Rect& rect, float corner_radius = 0);
+
+// The `auto` window: the largest transparent region (alpha < 128) of an
+// overlay the size of the canvas. Inside it the coverage is 255 - alpha, so
+// the photo runs under the overlay's soft edge. rect is the region's
+// bounding box. Throws Error(Template) when the overlay has no hole.
+WindowMask find_window(const Image& overlay);
+
+enum class Focus { Center, Face };
+
+struct Placement {
+  float zoom = 1;                    // 1: the photo just covers the window; up to 10
+  float offset_x = 0, offset_y = 0;  // fractions of the window's width/height, + moves the photo right/down
+  float rotate = 0;                  // degrees, clockwise
+  Focus focus = Focus::Center;       // Face: centre on the largest face, else on the photo's centre
+};
+
+// Checks zoom in [1, 10], offsets in [-1, 1], rotate in [-360, 360] (all
+// finite). Throws Error(InvalidArgument) naming the field and the range.
+void validate(const Placement& placement);
+
+// The smallest upright photo size that covers `window` at this placement
+// without enlarging it: what shrink-on-load may reduce a photo to.
+Size photo_cover_size(const Rect& window, const Placement& placement);
+
+// The largest frontal face in the photo (photo pixels), found with OpenCV's
+// Haar cascade from Debian's opencv-data; nullopt when there is none.
+// Thread-safe.
+std::optional<Rect> detect_face(const Image& photo);
+
+// Draws `photo` into the window: scaled to cover window.rect, then zoomed,
+// rotated about the window's centre, centred on the focus point, moved by the
+// offsets, and clamped so the window stays covered. Resampled by area
+// averaging when shrinking and bicubic when enlarging; composited through
+// the window coverage with source-over. Throws as validate().
+//   draw_photo(canvas, read_image("me.jpg"), circle_window({140, 140, 800, 800}), {.zoom = 1.2f});
+void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement);
+
+}  // namespace khung
