@@ -10,6 +10,7 @@
 #include FT_TRUETYPE_TABLES_H
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -79,29 +80,36 @@ HbFont FontFace::scaled(std::int32_t size64) const {
 
 GlyphCache::Entry FontFace::glyph(const GlyphKey& key) const {
   if (auto hit = cache_.find(key)) return hit;
-  return cache_.insert(key, rasterise(key));
+  return cache_.insert(key, rasterise(key.glyph, key.size64, key.stroke64, 0, key.phase_x * 16, key.phase_y * 16));
 }
 
-GlyphBitmap FontFace::rasterise(const GlyphKey& key) const {
+GlyphBitmap FontFace::rasterise(std::uint32_t glyph_id, std::int32_t size64, std::int32_t stroke64, double angle,
+                                std::int32_t dx64, std::int32_t dy64) const {
   GlyphBitmap out;
   std::lock_guard lock(ft_mutex_);
-  if (FT_Set_Char_Size(ft_face_, 0, key.size64, 72, 72) ||
-      FT_Load_Glyph(ft_face_, key.glyph, FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) ||
+  if (FT_Set_Char_Size(ft_face_, 0, size64, 72, 72) ||
+      FT_Load_Glyph(ft_face_, glyph_id, FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) ||
       ft_face_->glyph->format != FT_GLYPH_FORMAT_OUTLINE)
     return out;  // nothing drawable: an empty mask
   FT_Glyph glyph = nullptr;
   if (FT_Get_Glyph(ft_face_->glyph, &glyph)) return out;
-  if (key.stroke64 > 0) {
+  if (stroke64 > 0) {
     FT_Stroker stroker = nullptr;
     if (FT_Stroker_New(ft_library_, &stroker) == 0) {
-      FT_Stroker_Set(stroker, key.stroke64, FT_STROKER_LINECAP_ROUND, FT_STROKER_LINEJOIN_ROUND, 0);
+      FT_Stroker_Set(stroker, stroke64, FT_STROKER_LINECAP_ROUND, FT_STROKER_LINEJOIN_ROUND, 0);
       // The outside border alone, filled: the glyph grown by the radius.
       FT_Glyph_StrokeBorder(&glyph, stroker, 0, 1);
       FT_Stroker_Done(stroker);
     }
   }
-  // Sub-pixel phase: y grows downwards in our images, upwards in FreeType.
-  FT_Vector origin{key.phase_x * 16, -key.phase_y * 16};
+  if (angle != 0) {
+    // Clockwise on screen is clockwise in FreeType's y-up space too.
+    auto fixed = [](double v) { return static_cast<FT_Fixed>(std::lround(v * 65536.0)); };
+    FT_Matrix turn{fixed(std::cos(angle)), fixed(std::sin(angle)), fixed(-std::sin(angle)), fixed(std::cos(angle))};
+    FT_Glyph_Transform(glyph, &turn, nullptr);
+  }
+  // y grows downwards in our images, upwards in FreeType.
+  FT_Vector origin{dx64, -dy64};
   if (FT_Glyph_To_Bitmap(&glyph, FT_RENDER_MODE_NORMAL, &origin, 1) == 0) {
     auto* bg = reinterpret_cast<FT_BitmapGlyph>(glyph);
     const FT_Bitmap& bm = bg->bitmap;

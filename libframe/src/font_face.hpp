@@ -56,11 +56,14 @@ class FontFace {
   HbFont scaled(std::int32_t size64) const;
   // The glyph's coverage mask, rasterised once and then cached.
   GlyphCache::Entry glyph(const GlyphKey& key) const;
+  // Rasterises without the cache: turned `angle` radians clockwise about its
+  // origin, which sits (dx64, dy64) / 64 px right of and below the pixel
+  // corner the mask's left/top are measured from (y grows downwards).
+  GlyphBitmap rasterise(std::uint32_t glyph, std::int32_t size64, std::int32_t stroke64, double angle,
+                        std::int32_t dx64, std::int32_t dy64) const;
   std::size_t cached_glyph_count() const { return cache_.size(); }
 
  private:
-  GlyphBitmap rasterise(const GlyphKey& key) const;
-
   std::filesystem::path path_;
   std::vector<std::uint8_t> data_;
   std::string family_;

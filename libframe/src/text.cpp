@@ -1,12 +1,11 @@
 #include "khung/text.hpp"
 
-#include "composite.hpp"
 #include "font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
+#include "text_paint.hpp"
 
 #include <hb.h>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +18,7 @@ namespace {
 using detail::FontFace;
 using detail::GlyphKey;
 using detail::HbFont;
+using detail::shadow_rect;
 
 constexpr float kShrinkFloor = 6.0f;  // px: Overflow::Shrink without min_size stops here
 constexpr const char* kEllipsis = "\u2026";
@@ -330,14 +330,6 @@ class Sized {
   int ascent_ = 0, descent_ = 0;
 };
 
-// Pixels the shadow of `ink` covers.
-Rect shadow_rect(const Rect& ink, const Shadow& s) {
-  if (ink.empty() || s.color.a == 0) return {};
-  int pad = static_cast<int>(std::ceil(s.blur));
-  return {ink.x + static_cast<int>(std::lround(s.dx)) - pad, ink.y + static_cast<int>(std::lround(s.dy)) - pad,
-          ink.width + 2 * pad, ink.height + 2 * pad};
-}
-
 Rect offset(Rect r, int dx, int dy) {
   r.x += dx;
   r.y += dy;
@@ -616,24 +608,7 @@ void draw_text(Image& canvas, const TextLayout& layout, const TextStyle& style) 
       }
     });
   }
-  const Shadow& sh = style.shadow;
-  if (sh.color.a > 0) {
-    const detail::Mask& shape = stroke64 > 0 ? grown : fill;
-    int pad = static_cast<int>(std::ceil(sh.blur));
-    detail::Mask shadow({area.x - pad, area.y - pad, area.width + 2 * pad, area.height + 2 * pad});
-    detail::unite_coverage(shadow, shape.coverage.data(), area.width, area.height, area.x, area.y);
-    if (stroke64 > 0) detail::unite_coverage(shadow, fill.coverage.data(), area.width, area.height, area.x, area.y);
-    if (pad > 0) {
-      cv::Mat m(shadow.rect.height, shadow.rect.width, CV_8UC1, shadow.coverage.data());
-      // A Gaussian cut at 3 sigma: the fade ends at the blur radius.
-      cv::GaussianBlur(m, m, cv::Size(2 * pad + 1, 2 * pad + 1), sh.blur / 3.0, sh.blur / 3.0,
-                       cv::BORDER_CONSTANT);
-    }
-    detail::paint_mask(canvas, shadow, sh.color, static_cast<int>(std::lround(sh.dx)),
-                       static_cast<int>(std::lround(sh.dy)));
-  }
-  if (stroke64 > 0) detail::paint_mask(canvas, grown, style.stroke.color);
-  detail::paint_mask(canvas, fill, style.color);
+  detail::paint_text(canvas, fill, grown, style);
 }
 
 Image render_text(const TextLayout& layout, const TextStyle& style, int margin) {
