@@ -9,6 +9,7 @@ namespace khung {
 
 enum class ErrorCode {
   InvalidArgument,  // a parameter out of range or malformed (size 0, bad colour, unknown font)
+  NotFound,         // no template with that id
   Io,               // a file could not be read or written
   Font,             // a font file exists but cannot be used
   Layout,           // text cannot be laid out as asked (does not fit, overflow: error)

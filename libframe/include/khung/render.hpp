@@ -1,0 +1,63 @@
+#pragma once
+// Rendering a template: the one code path behind the CLI, HTTP and Python.
+//
+//   RenderOptions options;
+//   options.fields = {{"unit", "Công đoàn Công ty Điện lực Hà Nội"}};
+//   Image banner = render_template(Template::load("cover"), options);
+
+#include "khung/codec.hpp"
+#include "khung/font.hpp"
+#include "khung/photo.hpp"
+#include "khung/template.hpp"
+
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace khung {
+
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+// A member's photo: a file, encoded bytes, or pixels already decoded. Set one.
+struct PhotoInput {
+  std::filesystem::path path;
+  std::span<const std::uint8_t> bytes;
+  const Image* image = nullptr;
+  bool empty() const { return path.empty() && bytes.empty() && !image; }
+};
+
+struct RenderOptions {
+  Fields fields;
+  PhotoInput photo;
+  Placement placement;
+  int width = 0;        // output width in px (height keeps the aspect); 0: the template's
+  DecodeLimits limits;  // for the photo
+};
+
+// Renders every layer, bottom to top, onto a transparent canvas. The photo
+// is decoded at the smallest size that covers its window (shrink-on-load).
+// Throws Error(InvalidArgument) for a missing or unknown field, a photo given
+// to a template without a slot (or none to one with), a bad placement or
+// width; Error(Layout) when text cannot fit; photo errors from read_image.
+Image render_template(const Template& tpl, const RenderOptions& options,
+                      const FontLibrary& fonts = FontLibrary::bundled());
+
+// What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
+// is wrong there.
+struct CheckProblem {
+  std::string where;
+  std::string message;
+  friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
+};
+
+// Validates fields against the template without drawing: missing and unused
+// fields, text that cannot fit at its smallest size, characters no font
+// covers. Empty when all is well.
+std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
+                                         const FontLibrary& fonts = FontLibrary::bundled());
+
+// The sample value of every field (for the demo and `check` without data).
+Fields sample_fields(const Template& tpl);
+
+}  // namespace khung

@@ -1,0 +1,85 @@
+#pragma once
+// Templates: a canvas with ordered layers (fill, image, photo, text,
+// arc_text), read from JSON. The schema is documented in
+// assets/templates/README.md.
+//
+//   Template cover = Template::load("cover");             // bundled id
+//   Template mine = Template::load("designs/poster.json"); // or a file
+
+#include "khung/image.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace khung {
+
+namespace detail {
+struct TemplateData;
+}
+
+enum class TemplateKind {
+  Frame,   // has a photo slot
+  Banner,  // text and artwork only
+};
+
+const char* kind_name(TemplateKind kind);  // "frame", "banner"
+
+// A `{{name}}` placeholder of the template's text.
+struct TemplateField {
+  std::string name;
+  std::string label;                         // for forms; the name when not given
+  std::string sample;                        // sample value for the demo and `check`
+  std::optional<std::string> default_value;  // a field with a default may be left out
+};
+
+// An immutable, cheap-to-copy handle; safe to share between threads. Loading
+// decodes the template's images once.
+class Template {
+ public:
+  Template() = default;  // empty
+
+  // A template by id from a folder: lower-case letters, digits, '-', '_'
+  // (so an id never reaches outside the folder); the file <dir>/<id>.json.
+  // Throws Error(InvalidArgument) for a malformed id, Error(NotFound) for an
+  // unknown one, Error(Template) naming the file, JSON path and problem for
+  // an invalid template, and Error(Io) when the file cannot be read.
+  static Template load_id(std::string_view id, const std::filesystem::path& dir = bundled_dir());
+
+  // What the CLI and Python accept: a path to a .json file when the text
+  // has a '/' or ends in ".json", else a bundled id as load_id().
+  static Template load(std::string_view id_or_path);
+
+  // The folder of the bundled templates: <data_dir>/assets/templates.
+  static std::filesystem::path bundled_dir();
+
+  bool empty() const { return !data_; }
+  const std::string& id() const;     // the file name without .json
+  const std::string& title() const;  // human-readable name
+  TemplateKind kind() const;
+  Size size() const;
+  bool has_photo() const;
+  // Fields in order of first use in the layers.
+  const std::vector<TemplateField>& fields() const;
+  const std::filesystem::path& path() const;
+
+  // For the library's own use.
+  const detail::TemplateData& data() const { return *data_; }
+
+ private:
+  std::shared_ptr<const detail::TemplateData> data_;
+};
+
+// Every template in a folder, sorted by id. Throws like Template::load for
+// the first invalid one.
+std::vector<Template> list_templates(const std::filesystem::path& dir = Template::bundled_dir());
+
+// The JSON array `khung templates --json` and `GET /v1/templates` print: one
+// object per template, {"id", "kind", "width", "height", "fields", "photo",
+// "title"}.
+std::string templates_json(const std::vector<Template>& templates);
+
+}  // namespace khung

@@ -1,0 +1,185 @@
+#include "khung/render.hpp"
+
+#include "composite.hpp"
+#include "khung/arc_text.hpp"
+#include "khung/error.hpp"
+#include "resample.hpp"
+#include "template_data.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace khung {
+namespace {
+
+using namespace detail;
+
+std::string field_list(const Template& tpl) {
+  std::string list;
+  for (const auto& f : tpl.fields()) list += (list.empty() ? "" : ", ") + f.name;
+  return list.empty() ? "none" : list;
+}
+
+// The value of a field: given, else the template's default. Null when neither.
+const std::string* field_value(const Template& tpl, const Fields& fields, const std::string& name) {
+  if (auto it = fields.find(name); it != fields.end()) return &it->second;
+  for (const auto& f : tpl.fields())
+    if (f.name == name && f.default_value) return &*f.default_value;
+  return nullptr;
+}
+
+// Text with each {{name}} replaced in one pass (values are never re-read for
+// placeholders). Throws Error(InvalidArgument) for a missing field.
+std::string substitute(const Template& tpl, const std::string& text, const Fields& fields) {
+  std::string out;
+  std::size_t pos = 0;
+  for (const Placeholder& p : find_placeholders(text)) {
+    const std::string* value = field_value(tpl, fields, p.name);
+    if (!value)
+      throw Error(ErrorCode::InvalidArgument, "field '" + p.name + "': missing (template '" + tpl.id() +
+                                                  "' needs: " + field_list(tpl) + ")");
+    out.append(text, pos, p.begin - pos);
+    out += *value;
+    pos = p.end;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+void check_fields_known(const Template& tpl, const Fields& fields) {
+  for (const auto& [name, value] : fields)
+    if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
+      throw Error(ErrorCode::InvalidArgument, "field '" + name + "': not used by template '" + tpl.id() +
+                                                  "' (its fields: " + field_list(tpl) + ")");
+}
+
+// A gradient's colour at t in [0, 1], interpolated on premultiplied values.
+Color gradient_at(const Gradient& g, float t) {
+  const auto& s = g.stops;
+  if (t <= s.front().offset) return s.front().color;
+  if (t >= s.back().offset) return s.back().color;
+  std::size_t i = 1;
+  while (s[i].offset < t) ++i;
+  const GradientStop &a = s[i - 1], &b = s[i];
+  float k = b.offset > a.offset ? (t - a.offset) / (b.offset - a.offset) : 1;
+  float aa = a.color.a / 255.0f, ba = b.color.a / 255.0f;
+  float alpha = aa + (ba - aa) * k;
+  auto mix = [&](std::uint8_t ca, std::uint8_t cb) {
+    float v = alpha > 0 ? (ca * aa + (cb * ba - ca * aa) * k) / alpha : 0;
+    return static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+  };
+  return {mix(a.color.r, b.color.r), mix(a.color.g, b.color.g), mix(a.color.b, b.color.b),
+          static_cast<std::uint8_t>(std::lround(alpha * 255))};
+}
+
+float gradient_t(const Gradient& g, float x, float y) {
+  if (g.kind == Gradient::Kind::Radial) return std::hypot(x - g.cx, y - g.cy) / g.radius;
+  float dx = g.x1 - g.x0, dy = g.y1 - g.y0;
+  return ((x - g.x0) * dx + (y - g.y0) * dy) / (dx * dx + dy * dy);
+}
+
+void paint_fill(Image& canvas, const FillLayer& f) {
+  Rect area = f.whole_canvas ? Rect{0, 0, canvas.width(), canvas.height()} : f.area.rect;
+  int x0 = std::max(area.x, 0), y0 = std::max(area.y, 0);
+  int x1 = std::min(area.right(), canvas.width()), y1 = std::min(area.bottom(), canvas.height());
+  if (x0 >= x1 || y0 >= y1) return;
+  Image layer(x1 - x0, y1 - y0);
+  for (int y = y0; y < y1; ++y) {
+    std::uint8_t* p = layer.row(y - y0);
+    const std::uint8_t* cov =
+        f.whole_canvas ? nullptr : f.area.coverage.data() + static_cast<std::size_t>(y - area.y) * area.width + (x0 - area.x);
+    for (int x = x0; x < x1; ++x, p += 4) {
+      Color c = f.gradient ? gradient_at(*f.gradient, gradient_t(*f.gradient, static_cast<float>(x) + 0.5f, static_cast<float>(y) + 0.5f)) : f.color;
+      unsigned a = c.a;
+      if (cov) a = (a * *cov++ + 127) / 255;
+      p[0] = c.r;
+      p[1] = c.g;
+      p[2] = c.b;
+      p[3] = static_cast<std::uint8_t>(a);
+    }
+  }
+  composite_image(canvas, layer, x0, y0, f.opacity);
+}
+
+Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
+  if (photo.image) return *photo.image;
+  if (!photo.bytes.empty()) return decode_image(photo.bytes, options);
+  return read_image(photo.path, options);
+}
+
+}  // namespace
+
+Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
+  const TemplateData& data = tpl.data();
+  check_fields_known(tpl, options.fields);
+  if (data.has_photo && options.photo.empty())
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': needs a photo");
+  if (!data.has_photo && !options.photo.empty())
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
+  validate(options.placement);
+  if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
+    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
+                                                std::to_string(4 * data.size.width) + " px");
+
+  Image canvas(data.size.width, data.size.height);
+  for (const Layer& layer : data.layers) {
+    if (const auto* f = std::get_if<FillLayer>(&layer)) {
+      paint_fill(canvas, *f);
+    } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
+      composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
+    } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
+      Size need = photo_cover_size(ph->window.rect, options.placement);
+      DecodeOptions decode{options.limits, need.width, need.height};
+      draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);
+    } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
+      std::string text = substitute(tpl, t->text, options.fields);
+      draw_text(canvas, layout_text(text, t->style, t->box, fonts), t->style);
+    } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
+      std::string text = substitute(tpl, a->text, options.fields);
+      draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts), a->style, a->arc);
+    }
+  }
+  if (options.width == 0 || options.width == data.size.width) return canvas;
+  int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
+                                                        data.size.width)));
+  return resize_image(canvas, {options.width, height});
+}
+
+std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
+  std::vector<CheckProblem> problems;
+  for (const auto& f : tpl.fields())
+    if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
+  for (const auto& [name, value] : fields)
+    if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
+      problems.push_back({"field '" + name + "'", "not used by template '" + tpl.id() + "'"});
+
+  const auto& layers = tpl.data().layers;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string where = "layers[" + std::to_string(i) + "]";
+    const auto* t = std::get_if<TextLayer>(&layers[i]);
+    const auto* a = std::get_if<ArcTextLayer>(&layers[i]);
+    if (!t && !a) continue;
+    try {
+      std::string text = substitute(tpl, t ? t->text : a->text, fields);
+      TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
+      for (char32_t cp : layout.missing) {
+        char code[16];
+        std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+        problems.push_back({where, std::string("no font has ") + code});
+      }
+    } catch (const Error& e) {
+      // A missing field is reported once, above.
+      if (e.code() != ErrorCode::InvalidArgument || std::string(e.what()).rfind("field '", 0) != 0)
+        problems.push_back({where, e.what()});
+    }
+  }
+  return problems;
+}
+
+Fields sample_fields(const Template& tpl) {
+  Fields out;
+  for (const auto& f : tpl.fields()) out[f.name] = f.sample;
+  return out;
+}
+
+}  // namespace khung

@@ -1,0 +1,627 @@
+#include "khung/template.hpp"
+
+#include "khung/codec.hpp"
+#include "khung/error.hpp"
+#include "composite.hpp"
+#include "resample.hpp"
+#include "template_data.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+namespace khung {
+namespace {
+
+using nlohmann::json;
+using namespace detail;
+
+constexpr int kMaxSide = 8192;
+constexpr std::size_t kMaxLayers = 64;
+constexpr std::size_t kMaxTemplateBytes = 1u << 20;
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return id[0] != '-' && id[0] != '_';
+}
+
+// What every node of one template shares: the file, for messages and for
+// resolving relative asset paths.
+struct Source {
+  std::filesystem::path file;
+  std::filesystem::path dir;
+};
+
+// A JSON value with its path in the document ("layers[2].font.size"), so
+// every error names the file, the place and the problem.
+class Node {
+ public:
+  Node(const json& value, std::string path, const Source& source) : v_(value), path_(std::move(path)), src_(source) {}
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(ErrorCode::Template,
+                "template '" + src_.file.string() + "': " + (path_.empty() ? "" : path_ + ": ") + why);
+  }
+
+  const std::string& path() const { return path_; }
+  const Source& source() const { return src_; }
+  const json& raw() const { return v_; }
+
+  // An object whose keys are all among `allowed` (a typo is an error).
+  const Node& object(std::initializer_list<std::string_view> allowed) const {
+    if (!v_.is_object()) fail("must be an object");
+    for (const auto& [key, value] : v_.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string list;
+      for (auto k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+      Node(value, child_path(key), src_).fail("unknown key (expected one of: " + list + ")");
+    }
+    return *this;
+  }
+
+  bool has(std::string_view key) const { return v_.is_object() && v_.contains(key); }
+
+  Node operator[](std::string_view key) const {
+    if (!has(key)) fail("missing '" + std::string(key) + "'");
+    return Node(v_.at(std::string(key)), child_path(key), src_);
+  }
+
+  std::optional<Node> find(std::string_view key) const {
+    if (!has(key)) return std::nullopt;
+    return Node(v_.at(std::string(key)), child_path(key), src_);
+  }
+
+  std::vector<Node> items() const {
+    if (!v_.is_array()) fail("must be an array");
+    std::vector<Node> out;
+    for (std::size_t i = 0; i < v_.size(); ++i)
+      out.emplace_back(v_[i], path_ + "[" + std::to_string(i) + "]", src_);
+    return out;
+  }
+
+  double number(double lo, double hi) const {
+    if (!v_.is_number()) fail("must be a number");
+    double d = v_.get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi) fail("must be between " + format(lo) + " and " + format(hi));
+    return d;
+  }
+  float real(double lo, double hi) const { return static_cast<float>(number(lo, hi)); }
+
+  int integer(int lo, int hi) const {
+    if (!v_.is_number_integer()) fail("must be a whole number");
+    auto i = v_.get<std::int64_t>();
+    if (i < lo || i > hi) fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return static_cast<int>(i);
+  }
+
+  std::string string() const {
+    if (!v_.is_string()) fail("must be a string");
+    return v_.get<std::string>();
+  }
+
+  Color color() const {
+    try {
+      return parse_color(string());
+    } catch (const Error& e) {
+      fail(e.what());
+    }
+  }
+
+  // [x, y, width, height] in canvas pixels.
+  Rect box() const {
+    if (!v_.is_array() || v_.size() != 4) fail("must be [x, y, width, height]");
+    auto p = items();
+    Rect r{p[0].integer(-kMaxSide, kMaxSide), p[1].integer(-kMaxSide, kMaxSide), p[2].integer(1, kMaxSide),
+           p[3].integer(1, kMaxSide)};
+    return r;
+  }
+
+  // [x, y] in canvas pixels.
+  std::pair<float, float> point() const {
+    if (!v_.is_array() || v_.size() != 2) fail("must be [x, y]");
+    auto p = items();
+    return {p[0].real(-kMaxSide, kMaxSide), p[1].real(-kMaxSide, kMaxSide)};
+  }
+
+  template <class E>
+  E choice(std::initializer_list<std::pair<std::string_view, E>> options) const {
+    std::string s = string();
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (name == s) return value;
+      list += (list.empty() ? "" : ", ") + std::string(name);
+    }
+    fail("'" + s + "' is not one of: " + list);
+  }
+
+ private:
+  std::string child_path(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+  static std::string format(double d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+  }
+
+  const json& v_;
+  std::string path_;
+  const Source& src_;
+};
+
+// An asset path inside the template's folder: relative, no "..", and not
+// escaping through a symbolic link either.
+std::filesystem::path asset_path(const Node& n) {
+  std::string rel = n.string();
+  std::filesystem::path p(rel);
+  if (rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos)
+    n.fail("'" + rel + "' must be a path relative to the template's folder");
+  for (const auto& part : p)
+    if (part == "..") n.fail("'" + rel + "' must stay inside the template's folder ('..' is refused)");
+  std::error_code ec;
+  auto base = std::filesystem::weakly_canonical(n.source().dir, ec);
+  auto full = std::filesystem::weakly_canonical(n.source().dir / p, ec);
+  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+  if (ec || b != base.end()) n.fail("'" + rel + "' must stay inside the template's folder");
+  return full;
+}
+
+FontQuery read_font(const Node& n, TextStyle& style) {
+  n.object({"family", "weight", "style", "size"});
+  FontQuery q;
+  if (auto f = n.find("family")) {
+    q.family = f->string();
+    // A font file travels with the template, like any asset.
+    if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
+      q.family = asset_path(*f).string();
+  }
+  if (auto w = n.find("weight")) q.weight = w->integer(100, 900);
+  if (auto s = n.find("style")) q.italic = s->choice<bool>({{"normal", false}, {"italic", true}});
+  auto size = n["size"];
+  if (size.raw().is_array()) {
+    auto range = size.items();
+    if (range.size() != 2) size.fail("must be a number or [min, max]");
+    style.min_size = range[0].real(1, 2048);
+    style.size = range[1].real(1, 2048);
+    if (style.min_size > style.size) size.fail("[min, max]: min must not exceed max");
+  } else if (size.raw().is_number()) {
+    style.size = size.real(1, 2048);
+  } else {
+    size.fail("must be a number or [min, max]");
+  }
+  try {
+    FontLibrary::bundled().resolve(q);
+  } catch (const Error& e) {
+    (n.has("family") ? n["family"] : n).fail(e.what());
+  }
+  return q;
+}
+
+// The keys text and arc_text share, read into a TextStyle.
+void read_text_style(const Node& n, TextStyle& st) {
+  st.font = read_font(n["font"], st);
+  if (auto v = n.find("fallback"))
+    for (const Node& f : v->items()) {
+      FontQuery q{f.string(), 400, false};
+      if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
+        q.family = asset_path(f).string();
+      try {
+        FontLibrary::bundled().resolve(q);
+      } catch (const Error& e) {
+        f.fail(e.what());
+      }
+      st.fallback.push_back(q);
+    }
+  if (auto v = n.find("color")) st.color = v->color();
+  if (auto v = n.find("letter_spacing")) st.letter_spacing = v->real(-1000, 1000);
+  if (auto v = n.find("overflow"))
+    st.overflow = v->choice<Overflow>({{"shrink", Overflow::Shrink}, {"ellipsis", Overflow::Ellipsis}, {"error", Overflow::Error}});
+  if (auto v = n.find("transform"))
+    st.transform = v->choice<TextTransform>(
+        {{"none", TextTransform::None}, {"upper", TextTransform::Upper}, {"lower", TextTransform::Lower}});
+  if (auto v = n.find("stroke")) {
+    v->object({"width", "color"});
+    st.stroke.width = (*v)["width"].real(0, 256);
+    if (auto c = v->find("color")) st.stroke.color = c->color();
+  }
+  if (auto v = n.find("shadow")) {
+    v->object({"dx", "dy", "blur", "color"});
+    if (auto d = v->find("dx")) st.shadow.dx = d->real(-4096, 4096);
+    if (auto d = v->find("dy")) st.shadow.dy = d->real(-4096, 4096);
+    if (auto d = v->find("blur")) st.shadow.blur = d->real(0, 256);
+    st.shadow.color = v->find("color") ? (*v)["color"].color() : Color{0, 0, 0, 128};
+  }
+}
+
+TextLayer read_text(const Node& n) {
+  n.object({"type", "text", "box", "font", "fallback", "color", "align", "valign", "line_height", "letter_spacing",
+            "max_lines", "overflow", "transform", "wrap", "stroke", "shadow"});
+  TextLayer t;
+  t.text = n["text"].string();
+  t.box = n["box"].box();
+  read_text_style(n, t.style);
+  auto& st = t.style;
+  if (auto v = n.find("align"))
+    st.align = v->choice<Align>({{"left", Align::Left}, {"center", Align::Center}, {"right", Align::Right}});
+  if (auto v = n.find("valign"))
+    st.vertical_align = v->choice<VerticalAlign>(
+        {{"top", VerticalAlign::Top}, {"middle", VerticalAlign::Middle}, {"bottom", VerticalAlign::Bottom}});
+  if (auto v = n.find("line_height")) st.line_height = v->real(0.1, 10);
+  if (auto v = n.find("max_lines")) st.max_lines = v->integer(0, 1000);
+  if (auto v = n.find("wrap")) st.wrap = v->choice<Wrap>({{"greedy", Wrap::Greedy}, {"balance", Wrap::Balance}});
+  return t;
+}
+
+ArcTextLayer read_arc_text(const Node& n) {
+  n.object({"type", "text", "center", "radius", "start_angle", "direction", "align", "max_angle", "font", "fallback",
+            "color", "letter_spacing", "overflow", "transform", "stroke", "shadow"});
+  ArcTextLayer t;
+  t.text = n["text"].string();
+  std::tie(t.arc.center_x, t.arc.center_y) = n["center"].point();
+  t.arc.radius = n["radius"].real(1, 100000);
+  if (auto v = n.find("start_angle")) t.arc.start_angle = v->real(-3600, 3600);
+  if (auto v = n.find("direction"))
+    t.arc.direction = v->choice<ArcDirection>(
+        {{"clockwise", ArcDirection::Clockwise}, {"counterclockwise", ArcDirection::Counterclockwise}});
+  if (auto v = n.find("align"))
+    t.arc.align = v->choice<ArcAlign>({{"start", ArcAlign::Start}, {"center", ArcAlign::Center}, {"end", ArcAlign::End}});
+  if (auto v = n.find("max_angle")) t.arc.max_angle = v->real(1, 360);
+  read_text_style(n, t.style);
+  return t;
+}
+
+Gradient read_gradient(const Node& n) {
+  Gradient g;
+  g.kind = n["type"].choice<Gradient::Kind>({{"linear", Gradient::Kind::Linear}, {"radial", Gradient::Kind::Radial}});
+  if (g.kind == Gradient::Kind::Linear) {
+    n.object({"type", "from", "to", "stops"});
+    std::tie(g.x0, g.y0) = n["from"].point();
+    std::tie(g.x1, g.y1) = n["to"].point();
+    if (g.x0 == g.x1 && g.y0 == g.y1) n["to"].fail("must differ from 'from'");
+  } else {
+    n.object({"type", "center", "radius", "stops"});
+    std::tie(g.cx, g.cy) = n["center"].point();
+    g.radius = n["radius"].real(1, 100000);
+  }
+  auto stops = n["stops"];
+  for (const Node& s : stops.items()) {
+    s.object({"offset", "color"});
+    g.stops.push_back({s["offset"].real(0, 1), s["color"].color()});
+  }
+  if (g.stops.size() < 2) stops.fail("needs at least two stops");
+  for (std::size_t i = 1; i < g.stops.size(); ++i)
+    if (g.stops[i].offset < g.stops[i - 1].offset) stops.fail("offsets must not decrease");
+  return g;
+}
+
+FillLayer read_fill(const Node& n) {
+  n.object({"type", "color", "gradient", "shape", "opacity"});
+  FillLayer f;
+  if (n.has("color") == n.has("gradient")) n.fail("needs exactly one of 'color' and 'gradient'");
+  if (auto c = n.find("color")) f.color = c->color();
+  if (auto g = n.find("gradient")) f.gradient = read_gradient(*g);
+  if (auto o = n.find("opacity")) f.opacity = o->real(0, 1);
+  if (auto s = n.find("shape")) {
+    f.whole_canvas = false;
+    std::string type = (*s)["type"].string();
+    if (type == "rect") {
+      s->object({"type", "box", "radius"});
+      f.area = rect_window((*s)["box"].box(), s->find("radius") ? (*s)["radius"].real(0, kMaxSide) : 0);
+    } else if (type == "circle") {
+      s->object({"type", "center", "radius"});
+      auto [cx, cy] = (*s)["center"].point();
+      float r = (*s)["radius"].real(1, kMaxSide);
+      int x0 = static_cast<int>(std::floor(cx - r)), y0 = static_cast<int>(std::floor(cy - r));
+      f.area = circle_window({x0, y0, static_cast<int>(std::ceil(cx + r)) - x0, static_cast<int>(std::ceil(cy + r)) - y0});
+    } else if (type == "ring") {
+      s->object({"type", "center", "inner", "outer"});
+      auto [cx, cy] = (*s)["center"].point();
+      float inner = (*s)["inner"].real(0, kMaxSide), outer = (*s)["outer"].real(1, kMaxSide);
+      if (inner >= outer) (*s)["inner"].fail("must be less than 'outer'");
+      auto disc = [&](float r) {
+        int x0 = static_cast<int>(std::lround(cx - r)), y0 = static_cast<int>(std::lround(cy - r));
+        int side = static_cast<int>(std::lround(2 * r));
+        return circle_window({x0, y0, side, side});
+      };
+      f.area = disc(outer);
+      if (inner >= 1) {
+        WindowMask hole = disc(inner);
+        for (int y = 0; y < hole.rect.height; ++y)
+          for (int x = 0; x < hole.rect.width; ++x) {
+            int ox = hole.rect.x - f.area.rect.x + x, oy = hole.rect.y - f.area.rect.y + y;
+            if (ox < 0 || oy < 0 || ox >= f.area.rect.width || oy >= f.area.rect.height) continue;
+            auto& a = f.area.coverage[static_cast<std::size_t>(oy) * f.area.rect.width + ox];
+            unsigned h = hole.coverage[static_cast<std::size_t>(y) * hole.rect.width + x];
+            a = static_cast<std::uint8_t>((a * (255u - h) + 127) / 255);
+          }
+      }
+    } else {
+      (*s)["type"].fail("'" + type + "' is not one of: rect, circle, ring");
+    }
+  }
+  return f;
+}
+
+ImageLayer read_image_layer(const Node& n, Size canvas) {
+  n.object({"type", "src", "box", "fit", "opacity"});
+  ImageLayer layer;
+  auto src = n["src"];
+  std::filesystem::path file = asset_path(src);
+  Image pixels;
+  try {
+    pixels = read_image(file);
+  } catch (const Error& e) {
+    src.fail(e.what());
+  }
+  Rect box = n.has("box") ? n["box"].box() : Rect{0, 0, canvas.width, canvas.height};
+  enum class Fit { Contain, Cover, Stretch };
+  Fit fit = n.has("fit") ? n["fit"].choice<Fit>({{"contain", Fit::Contain}, {"cover", Fit::Cover}, {"stretch", Fit::Stretch}})
+                         : Fit::Contain;
+  if (auto o = n.find("opacity")) layer.opacity = o->real(0, 1);
+  double sx = static_cast<double>(box.width) / pixels.width(), sy = static_cast<double>(box.height) / pixels.height();
+  if (fit == Fit::Stretch) {
+    layer.pixels = resize_image(pixels, {box.width, box.height});
+    layer.x = box.x;
+    layer.y = box.y;
+    return layer;
+  }
+  double s = fit == Fit::Contain ? std::min(sx, sy) : std::max(sx, sy);
+  Size scaled{std::max(1, static_cast<int>(std::lround(pixels.width() * s))),
+              std::max(1, static_cast<int>(std::lround(pixels.height() * s)))};
+  Image resized = resize_image(pixels, scaled);
+  if (fit == Fit::Contain) {
+    layer.pixels = std::move(resized);
+    layer.x = box.x + (box.width - scaled.width) / 2;
+    layer.y = box.y + (box.height - scaled.height) / 2;
+    return layer;
+  }
+  // Cover: crop the centre to the box.
+  Image cropped(box.width, box.height);
+  composite_image(cropped, resized, -(scaled.width - box.width) / 2, -(scaled.height - box.height) / 2);
+  layer.pixels = std::move(cropped);
+  layer.x = box.x;
+  layer.y = box.y;
+  return layer;
+}
+
+// Photo windows: `auto` is resolved once all layers are read.
+struct PendingPhoto {
+  std::size_t index;
+  bool automatic;
+};
+
+PhotoLayer read_photo(const Node& n, bool& automatic) {
+  n.object({"type", "window"});
+  auto w = n["window"];
+  w.object({"shape", "box", "radius"});
+  std::string shape = w["shape"].string();
+  automatic = false;
+  if (shape == "auto") {
+    if (w.has("box") || w.has("radius")) w.fail("'auto' takes its window from the overlay: no 'box' or 'radius'");
+    automatic = true;
+    return {};
+  }
+  if (shape == "circle") {
+    if (w.has("radius")) w["radius"].fail("a circle takes no 'radius' (its box sets it)");
+    return {circle_window(w["box"].box())};
+  }
+  if (shape == "rect") return {rect_window(w["box"].box(), w.has("radius") ? w["radius"].real(0, kMaxSide) : 0)};
+  w["shape"].fail("'" + shape + "' is not one of: circle, rect, auto");
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::Io, "template '" + path.string() + "': " + ec.message());
+  if (size > kMaxTemplateBytes)
+    throw Error(ErrorCode::Template, "template '" + path.string() + "': over " + std::to_string(kMaxTemplateBytes) + " bytes");
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "template '" + path.string() + "': cannot be read");
+  return text;
+}
+
+json parse_json(const std::string& text, const std::filesystem::path& path) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    throw Error(ErrorCode::Template, "template '" + path.string() + "': invalid JSON at line " + std::to_string(line) +
+                                         ", column " + std::to_string(col));
+  }
+}
+
+std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path) {
+  std::string text = read_file(path);
+  json doc = parse_json(text, path);
+  Source source{path, path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()};
+  Node root(doc, "", source);
+  root.object({"title", "width", "height", "fields", "layers"});
+
+  auto data = std::make_shared<TemplateData>();
+  data->path = path;
+  data->id = path.stem().string();
+  data->title = root.has("title") ? root["title"].string() : data->id;
+  data->size = {root["width"].integer(1, kMaxSide), root["height"].integer(1, kMaxSide)};
+  if (static_cast<std::int64_t>(data->size.width) * data->size.height > 40'000'000)
+    root["width"].fail("the canvas must be at most 40 megapixels");
+
+  auto layers = root["layers"].items();
+  if (layers.empty()) root["layers"].fail("needs at least one layer");
+  if (layers.size() > kMaxLayers) root["layers"].fail("at most " + std::to_string(kMaxLayers) + " layers");
+  std::vector<std::string> used;  // field names in order of first use
+  std::optional<std::size_t> auto_photo;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Node& n = layers[i];
+    std::string type = n["type"].string();
+    auto note_fields = [&](const std::string& s) {
+      try {
+        for (const auto& p : find_placeholders(s))
+          if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
+      } catch (const Error& e) {
+        n["text"].fail(e.what());
+      }
+    };
+    if (type == "fill") {
+      data->layers.emplace_back(read_fill(n));
+    } else if (type == "image") {
+      data->layers.emplace_back(read_image_layer(n, data->size));
+    } else if (type == "photo") {
+      if (data->has_photo) n.fail("a template has at most one photo layer");
+      bool automatic = false;
+      data->layers.emplace_back(read_photo(n, automatic));
+      data->has_photo = true;
+      if (automatic) auto_photo = i;
+    } else if (type == "text") {
+      TextLayer t = read_text(n);
+      note_fields(t.text);
+      data->layers.emplace_back(std::move(t));
+    } else if (type == "arc_text") {
+      ArcTextLayer t = read_arc_text(n);
+      note_fields(t.text);
+      data->layers.emplace_back(std::move(t));
+    } else {
+      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text");
+    }
+  }
+
+  if (auto_photo) {
+    // The window is the hole of the first image layer above the photo.
+    auto above = std::find_if(data->layers.begin() + static_cast<std::ptrdiff_t>(*auto_photo) + 1, data->layers.end(),
+                              [](const Layer& l) { return std::holds_alternative<ImageLayer>(l); });
+    const Node& n = layers[*auto_photo];
+    if (above == data->layers.end()) n["window"]["shape"].fail("'auto' needs an image layer above the photo");
+    const auto& overlay = std::get<ImageLayer>(*above);
+    Image flat(data->size.width, data->size.height);
+    composite_image(flat, overlay.pixels, overlay.x, overlay.y);
+    try {
+      std::get<PhotoLayer>(data->layers[*auto_photo]).window = find_window(flat);
+    } catch (const Error& e) {
+      n["window"]["shape"].fail(e.what());
+    }
+  }
+
+  std::map<std::string, TemplateField> declared;
+  if (root.has("fields")) {
+    const Node fields = root["fields"];
+    if (!fields.raw().is_object()) fields.fail("must be an object");
+    for (const auto& [name, value] : fields.raw().items()) {
+      Node fn(value, fields.path() + "." + name, source);
+      fn.object({"label", "sample", "default"});
+      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text layer");
+      TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
+                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt};
+      if (auto d = fn.find("default")) field.default_value = d->string();
+      declared[name] = field;
+    }
+  }
+  for (const std::string& name : used)
+    data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt});
+  return data;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<Placeholder> find_placeholders(std::string_view text) {
+  std::vector<Placeholder> out;
+  std::size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+    std::size_t close = text.find("}}", pos + 2);
+    if (close == std::string_view::npos) throw Error(ErrorCode::Template, "unclosed '{{' at byte " + std::to_string(pos));
+    std::string_view inner = text.substr(pos + 2, close - pos - 2);
+    while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
+    while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
+    bool ok = !inner.empty() && inner.size() <= 64;
+    for (char c : inner)
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+    if (!ok)
+      throw Error(ErrorCode::Template, "placeholder '{{" + std::string(text.substr(pos + 2, close - pos - 2)) +
+                                           "}}': names are letters, digits, '_' and '-'");
+    out.push_back({pos, close + 2, std::string(inner)});
+    pos = close + 2;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+const char* kind_name(TemplateKind kind) { return kind == TemplateKind::Frame ? "frame" : "banner"; }
+
+std::filesystem::path Template::bundled_dir() { return data_dir() / "assets" / "templates"; }
+
+Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
+  if (!valid_id(id))
+    throw Error(ErrorCode::InvalidArgument,
+                "template id '" + std::string(id) + "': ids are lower-case letters, digits, '-' and '_'");
+  std::filesystem::path file = dir / (std::string(id) + ".json");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw Error(ErrorCode::NotFound, "template '" + std::string(id) + "': no such template");
+  Template t;
+  t.data_ = parse_template(file);
+  return t;
+}
+
+Template Template::load(std::string_view id_or_path) {
+  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos) return load_id(id_or_path);
+  std::filesystem::path file(id_or_path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
+  Template t;
+  t.data_ = parse_template(file);
+  return t;
+}
+
+const std::string& Template::id() const { return data_->id; }
+const std::string& Template::title() const { return data_->title; }
+TemplateKind Template::kind() const { return data_->has_photo ? TemplateKind::Frame : TemplateKind::Banner; }
+Size Template::size() const { return data_->size; }
+bool Template::has_photo() const { return data_->has_photo; }
+const std::vector<TemplateField>& Template::fields() const { return data_->fields; }
+const std::filesystem::path& Template::path() const { return data_->path; }
+
+std::vector<Template> list_templates(const std::filesystem::path& dir) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file() && it->path().extension() == ".json" && valid_id(it->path().stem().string()))
+      ids.push_back(it->path().stem().string());
+  std::sort(ids.begin(), ids.end());
+  std::vector<Template> out;
+  for (const auto& id : ids) out.push_back(Template::load_id(id, dir));
+  return out;
+}
+
+std::string templates_json(const std::vector<Template>& templates) {
+  json out = json::array();
+  for (const Template& t : templates) {
+    json fields = json::array();
+    for (const auto& f : t.fields()) fields.push_back(f.name);
+    out.push_back({{"id", t.id()},
+                   {"kind", kind_name(t.kind())},
+                   {"width", t.size().width},
+                   {"height", t.size().height},
+                   {"fields", fields},
+                   {"photo", t.has_photo()},
+                   {"title", t.title()}});
+  }
+  return out.dump(2);
+}
+
+}  // namespace khung

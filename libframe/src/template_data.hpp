@@ -1,0 +1,80 @@
+#pragma once
+// The parsed form of a template: what template.cpp builds from JSON and
+// render.cpp draws. Geometry in canvas pixels.
+
+#include "khung/arc_text.hpp"
+#include "khung/photo.hpp"
+#include "khung/template.hpp"
+#include "khung/text.hpp"
+
+#include <variant>
+
+namespace khung::detail {
+
+struct GradientStop {
+  float offset = 0;  // 0..1
+  Color color;
+};
+
+struct Gradient {
+  enum class Kind { Linear, Radial } kind = Kind::Linear;
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // linear: from, to
+  float cx = 0, cy = 0, radius = 0;      // radial
+  std::vector<GradientStop> stops;       // sorted by offset
+};
+
+// The area a fill covers, as an anti-aliased mask (empty rect: the canvas).
+struct FillLayer {
+  Color color;
+  std::optional<Gradient> gradient;
+  WindowMask area;
+  bool whole_canvas = true;
+  float opacity = 1;
+};
+
+// An asset already scaled to its box at load time.
+struct ImageLayer {
+  Image pixels;
+  int x = 0, y = 0;
+  float opacity = 1;
+};
+
+struct PhotoLayer {
+  WindowMask window;
+};
+
+// Text with {{field}} placeholders, substituted at render time.
+struct TextLayer {
+  std::string text;
+  Rect box;
+  TextStyle style;
+};
+
+struct ArcTextLayer {
+  std::string text;
+  Arc arc;
+  TextStyle style;
+};
+
+using Layer = std::variant<FillLayer, ImageLayer, PhotoLayer, TextLayer, ArcTextLayer>;
+
+struct TemplateData {
+  std::filesystem::path path;
+  std::string id, title;
+  Size size;
+  std::vector<TemplateField> fields;
+  std::vector<Layer> layers;
+  bool has_photo = false;
+};
+
+// A {{name}} in a text: the byte range it spans and the name inside.
+struct Placeholder {
+  std::size_t begin = 0, end = 0;
+  std::string name;
+};
+
+// Finds the placeholders of a text. Throws Error(Template) with the bare
+// reason ("unclosed '{{'", a bad name) for the caller to place.
+std::vector<Placeholder> find_placeholders(std::string_view text);
+
+}  // namespace khung::detail

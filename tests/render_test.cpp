@@ -1,0 +1,179 @@
+#include "khung/error.hpp"
+#include "khung/render.hpp"
+#include "khung/unicode.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+
+using namespace khung;
+
+namespace {
+
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch() {
+    dir = std::filesystem::temp_directory_path() / ("khung-render-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~Scratch() { std::filesystem::remove_all(dir); }
+  Template load(const std::string& text) const {
+    std::ofstream(dir / "t.json") << text;
+    return Template::load((dir / "t.json").string());
+  }
+};
+
+bool is_green(Color c) { return c.g > 200 && c.r < 60 && c.b < 60; }
+
+long ink_in(const Image& img, const Rect& r, Color background) {
+  long n = 0;
+  for (int y = r.y; y < r.bottom(); ++y)
+    for (int x = r.x; x < r.right(); ++x)
+      if (img.pixel(x, y) != background) ++n;
+  return n;
+}
+
+const char* kGreeting = R"({"width": 400, "height": 120, "layers": [
+    {"type": "fill", "color": "#FFFFFF"},
+    {"type": "text", "text": "Chào {{name}}!", "box": [10, 10, 380, 100],
+     "font": {"family": "Noto Sans", "size": [10, 60]}, "max_lines": 1, "color": "#000000",
+     "align": "center", "valign": "middle"}]})";
+
+}  // namespace
+
+TEST_CASE("auto finds the real hole of the bundled ring frame", "[render][photo]") {
+  Template ring = Template::load("frame-ring");
+  Image green(900, 700, {0, 230, 0, 255});
+  RenderOptions options;
+  options.photo.image = &green;
+  Image out = render_template(ring, options);
+  REQUIRE(out.width() == 1080);
+  // The artwork's hole is the circle of radius 400 about (540, 540): walk out
+  // from the centre along 72 directions to where the photo stops.
+  for (int k = 0; k < 72; ++k) {
+    double a = k * 2 * std::numbers::pi / 72;
+    double r = 0;
+    while (r < 540 && is_green(out.pixel(static_cast<int>(540 + r * std::cos(a)), static_cast<int>(540 + r * std::sin(a)))))
+      r += 0.25;
+    INFO("direction " << k * 5 << " degrees");
+    CHECK(std::abs(r - 400) <= 2);
+  }
+  // Outside the ring nothing of the photo shows, and the overlay is opaque.
+  CHECK(out.pixel(5, 5).a == 255);
+  CHECK_FALSE(is_green(out.pixel(5, 5)));
+}
+
+TEST_CASE("fills paint solid colours and gradients", "[render][fill]") {
+  Scratch s;
+  Template t = s.load(R"({"width": 200, "height": 100, "layers": [
+      {"type": "fill", "gradient": {"type": "linear", "from": [0, 0], "to": [200, 0],
+        "stops": [{"offset": 0, "color": "#000000"}, {"offset": 1, "color": "#FFFFFF"}]}},
+      {"type": "fill", "shape": {"type": "circle", "center": [150, 50], "radius": 30},
+       "gradient": {"type": "radial", "center": [150, 50], "radius": 30,
+        "stops": [{"offset": 0, "color": "#FF0000"}, {"offset": 1, "color": "#0000FF"}]}},
+      {"type": "fill", "shape": {"type": "rect", "box": [10, 10, 40, 20], "radius": 6}, "color": "#00FF0080"}]})");
+  Image img = render_template(t, {});
+  CHECK(img.pixel(0, 90).r <= 2);
+  CHECK(std::abs(img.pixel(100, 90).r - 128) <= 2);
+  CHECK(img.pixel(199, 90).r >= 253);
+  CHECK(img.pixel(150, 50) == Color{255, 0, 0, 255});  // radial centre
+  CHECK(img.pixel(150, 22).b > 200);                    // near its edge
+  // 50% green over the ramp, which is (39, 39, 39) at x = 30.
+  Color half = img.pixel(30, 20);
+  CHECK(std::abs(half.r - 20) <= 2);
+  CHECK(std::abs(half.g - 147) <= 2);
+  CHECK(half.a == 255);
+  // The rounded corner leaves the ramp showing.
+  CHECK(img.pixel(10, 10).g == img.pixel(10, 10).r);
+}
+
+TEST_CASE("text layers substitute fields and stay in their box", "[render][text]") {
+  Scratch s;
+  Template t = s.load(kGreeting);
+  RenderOptions a, b;
+  a.fields = {{"name", "Phượng"}};
+  b.fields = {{"name", to_nfd("Phượng")}};
+  Image ia = render_template(t, a);
+  CHECK(ia == render_template(t, b));  // NFC and NFD alike
+  const Color white{255, 255, 255, 255};
+  CHECK(ink_in(ia, {10, 10, 380, 100}, white) > 500);
+  CHECK(ink_in(ia, {0, 0, 400, 120}, white) == ink_in(ia, {10, 10, 380, 100}, white));
+  RenderOptions c;
+  c.fields = {{"name", "Nguyễn Văn Đức"}};
+  CHECK(render_template(t, c) != ia);
+}
+
+TEST_CASE("bad inputs are named", "[render][errors]") {
+  Scratch s;
+  Template t = s.load(kGreeting);
+  CHECK_THROWS_WITH(render_template(t, {}), "field 'name': missing (template 't' needs: name)");
+  RenderOptions extra;
+  extra.fields = {{"name", "Lan"}, {"unti", "x"}};
+  CHECK_THROWS_WITH(render_template(t, extra), "field 'unti': not used by template 't' (its fields: name)");
+  Image photo(10, 10);
+  RenderOptions with_photo;
+  with_photo.fields = {{"name", "Lan"}};
+  with_photo.photo.image = &photo;
+  CHECK_THROWS_WITH(render_template(t, with_photo), "template 't': has no photo slot");
+  CHECK_THROWS_WITH(render_template(Template::load("frame-ring"), {}), "template 'frame-ring': needs a photo");
+  RenderOptions wide;
+  wide.fields = {{"name", "Lan"}};
+  wide.width = 5000;
+  CHECK_THROWS_WITH(render_template(t, wide), "width 5000: must be between 16 and 1600 px");
+  RenderOptions zoom;
+  zoom.photo.image = &photo;
+  zoom.placement.zoom = 0.5f;
+  try {
+    render_template(Template::load("frame-ring"), zoom);
+    FAIL("rendered");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::InvalidArgument);
+    CHECK(std::string(e.what()).rfind("zoom 0.5", 0) == 0);
+  }
+}
+
+TEST_CASE("width scales the output", "[render]") {
+  RenderOptions options;
+  options.fields = sample_fields(Template::load("cover"));
+  options.width = 820;
+  Image half = render_template(Template::load("cover"), options);
+  CHECK(half.width() == 820);
+  CHECK(half.height() == 312);
+}
+
+TEST_CASE("every bundled template renders with its sample fields and checks clean", "[render][bundled]") {
+  Image photo(1200, 900, {90, 120, 160, 255});
+  for (const Template& t : list_templates()) {
+    INFO(t.id());
+    CHECK(check_template(t, sample_fields(t)).empty());
+    RenderOptions options;
+    options.fields = sample_fields(t);
+    if (t.has_photo()) options.photo.image = &photo;
+    Image img = render_template(t, options);
+    CHECK(img.width() == t.size().width);
+    CHECK(img.height() == t.size().height);
+    CHECK(img.pixel(img.width() / 2, img.height() - 1).a == 255);
+  }
+}
+
+TEST_CASE("check names missing fields, text that cannot fit and characters no font has", "[render][check]") {
+  Scratch s;
+  Template t = s.load(R"({"width": 300, "height": 80, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [0, 0, 300, 80],
+       "font": {"family": "Noto Sans", "size": [20, 40]}, "max_lines": 1, "overflow": "error"},
+      {"type": "text", "text": "{{unit}}", "box": [0, 0, 300, 80], "font": {"family": "Noto Sans", "size": 20}}]})");
+  auto problems = check_template(t, {{"name", "Lan"}});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == CheckProblem{"field 'unit'", "missing"});
+
+  problems = check_template(t, {{"name", "Nguyễn Thị Thanh Phượng Hoàng Lan Anh"}, {"unit", "Tổ 中"}, {"x", "1"}});
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0] == CheckProblem{"field 'x'", "not used by template 't'"});
+  CHECK(problems[1].where == "layers[0]");
+  CHECK(problems[1].message.rfind("text \"Nguyễn Thị Thanh Phượng Hoàng Lan Anh\": does not fit the 300x80 px box in 1 line(s) even at 20 px", 0) == 0);
+  CHECK(problems[2] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+}

@@ -1,0 +1,185 @@
+#include "khung/error.hpp"
+#include "khung/template.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace khung;
+
+namespace {
+
+// A scratch folder holding one template file (and whatever else a test puts there).
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch() {
+    dir = std::filesystem::temp_directory_path() / ("khung-template-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "art");
+  }
+  ~Scratch() { std::filesystem::remove_all(dir); }
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  }
+};
+
+std::string error_of(const std::filesystem::path& file) {
+  try {
+    Template::load(file.string());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+const char* kTextLayer = R"({"type": "text", "text": "Xin chào {{name}}", "box": [10, 10, 300, 80],
+                             "font": {"family": "Noto Sans", "size": 40}})";
+
+}  // namespace
+
+TEST_CASE("the bundled templates load with their kinds, sizes and fields", "[template]") {
+  std::vector<Template> all = list_templates();
+  std::vector<std::string> ids;
+  for (const auto& t : all) ids.push_back(t.id());
+  CHECK(ids == std::vector<std::string>{"cover", "frame-ribbon", "frame-ring", "post", "web-banner"});
+  Template ring = Template::load("frame-ring");
+  CHECK(ring.kind() == TemplateKind::Frame);
+  CHECK(ring.has_photo());
+  CHECK(ring.size() == Size{1080, 1080});
+  CHECK(ring.fields().empty());
+  Template cover = Template::load("cover");
+  CHECK(cover.kind() == TemplateKind::Banner);
+  CHECK(cover.size() == Size{1640, 624});
+  REQUIRE(cover.fields().size() == 1);
+  CHECK(cover.fields()[0].name == "unit");
+  CHECK(cover.fields()[0].label == "Tên đơn vị");
+  Template post = Template::load("post");
+  REQUIRE(post.fields().size() == 2);
+  CHECK(post.fields()[0].name == "name");  // order of first use
+  CHECK(post.fields()[1].name == "unit");
+  CHECK(Template::load("web-banner").fields()[0].default_value == "Công đoàn Việt Nam");
+}
+
+TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]") {
+  auto doc = nlohmann::json::parse(templates_json(list_templates()));
+  REQUIRE(doc.is_array());
+  REQUIRE(doc.size() == 5);
+  const auto& cover = doc[0];
+  CHECK(cover["id"] == "cover");
+  CHECK(cover["kind"] == "banner");
+  CHECK(cover["width"] == 1640);
+  CHECK(cover["height"] == 624);
+  CHECK(cover["fields"] == nlohmann::json::array({"unit"}));
+  CHECK(cover["photo"] == false);
+  CHECK(doc[2]["id"] == "frame-ring");
+  CHECK(doc[2]["kind"] == "frame");
+  CHECK(doc[2]["photo"] == true);
+}
+
+TEST_CASE("ids are checked and unknown ids are not found", "[template]") {
+  // The HTTP face loads by id only: no way out of the folder.
+  for (const char* bad : {"../cover", "/etc/passwd", "..", "Cover!", "cover.json", ""}) {
+    INFO(bad);
+    try {
+      Template::load_id(bad);
+      FAIL("loaded");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::InvalidArgument);
+      CHECK(std::string(e.what()) == "template id '" + std::string(bad) + "': ids are lower-case letters, digits, '-' and '_'");
+    }
+  }
+  CHECK_THROWS_WITH(Template::load("../nope.json"), "template '../nope.json': no such file");
+  try {
+    Template::load("nope");
+    FAIL("loaded");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::NotFound);
+    CHECK(std::string(e.what()) == "template 'nope': no such template");
+  }
+}
+
+TEST_CASE("a typo is reported with its JSON path", "[template][validation]") {
+  Scratch s;
+  auto f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "fill", "color": "#fff"},
+      {"type": "fill", "colour": "#fff"}]})");
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[1].colour: unknown key (expected one of: type, color, gradient, shape, opacity)");
+
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "fill", "color": "#fff"}, {"type": "fill", "color": "#000"},
+      {"type": "text", "text": "x", "box": [0, 0, 10, 10], "font": {"family": "Noto Sans", "size": "big"}}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[2].font.size: must be a number or [min, max]");
+
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 10, 10], "font": {"family": "Noto Sans", "size": 12}, "align": "middle"}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].align: 'middle' is not one of: left, center, right");
+
+  f = s.write("t.json", R"({"width": 400, "heigth": 200, "layers": []})");
+  CHECK(error_of(f) == "template '" + f.string() + "': heigth: unknown key (expected one of: title, width, height, fields, layers)");
+
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 10, 10], "font": {"family": "Comic Sans", "size": 12}}]})");
+  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].font.family: font 'Comic Sans': no such family", 0) == 0);
+
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [{"type": "fill", "color": "#ff00zz"}]})");
+  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].color: colour '#ff00zz': expected", 0) == 0);
+
+  f = s.write("t.json", "{\"width\": 400,\n \"height\": 200,\n \"layers\": [}");
+  CHECK(error_of(f) == "template '" + f.string() + "': invalid JSON at line 3, column 13");
+
+  f = s.write("t.json", R"({"width": 0, "height": 200, "layers": []})");
+  CHECK(error_of(f) == "template '" + f.string() + "': width: must be between 1 and 8192");
+}
+
+TEST_CASE("asset paths cannot leave the template's folder", "[template][validation]") {
+  Scratch s;
+  auto layer = [](const std::string& src) {
+    return R"({"width": 100, "height": 100, "layers": [{"type": "image", "src": ")" + src + R"("}]})";
+  };
+  auto f = s.write("t.json", layer("../outside.png"));
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].src: '../outside.png' must stay inside the template's folder ('..' is refused)");
+  f = s.write("t.json", layer("art/../../outside.png"));
+  CHECK(error_of(f).find("must stay inside the template's folder") != std::string::npos);
+  f = s.write("t.json", layer("/etc/passwd"));
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].src: '/etc/passwd' must be a path relative to the template's folder");
+  // A symbolic link inside the folder that points out of it is refused too.
+  std::filesystem::create_directory_symlink("/etc", s.dir / "art" / "etc");
+  f = s.write("t.json", layer("art/etc/hostname"));
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].src: 'art/etc/hostname' must stay inside the template's folder");
+  // A missing asset names the file.
+  f = s.write("t.json", layer("art/none.png"));
+  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: photo '", 0) == 0);
+}
+
+TEST_CASE("fields come from placeholders and declarations must be used", "[template][fields]") {
+  Scratch s;
+  auto f = s.write("t.json", std::string(R"({"width": 400, "height": 200, "layers": [)") + kTextLayer + "]}");
+  Template t = Template::load(f.string());
+  REQUIRE(t.fields().size() == 1);
+  CHECK(t.fields()[0].name == "name");
+  CHECK(t.fields()[0].sample == "name");
+
+  f = s.write("t.json", std::string(R"({"width": 400, "height": 200,
+      "fields": {"nmae": {"sample": "Lan"}}, "layers": [)") + kTextLayer + "]}");
+  CHECK(error_of(f) == "template '" + f.string() + "': fields.nmae: is not used by any text layer");
+
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "Xin chào {{name", "box": [0, 0, 10, 10], "font": {"family": "Noto Sans", "size": 12}}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].text: unclosed '{{' at byte 10");
+}
+
+TEST_CASE("photo slots: one at most, auto needs an overlay above", "[template][photo]") {
+  Scratch s;
+  auto f = s.write("t.json", R"({"width": 100, "height": 100, "layers": [
+      {"type": "photo", "window": {"shape": "circle", "box": [0, 0, 100, 100]}},
+      {"type": "photo", "window": {"shape": "circle", "box": [0, 0, 100, 100]}}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[1]: a template has at most one photo layer");
+  f = s.write("t.json", R"({"width": 100, "height": 100, "layers": [{"type": "photo", "window": {"shape": "auto"}}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].window.shape: 'auto' needs an image layer above the photo");
+  f = s.write("t.json", R"({"width": 100, "height": 100, "layers": [{"type": "photo", "window": {"shape": "star"}}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].window.shape: 'star' is not one of: circle, rect, auto");
+}
