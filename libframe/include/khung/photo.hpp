@@ -22,10 +22,14 @@ WindowMask circle_window(const Rect& rect);
 // shorter side).
 WindowMask rect_window(const Rect& rect, float corner_radius = 0);
 
-// The `auto` window: the largest transparent region (alpha < 128) of an
-// overlay the size of the canvas. Inside it the coverage is 255 - alpha, so
-// the photo runs under the overlay's soft edge. rect is the region's
-// bounding box. Throws Error(Template) when the overlay has no hole.
+// The `auto` window: the largest transparent region (alpha < 128, pixels
+// joined by their sides) of an overlay the size of the canvas. The coverage
+// is 255 in that region and also under the overlay's partly transparent
+// edge up to 2 px beyond it, so the photo runs under the soft edge and the
+// overlay, drawn next, blends its edge onto the photo with no gap; 0
+// elsewhere (a smaller hole is ignored). rect is the bounding box of the
+// coverage. Throws Error(Template) when the overlay has no hole.
+//   WindowMask hole = find_window(frame);  // then draw_photo, then the frame on top
 WindowMask find_window(const Image& overlay);
 
 enum class Focus { Center, Face };
