@@ -13,6 +13,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace khung;
@@ -471,6 +472,20 @@ TEST_CASE("the astronaut's face is found", "[face]") {
 
   CHECK_FALSE(detect_face(Image(300, 200, {128, 128, 128, 255})));
   CHECK_FALSE(detect_face(Image()));
+}
+
+TEST_CASE("faces are found from several threads at once", "[face]") {
+  const Image photo = astronaut();
+  const std::optional<Rect> alone = detect_face(photo);
+  REQUIRE(alone);
+  std::vector<std::optional<Rect>> found(12);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 12; i += 4) found[i] = detect_face(photo);
+    });
+  for (std::thread& t : threads) t.join();
+  for (const std::optional<Rect>& f : found) CHECK(f == alone);
 }
 
 TEST_CASE("focus: face puts the face nearer the window centre", "[face]") {
