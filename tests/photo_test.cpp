@@ -145,6 +145,7 @@ TEST_CASE("a circle window in a wide rectangle is an ellipse", "[window]") {
   CHECK(at(m, 150, 1) > 0);  // and the top
   CHECK(at(m, 10, 10) == 0);
   CHECK(circle_window({5, 5, 0, 10}).coverage.empty());
+  CHECK_THROWS_AS(circle_window({0, 0, 100000, 100000}), Error);
 }
 
 TEST_CASE("a rect window rounds its corners", "[window]") {
@@ -237,6 +238,10 @@ TEST_CASE("placement values are checked with the field and range named", "[place
   CHECK(message({.offset_x = INFINITY}) == "offset_x inf: must be between -1 and 1");
   Image canvas(10, 10);
   CHECK_THROWS_AS(draw_photo(canvas, pattern_photo(10, 10), rect_window({0, 0, 10, 10}), {.zoom = 0}), Error);
+  CHECK_THROWS_AS(draw_photo(canvas, Image(), rect_window({0, 0, 10, 10}), {}), Error);
+  WindowMask torn = rect_window({0, 0, 10, 10});
+  torn.coverage.pop_back();
+  CHECK_THROWS_AS(draw_photo(canvas, pattern_photo(10, 10), torn, {}), Error);
 }
 
 TEST_CASE("photo_cover_size is the rotated window's box times zoom", "[placement]") {
@@ -471,6 +476,7 @@ TEST_CASE("the astronaut's face is found", "[face]") {
   CHECK(Rect{0, 0, 512, 512}.contains(*face));
 
   CHECK_FALSE(detect_face(Image(300, 200, {128, 128, 128, 255})));
+  CHECK_FALSE(detect_face(Image(10, 7, {128, 128, 128, 255})));
   CHECK_FALSE(detect_face(Image()));
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -29,9 +30,9 @@ cv::Mat wrap(const Image& image) {
   return {image.height(), image.width(), CV_8UC4, const_cast<std::uint8_t*>(image.row(0)), image.stride()};
 }
 
-// Coverage of a convex shape centred in `rect` and mirror-symmetric about
-// both of its axes, given its half-width at a vertical distance dy (>= 0)
-// from the centre: points with |x - cx| <= half_width(dy) are inside.
+// Coverage of a shape centred in `rect`, symmetric about both of its axes,
+// each row of it one span: the points with |x - cx| <= half_width(|y - cy|).
+// Throws Error(InvalidArgument) for a window larger than any canvas.
 template <class HalfWidth>
 WindowMask rasterize_symmetric(const Rect& rect, HalfWidth half_width) {
   WindowMask mask{rect, {}};
@@ -39,6 +40,10 @@ WindowMask rasterize_symmetric(const Rect& rect, HalfWidth half_width) {
     mask.rect = {rect.x, rect.y, 0, 0};
     return mask;
   }
+  if (static_cast<std::int64_t>(rect.width) * rect.height > Image::max_pixels())
+    throw Error(ErrorCode::InvalidArgument, "photo window " + std::to_string(rect.width) + "x" +
+                                                std::to_string(rect.height) + ": the area must be at most " +
+                                                std::to_string(Image::max_pixels()) + " pixels");
   mask.coverage.assign(static_cast<std::size_t>(rect.width) * rect.height, 0);
   const double cx = rect.width / 2.0, cy = rect.height / 2.0;
   double hw[kSubrows];
@@ -268,7 +273,7 @@ std::optional<Rect> detect_face(const Image& photo) {
 void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement) {
   validate(placement);
   const Rect& rect = window.rect;
-  if (window.coverage.size() != static_cast<std::size_t>(rect.empty() ? 0 : rect.width * rect.height))
+  if (window.coverage.size() != (rect.empty() ? 0 : static_cast<std::size_t>(rect.width) * rect.height))
     throw Error(ErrorCode::InvalidArgument,
                 "photo window: " + std::to_string(window.coverage.size()) + " coverage values for a " +
                     std::to_string(rect.width) + "x" + std::to_string(rect.height) + " rectangle");
