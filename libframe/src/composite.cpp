@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace khung::detail {
 
@@ -65,6 +66,46 @@ void composite_image(Image& canvas, const Image& src, int x, int y, float opacit
     const std::uint8_t* s = src.row(cy - y) + 4 * (x0 - x);
     std::uint8_t* p = canvas.row(cy) + 4 * x0;
     for (int cx = x0; cx < x1; ++cx, s += 4, p += 4) blend(p, s[0], s[1], s[2], (s[3] * scale + 127u) / 255);
+  }
+}
+
+void paint_layer(Image& canvas, const Rect& rect, const std::uint8_t* layer, std::size_t layer_stride,
+                 const std::uint8_t* coverage, std::size_t coverage_stride) {
+  int x0 = std::max(rect.x, 0), y0 = std::max(rect.y, 0);
+  int x1 = std::min(rect.right(), canvas.width()), y1 = std::min(rect.bottom(), canvas.height());
+  // Fixed point: alphas and premultiplied colours in units of 1/65025
+  // (coverage times layer value, both 0..255), so nothing is rounded before
+  // the final division.
+  constexpr std::uint64_t kOne = 255 * 255;
+  for (int y = y0; y < y1; ++y) {
+    const std::size_t row = static_cast<std::size_t>(y - rect.y), col = static_cast<std::size_t>(x0 - rect.x);
+    const std::uint8_t* s = layer + row * layer_stride + 4 * col;
+    const std::uint8_t* m = coverage + row * coverage_stride + col;
+    std::uint8_t* p = canvas.row(y) + 4 * x0;
+    for (int x = x0; x < x1; ++x, s += 4, ++m, p += 4) {
+      const std::uint64_t cov = *m, sa8 = s[3];
+      if (cov == 0 || sa8 == 0) continue;
+      if (cov == 255 && sa8 == 255) {
+        p[0] = s[0];
+        p[1] = s[1];
+        p[2] = s[2];
+        p[3] = 255;
+        continue;
+      }
+      const std::uint64_t sa = sa8 * cov;  // source alpha * 65025
+      const std::uint64_t src[3] = {std::min<std::uint64_t>(s[0], sa8) * cov,
+                                    std::min<std::uint64_t>(s[1], sa8) * cov,
+                                    std::min<std::uint64_t>(s[2], sa8) * cov};
+      const std::uint64_t da = p[3];
+      // The destination's share of the result, alpha * 65025 * 255.
+      const std::uint64_t keep = da * (kOne - sa);
+      const std::uint64_t oa = sa * 255 + keep;  // out alpha * 65025 * 255
+      if (oa == 0) continue;
+      for (int c = 0; c < 3; ++c)
+        p[c] = static_cast<std::uint8_t>(
+            std::min<std::uint64_t>(255, (src[c] * 255 * 255 + p[c] * keep + oa / 2) / oa));
+      p[3] = static_cast<std::uint8_t>((oa + kOne / 2) / kOne);
+    }
   }
 }
 

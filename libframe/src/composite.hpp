@@ -35,4 +35,14 @@ void paint_mask(Image& canvas, const Mask& mask, Color color, int dx = 0, int dy
 // scaled by opacity (0..1); clipped to the canvas.
 void composite_image(Image& canvas, const Image& src, int x, int y, float opacity = 1);
 
+// Composites `layer`, premultiplied RGBA that spans `rect` on the canvas
+// (rect.width pixels a row, rows `layer_stride` bytes apart), through
+// `coverage` (rect.width values a row, rows `coverage_stride` bytes apart)
+// with source-over onto the straight-alpha canvas. Parts outside the canvas
+// are dropped. Premultiplied input lets a resampled layer carry transparency
+// without dark fringes; a colour channel above alpha (resampling overshoot)
+// is clamped to alpha.
+void paint_layer(Image& canvas, const Rect& rect, const std::uint8_t* layer, std::size_t layer_stride,
+                 const std::uint8_t* coverage, std::size_t coverage_stride);
+
 }  // namespace khung::detail

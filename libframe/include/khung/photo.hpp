@@ -22,10 +22,14 @@ WindowMask circle_window(const Rect& rect);
 // shorter side).
 WindowMask rect_window(const Rect& rect, float corner_radius = 0);
 
-// The `auto` window: the largest transparent region (alpha < 128) of an
-// overlay the size of the canvas. Inside it the coverage is 255 - alpha, so
-// the photo runs under the overlay's soft edge. rect is the region's
-// bounding box. Throws Error(Template) when the overlay has no hole.
+// The `auto` window: the largest transparent region (alpha < 128, pixels
+// joined by their sides) of an overlay the size of the canvas. The coverage
+// is 255 in that region and also under the overlay's partly transparent
+// edge up to 2 px beyond it, so the photo runs under the soft edge and the
+// overlay, drawn next, blends its edge onto the photo with no gap; 0
+// elsewhere (a smaller hole is ignored). rect is the bounding box of the
+// coverage. Throws Error(Template) when the overlay has no hole.
+//   WindowMask hole = find_window(frame);  // then draw_photo, then the frame on top
 WindowMask find_window(const Image& overlay);
 
 enum class Focus { Center, Face };
@@ -42,19 +46,29 @@ struct Placement {
 void validate(const Placement& placement);
 
 // The smallest upright photo size that covers `window` at this placement
-// without enlarging it: what shrink-on-load may reduce a photo to.
+// without enlarging it: the window's bounding box turned by `rotate`
+// (W|cos| + H|sin| by W|sin| + H|cos|) times zoom, rounded up. A photo at
+// least this wide and this high is drawn without enlarging, so it is what
+// shrink-on-load may reduce a photo to. Throws as validate().
+//   Size need = photo_cover_size({140, 140, 800, 800}, {.zoom = 1.5f});  // 1200 x 1200
 Size photo_cover_size(const Rect& window, const Placement& placement);
 
 // The largest frontal face in the photo (photo pixels), found with OpenCV's
-// Haar cascade from Debian's opencv-data; nullopt when there is none.
-// Thread-safe.
+// Haar cascade on a grey copy at most 480 px long; nullopt when there is
+// none (or the photo is empty). The cascade is KHUNG_CASCADE when set, else
+// Debian's opencv-data file, loaded on first use. Thread-safe. Throws
+// Error(Io) naming the path when the cascade file is missing or unreadable.
 std::optional<Rect> detect_face(const Image& photo);
 
-// Draws `photo` into the window: scaled to cover window.rect, then zoomed,
-// rotated about the window's centre, centred on the focus point, moved by the
-// offsets, and clamped so the window stays covered. Resampled by area
-// averaging when shrinking and bicubic when enlarging; composited through
-// the window coverage with source-over. Throws as validate().
+// Draws `photo` into the window: scaled so that, turned, it covers
+// window.rect, then zoomed, rotated about the window's centre, centred on
+// the focus point, moved by the offsets, and clamped so the window stays
+// covered. Resampled by area averaging when shrinking and bicubic when
+// enlarging; composited through the window coverage with source-over,
+// the photo's own alpha included. The part outside the canvas is dropped.
+// Throws as validate(), and Error(InvalidArgument) for an empty photo or a
+// mask whose coverage does not match its rect; face focus throws as
+// detect_face().
 //   draw_photo(canvas, read_image("me.jpg"), circle_window({140, 140, 800, 800}), {.zoom = 1.2f});
 void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement);
 

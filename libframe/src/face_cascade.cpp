@@ -1,0 +1,110 @@
+#include "face_cascade.hpp"
+
+#include "khung/error.hpp"
+
+#include <opencv2/objdetect.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace khung::detail {
+namespace {
+
+constexpr const char* kCascadeName = "haarcascade_frontalface_default.xml";
+
+// KHUNG_CASCADE, else the first cascade found where OpenCV's data is usually
+// installed (the folder found at build time first). When none exists, the
+// first candidate, so the error names where it was expected.
+std::string cascade_path() {
+  if (const char* env = std::getenv("KHUNG_CASCADE"); env && *env) return env;
+  static const std::string found = [] {
+    std::vector<std::string> candidates;
+#ifdef KHUNG_FACE_CASCADE
+    candidates.emplace_back(KHUNG_FACE_CASCADE);
+#endif
+    for (const char* dir : {"/usr/share/opencv4/haarcascades", "/usr/local/share/opencv4/haarcascades",
+                            "/usr/share/opencv/haarcascades", "/usr/local/share/opencv/haarcascades"})
+      candidates.push_back(std::string(dir) + "/" + kCascadeName);
+    for (const std::string& c : candidates) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(c, ec)) return c;
+    }
+    return candidates.front();
+  }();
+  return found;
+}
+
+std::unique_ptr<cv::CascadeClassifier> load_cascade(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ErrorCode::Io,
+                "face cascade '" + path + "': not found (install opencv-data or set KHUNG_CASCADE)");
+  auto cascade = std::make_unique<cv::CascadeClassifier>();
+  bool loaded = false;
+  try {
+    loaded = cascade->load(path);
+  } catch (const cv::Exception&) {
+    // A malformed XML file throws from OpenCV's parser; reported below.
+  }
+  if (!loaded || cascade->empty())
+    throw Error(ErrorCode::Io, "face cascade '" + path + "': not a cascade OpenCV can read");
+  return cascade;
+}
+
+// Idle classifiers for one cascade file. A caller takes one (or loads a new
+// one outside the lock) and gives it back when done; when the configured
+// path changes, classifiers of the old file are dropped.
+class CascadePool {
+ public:
+  using Classifier = std::unique_ptr<cv::CascadeClassifier>;
+
+  Classifier take(const std::string& path) {
+    {
+      std::lock_guard lock(mutex_);
+      if (path != path_) {
+        idle_.clear();
+        path_ = path;
+      }
+      if (!idle_.empty()) {
+        Classifier c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return load_cascade(path);
+  }
+
+  void give_back(const std::string& path, Classifier c) {
+    std::lock_guard lock(mutex_);
+    if (path == path_) idle_.push_back(std::move(c));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string path_;
+  std::vector<Classifier> idle_;
+};
+
+CascadePool& pool() {
+  static CascadePool instance;
+  return instance;
+}
+
+}  // namespace
+
+std::vector<cv::Rect> find_faces(const cv::Mat& gray, int min_size) {
+  const std::string path = cascade_path();
+  CascadePool::Classifier cascade = pool().take(path);
+  std::vector<cv::Rect> faces;
+  // minNeighbors 5: fewer false positives on clothing and backgrounds than
+  // the default 3, at no cost for the large faces of profile photos.
+  cascade->detectMultiScale(gray, faces, 1.1, 5, 0, cv::Size(min_size, min_size));
+  pool().give_back(path, std::move(cascade));
+  return faces;
+}
+
+}  // namespace khung::detail

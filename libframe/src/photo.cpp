@@ -1,0 +1,346 @@
+#include "khung/photo.hpp"
+
+#include "composite.hpp"
+#include "face_cascade.hpp"
+#include "khung/error.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace khung {
+namespace {
+
+// Sub-scanlines per pixel row when a window's edge crosses a pixel: the
+// coverage is exact along x and sampled 16 times along y.
+constexpr int kSubrows = 16;
+// How far (px) the `auto` window reaches beyond its hole under the
+// overlay's partly transparent edge.
+constexpr float kUnderEdge = 2.0f;
+// Face detection runs on a copy this long on its longest side: plenty for
+// the faces of a profile photo, and fast.
+constexpr int kFaceSearchSide = 480;
+
+// OpenCV reads the image through a Mat header; the data is never written.
+cv::Mat wrap(const Image& image) {
+  return {image.height(), image.width(), CV_8UC4, const_cast<std::uint8_t*>(image.row(0)), image.stride()};
+}
+
+// Coverage of a shape centred in `rect`, symmetric about both of its axes,
+// each row of it one span: the points with |x - cx| <= half_width(|y - cy|).
+// Throws Error(InvalidArgument) for a window larger than any canvas.
+template <class HalfWidth>
+WindowMask rasterize_symmetric(const Rect& rect, HalfWidth half_width) {
+  WindowMask mask{rect, {}};
+  if (rect.empty()) {
+    mask.rect = {rect.x, rect.y, 0, 0};
+    return mask;
+  }
+  if (static_cast<std::int64_t>(rect.width) * rect.height > Image::max_pixels())
+    throw Error(ErrorCode::InvalidArgument, "photo window " + std::to_string(rect.width) + "x" +
+                                                std::to_string(rect.height) + ": the area must be at most " +
+                                                std::to_string(Image::max_pixels()) + " pixels");
+  mask.coverage.assign(static_cast<std::size_t>(rect.width) * rect.height, 0);
+  const double cx = rect.width / 2.0, cy = rect.height / 2.0;
+  double hw[kSubrows];
+  for (int y = 0; y < rect.height; ++y) {
+    double narrowest = cx, widest = 0;
+    for (int s = 0; s < kSubrows; ++s) {
+      hw[s] = std::max(0.0, half_width(std::abs(y + (s + 0.5) / kSubrows - cy)));
+      narrowest = std::min(narrowest, hw[s]);
+      widest = std::max(widest, hw[s]);
+    }
+    std::uint8_t* row = mask.coverage.data() + static_cast<std::size_t>(y) * rect.width;
+    for (int x = 0; x < rect.width; ++x) {
+      const double left = x - cx, right = x + 1 - cx;  // pixel span relative to the centre
+      if (left >= -narrowest && right <= narrowest) {
+        row[x] = 255;
+      } else if (right > -widest && left < widest) {
+        double covered = 0;
+        for (double h : hw) covered += std::max(0.0, std::min(right, h) - std::max(left, -h));
+        row[x] = static_cast<std::uint8_t>(std::lround(covered / kSubrows * 255));
+      }
+    }
+  }
+  return mask;
+}
+
+// cos and sin of a clockwise angle in degrees, exact at multiples of 90 so
+// that a quarter turn swaps sides without a pixel of rounding noise.
+struct Turn {
+  double cos, sin;
+};
+
+Turn turn(double degrees) {
+  double r = std::fmod(degrees, 360.0);
+  if (r < 0) r += 360;
+  if (r == 0) return {1, 0};
+  if (r == 90) return {0, 1};
+  if (r == 180) return {-1, 0};
+  if (r == 270) return {0, -1};
+  double rad = r * (3.14159265358979323846 / 180);
+  return {std::cos(rad), std::sin(rad)};
+}
+
+// Width and height of the window's bounding box in the photo's own (rotated)
+// frame: what the upright photo must cover.
+struct Extent {
+  double width, height;
+};
+
+Extent rotated_extent(const Rect& window, const Turn& t) {
+  double c = std::abs(t.cos), s = std::abs(t.sin);
+  return {window.width * c + window.height * s, window.width * s + window.height * c};
+}
+
+// Where a placed photo lands: canvas = centre + scale * R * (photo - anchor),
+// in continuous pixel coordinates (pixel i spans [i, i + 1]). R turns
+// clockwise on screen (y points down).
+struct PhotoMap {
+  Turn turn;
+  double scale;
+  double centre_x, centre_y;  // window centre, canvas
+  double anchor_x, anchor_y;  // the photo point shown at the window centre
+
+  void to_photo(double x, double y, double& u, double& v) const {
+    double dx = (x - centre_x) / scale, dy = (y - centre_y) / scale;
+    u = anchor_x + turn.cos * dx + turn.sin * dy;
+    v = anchor_y - turn.sin * dx + turn.cos * dy;
+  }
+};
+
+PhotoMap place_photo(const Image& photo, const Rect& window, const Placement& p) {
+  PhotoMap map{};
+  map.turn = turn(p.rotate);
+  const Extent need = rotated_extent(window, map.turn);
+  const double pw = photo.width(), ph = photo.height();
+  map.scale = std::max(need.width / pw, need.height / ph) * p.zoom;
+  map.centre_x = window.x + window.width / 2.0;
+  map.centre_y = window.y + window.height / 2.0;
+
+  double fx = pw / 2, fy = ph / 2;
+  if (p.focus == Focus::Face) {
+    if (std::optional<Rect> face = detect_face(photo)) {
+      fx = face->x + face->width / 2.0;
+      fy = face->y + face->height / 2.0;
+    }
+  }
+  // The offset moves the photo on the canvas; in the photo's frame the point
+  // under the window centre moves the opposite way, turned back and unscaled.
+  const double tx = p.offset_x * static_cast<double>(window.width);
+  const double ty = p.offset_y * static_cast<double>(window.height);
+  double ax = fx - (map.turn.cos * tx + map.turn.sin * ty) / map.scale;
+  double ay = fy - (-map.turn.sin * tx + map.turn.cos * ty) / map.scale;
+  // The turned window is a rectangle whose bounding box, in the photo's
+  // frame, is need / scale; it stays inside the photo exactly when that box
+  // does, so clamping the anchor keeps the whole window covered.
+  const double ex = need.width / (2 * map.scale), ey = need.height / (2 * map.scale);
+  map.anchor_x = std::clamp(ax, std::min(ex, pw / 2), std::max(pw - ex, pw / 2));
+  map.anchor_y = std::clamp(ay, std::min(ey, ph / 2), std::max(ph - ey, ph / 2));
+  return map;
+}
+
+bool has_transparency(const cv::Mat& rgba) {
+  for (int y = 0; y < rgba.rows; ++y) {
+    const std::uint8_t* p = rgba.ptr<std::uint8_t>(y);
+    for (int x = 0; x < rgba.cols; ++x)
+      if (p[4 * x + 3] != 255) return true;
+  }
+  return false;
+}
+
+cv::Mat premultiplied(const cv::Mat& rgba) {
+  cv::Mat out(rgba.size(), CV_8UC4);
+  for (int y = 0; y < rgba.rows; ++y) {
+    const std::uint8_t* s = rgba.ptr<std::uint8_t>(y);
+    std::uint8_t* d = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < 4 * rgba.cols; x += 4) {
+      unsigned a = s[x + 3];
+      for (int c = 0; c < 3; ++c) d[x + c] = static_cast<std::uint8_t>((s[x + c] * a + 127) / 255);
+      d[x + 3] = static_cast<std::uint8_t>(a);
+    }
+  }
+  return out;
+}
+
+std::string range_error(const char* field, float value, const char* range) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %g: ", field, static_cast<double>(value));
+  return std::string(buf) + "must be between " + range;
+}
+
+void check_range(const char* field, float value, float lo, float hi, const char* range) {
+  if (!(std::isfinite(value) && value >= lo && value <= hi))
+    throw Error(ErrorCode::InvalidArgument, range_error(field, value, range));
+}
+
+}  // namespace
+
+WindowMask circle_window(const Rect& rect) {
+  const double a = rect.width / 2.0, b = rect.height / 2.0;
+  return rasterize_symmetric(rect, [a, b](double dy) {
+    double t = dy / b;
+    return t >= 1 ? 0.0 : a * std::sqrt(1 - t * t);
+  });
+}
+
+WindowMask rect_window(const Rect& rect, float corner_radius) {
+  const double hx = rect.width / 2.0, hy = rect.height / 2.0;
+  // NaN and negative radii mean square corners.
+  const double r = corner_radius > 0 ? std::min<double>(corner_radius, std::min(hx, hy)) : 0.0;
+  return rasterize_symmetric(rect, [hx, hy, r](double dy) {
+    double into_corner = dy - (hy - r);
+    if (into_corner <= 0) return hx;
+    return hx - r + std::sqrt(std::max(0.0, r * r - into_corner * into_corner));
+  });
+}
+
+WindowMask find_window(const Image& overlay) {
+  const char* none = "overlay: has no transparent hole for an auto photo window";
+  if (overlay.empty()) throw Error(ErrorCode::Template, none);
+  cv::Mat alpha;
+  cv::extractChannel(wrap(overlay), alpha, 3);
+  cv::Mat holes, labels, stats, centroids;
+  cv::threshold(alpha, holes, 127, 255, cv::THRESH_BINARY_INV);
+  // 4-connectivity: two holes touching only at a corner stay two windows.
+  const int count = cv::connectedComponentsWithStats(holes, labels, stats, centroids, 4, CV_32S);
+  int best = 0;
+  for (int i = 1; i < count; ++i)
+    if (best == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
+  if (best == 0) throw Error(ErrorCode::Template, none);
+
+  // Full coverage in the hole and under the overlay's soft edge around it:
+  // the overlay's own alpha then blends its edge onto the photo. (Coverage
+  // 255 - alpha would let the background show through where both are
+  // partial: up to a quarter of it at alpha 128.)
+  cv::Mat hole = labels == best;
+  cv::Mat outside = hole == 0, distance;
+  cv::distanceTransform(outside, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::Mat under_edge = (distance <= kUnderEdge) & (alpha < 255);
+  cv::Mat coverage = hole | under_edge;
+
+  const cv::Rect box = cv::boundingRect(coverage);
+  WindowMask mask{{box.x, box.y, box.width, box.height}, {}};
+  mask.coverage.resize(static_cast<std::size_t>(box.width) * box.height);
+  cv::Mat out(box.height, box.width, CV_8UC1, mask.coverage.data());
+  coverage(box).copyTo(out);
+  return mask;
+}
+
+void validate(const Placement& placement) {
+  check_range("zoom", placement.zoom, 1, 10, "1 and 10");
+  check_range("offset_x", placement.offset_x, -1, 1, "-1 and 1");
+  check_range("offset_y", placement.offset_y, -1, 1, "-1 and 1");
+  check_range("rotate", placement.rotate, -360, 360, "-360 and 360");
+}
+
+Size photo_cover_size(const Rect& window, const Placement& placement) {
+  validate(placement);
+  const Extent need = rotated_extent(window, turn(placement.rotate));
+  // Round up, but not for floating-point noise: zoom 1.1f is 1.10000002, and
+  // a photo a thousandth of a pixel short is not enlarged in any visible way.
+  auto up = [&](double v) { return static_cast<int>(std::ceil(v * placement.zoom - 1e-3)); };
+  return {std::max(0, up(need.width)), std::max(0, up(need.height))};
+}
+
+std::optional<Rect> detect_face(const Image& photo) {
+  if (photo.empty()) return std::nullopt;
+  cv::Mat gray;
+  cv::cvtColor(wrap(photo), gray, cv::COLOR_RGBA2GRAY);
+  const int longest = std::max(photo.width(), photo.height());
+  const double f = longest > kFaceSearchSide ? static_cast<double>(kFaceSearchSide) / longest : 1.0;
+  if (f < 1) cv::resize(gray, gray, cv::Size(), f, f, cv::INTER_AREA);
+  cv::equalizeHist(gray, gray);
+  // Faces under a sixteenth of the shorter side are not what a profile photo
+  // is about; ignoring them also skips most false detections.
+  const int min_size = std::max(24, std::min(gray.cols, gray.rows) / 16);
+  std::vector<cv::Rect> faces = detail::find_faces(gray, min_size);
+  if (faces.empty()) return std::nullopt;
+  const cv::Rect& face = *std::max_element(
+      faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+  // Back to photo pixels, rounded outwards and kept inside the photo.
+  int x0 = std::max(0, static_cast<int>(std::floor(face.x / f)));
+  int y0 = std::max(0, static_cast<int>(std::floor(face.y / f)));
+  int x1 = std::min(photo.width(), static_cast<int>(std::ceil((face.x + face.width) / f)));
+  int y1 = std::min(photo.height(), static_cast<int>(std::ceil((face.y + face.height) / f)));
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
+void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement) {
+  validate(placement);
+  const Rect& rect = window.rect;
+  if (window.coverage.size() != (rect.empty() ? 0 : static_cast<std::size_t>(rect.width) * rect.height))
+    throw Error(ErrorCode::InvalidArgument,
+                "photo window: " + std::to_string(window.coverage.size()) + " coverage values for a " +
+                    std::to_string(rect.width) + "x" + std::to_string(rect.height) + " rectangle");
+  if (photo.empty()) throw Error(ErrorCode::InvalidArgument, "photo: the image is empty");
+  // Only the part of the window on the canvas is drawn.
+  const int x0 = std::max(rect.x, 0), y0 = std::max(rect.y, 0);
+  const int x1 = std::min(rect.right(), canvas.width()), y1 = std::min(rect.bottom(), canvas.height());
+  if (rect.empty() || x0 >= x1 || y0 >= y1) return;
+
+  const PhotoMap map = place_photo(photo, rect, placement);
+
+  // The photo pixels the window can reach, plus room for the resampling
+  // kernels (bicubic reads 2 pixels either side, after the area-averaging
+  // shrink below). The whole window, not only its part on the canvas, so
+  // the shrink's pixel grid and the result do not depend on clipping.
+  double u_min = photo.width(), v_min = photo.height(), u_max = 0, v_max = 0;
+  for (int corner = 0; corner < 4; ++corner) {
+    double u, v;
+    map.to_photo(corner & 1 ? rect.right() : rect.x, corner & 2 ? rect.bottom() : rect.y, u, v);
+    u_min = std::min(u_min, u);
+    u_max = std::max(u_max, u);
+    v_min = std::min(v_min, v);
+    v_max = std::max(v_max, v);
+  }
+  const double margin = 3 / std::min(1.0, map.scale) + 1;
+  const int rx0 = std::clamp(static_cast<int>(std::floor(u_min - margin)), 0, photo.width() - 1);
+  const int ry0 = std::clamp(static_cast<int>(std::floor(v_min - margin)), 0, photo.height() - 1);
+  const int rx1 = std::clamp(static_cast<int>(std::ceil(u_max + margin)), rx0 + 1, photo.width());
+  const int ry1 = std::clamp(static_cast<int>(std::ceil(v_max + margin)), ry0 + 1, photo.height());
+  cv::Mat source = wrap(photo)(cv::Rect(rx0, ry0, rx1 - rx0, ry1 - ry0));
+
+  // Resampling mixes neighbours, which is only right on premultiplied
+  // colour: straight alpha would bleed the colour of transparent pixels.
+  if (has_transparency(source)) source = premultiplied(source);
+
+  // Shrinking: average areas down to about the final size first, so large
+  // reductions do not alias; the warp below then resamples at a scale near 1.
+  double kx = 1, ky = 1;
+  if (map.scale < 1) {
+    const int w = std::max(1, static_cast<int>(std::lround(source.cols * map.scale)));
+    const int h = std::max(1, static_cast<int>(std::lround(source.rows * map.scale)));
+    kx = static_cast<double>(w) / source.cols;
+    ky = static_cast<double>(h) / source.rows;
+    cv::Mat reduced;
+    cv::resize(source, reduced, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+    source = reduced;
+  }
+
+  // One affine map from source to destination. OpenCV puts pixel centres at
+  // integer coordinates, ours at i + 0.5: the 0.5 terms convert.
+  //   photo u = rx0 + (su + 0.5) / kx,  canvas x = x0 + dx + 0.5
+  //   canvas = centre + scale * R * (photo - anchor)
+  const double c = map.turn.cos, s = map.turn.sin, k = map.scale;
+  const double a00 = k * c / kx, a01 = -k * s / ky, a10 = k * s / kx, a11 = k * c / ky;
+  const double pu = rx0 + 0.5 / kx - map.anchor_x, pv = ry0 + 0.5 / ky - map.anchor_y;
+  const double b0 = map.centre_x - x0 - 0.5 + k * (c * pu - s * pv);
+  const double b1 = map.centre_y - y0 - 0.5 + k * (s * pu + c * pv);
+  const cv::Matx23d forward(a00, a01, b0, a10, a11, b1);
+  cv::Mat placed(y1 - y0, x1 - x0, CV_8UC4);
+  // Replicated borders: the clamp keeps the window inside the photo, and
+  // replication keeps the kernel from fading the photo's outermost pixels.
+  cv::warpAffine(source, placed, forward, placed.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+
+  const std::uint8_t* coverage =
+      window.coverage.data() + static_cast<std::size_t>(y0 - rect.y) * rect.width + (x0 - rect.x);
+  detail::paint_layer(canvas, {x0, y0, x1 - x0, y1 - y0}, placed.data, placed.step, coverage,
+                      static_cast<std::size_t>(rect.width));
+}
+
+}  // namespace khung
