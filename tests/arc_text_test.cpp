@@ -71,7 +71,8 @@ TEST_CASE("arc text auto-fits its sweep and reports what cannot fit", "[arc]") {
     s.size = size;
     s.min_size = 0;
     double advance = 0;
-    for (const auto& g : layout_line("Tự hào trí tuệ lao động Việt Nam", s).lines[0].glyphs) advance += g.x_advance / 64.0;
+    TextLayout line = layout_line("Tự hào trí tuệ lao động Việt Nam", s);
+    for (const auto& g : line.lines[0].glyphs) advance += g.x_advance / 64.0;
     return advance / arc.radius * 180 / 3.14159265358979;
   };
   CHECK(sweep(fitted.size) <= 180);
