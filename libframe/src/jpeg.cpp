@@ -24,6 +24,7 @@ using Handle = std::unique_ptr<void, HandleDeleter>;
 struct JpegMarkers {
   std::span<const std::uint8_t> exif;  // TIFF block of the first APP1 "Exif"
   bool adobe = false;                  // APP14 "Adobe": CMYK is stored inverted
+  bool cut_short = false;              // the data ends before the first scan
 };
 
 // Walks the marker segments before the first scan. Stops quietly at anything
@@ -31,7 +32,12 @@ struct JpegMarkers {
 JpegMarkers scan_markers(std::span<const std::uint8_t> data) {
   JpegMarkers found;
   std::size_t pos = 2;  // after SOI
-  while (pos + 4 <= data.size() && data[pos] == 0xFF) {
+  while (true) {
+    if (pos + 4 > data.size()) {
+      found.cut_short = true;
+      break;
+    }
+    if (data[pos] != 0xFF) break;
     std::uint8_t marker = data[pos + 1];
     if (marker == 0xFF) {  // fill byte
       ++pos;
@@ -43,7 +49,11 @@ JpegMarkers scan_markers(std::span<const std::uint8_t> data) {
     }
     if (marker == 0xDA || marker == 0xD9) break;  // start of scan, end of image
     std::size_t length = static_cast<std::size_t>(data[pos + 2]) << 8 | data[pos + 3];
-    if (length < 2 || length > data.size() - pos - 2) break;
+    if (length < 2) break;
+    if (length > data.size() - pos - 2) {
+      found.cut_short = true;
+      break;
+    }
     auto payload = data.subspan(pos + 4, length - 2);
     if (marker == 0xE1 && found.exif.empty() && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0)
       found.exif = payload.subspan(6);
@@ -57,24 +67,26 @@ struct Header {
   int width = 0, height = 0, colorspace = -1;
 };
 
+// libjpeg reports running out of data inside a scan as the warning "Premature
+// end of JPEG file"; in the headers, the end it fakes shows up as some later
+// structural error instead, which cut_short recognises.
 bool is_truncation(const char* message) { return std::strstr(message, "Premature end") != nullptr; }
 
-Error decode_error(tjhandle handle) {
+Error decode_error(tjhandle handle, const JpegMarkers& markers) {
   const char* message = tjGetErrorStr2(handle);
-  if (is_truncation(message)) return truncated_data(ImageFormat::Jpeg);
+  if (markers.cut_short || is_truncation(message)) return truncated_data(ImageFormat::Jpeg);
   return corrupt_data(ImageFormat::Jpeg, message);
 }
 
-Header read_header(tjhandle handle, std::span<const std::uint8_t> data) {
+Header read_header(tjhandle handle, std::span<const std::uint8_t> data, const JpegMarkers& markers) {
   Header header;
   int subsampling = -1;
-  if (tjDecompressHeader3(handle, data.data(), static_cast<unsigned long>(data.size()), &header.width, &header.height,
-                          &subsampling, &header.colorspace) != 0) {
-    // TurboJPEG 2.1 also fails for a warning and for chroma subsampling it
-    // has no name for (e.g. 2x2,1x2,2x1); it decodes both, and the size and
-    // colour space are filled in before it gives up, so go on with those.
-    if (header.width <= 0 || header.height <= 0 || header.colorspace < 0) throw decode_error(handle);
-  }
+  // TurboJPEG 2.1 also fails for a warning and for chroma subsampling it has
+  // no name for (e.g. 2x2,1x2,2x1); it decodes both, and the size and colour
+  // space are filled in before it gives up: go on whenever they are.
+  tjDecompressHeader3(handle, data.data(), static_cast<unsigned long>(data.size()), &header.width, &header.height,
+                      &subsampling, &header.colorspace);
+  if (header.width <= 0 || header.height <= 0 || header.colorspace < 0) throw decode_error(handle, markers);
   return header;
 }
 
@@ -112,18 +124,18 @@ void cmyk_to_rgba(Image& image, bool inverted) {
 ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
   Handle handle(tjInitDecompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
-  Header header = read_header(handle.get(), data);
-  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, limits);
   JpegMarkers markers = scan_markers(data);
+  Header header = read_header(handle.get(), data, markers);
+  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, limits);
   return {ImageFormat::Jpeg, header.width, header.height, read_exif_orientation(markers.exif)};
 }
 
 Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options) {
   Handle handle(tjInitDecompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
-  Header header = read_header(handle.get(), data);
-  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, options.limits);
   JpegMarkers markers = scan_markers(data);
+  Header header = read_header(handle.get(), data, markers);
+  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, options.limits);
   int orientation = read_exif_orientation(markers.exif);
 
   ScaleFactor scale = choose_scale(header.width, header.height, orientation, options, scaling_factors());
@@ -138,7 +150,7 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
     // in one block: browsers show these), except a premature end, which
     // leaves the rest grey.
     if (tjGetErrorCode(handle.get()) != TJERR_WARNING || is_truncation(tjGetErrorStr2(handle.get())))
-      throw decode_error(handle.get());
+      throw decode_error(handle.get(), markers);
   }
   if (cmyk) cmyk_to_rgba(image, markers.adobe);
   return apply_orientation(std::move(image), orientation);
