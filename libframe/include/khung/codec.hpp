@@ -25,7 +25,7 @@ struct DecodeLimits {
 };
 
 struct DecodeOptions {
-  DecodeLimits limits;
+  DecodeLimits limits = {};  // "= {}": designated initializers may leave it out without -Wextra noise
   // Shrink-on-load: when > 0, the decoder may reduce the image (JPEG DCT
   // scaling, HEIC/WebP scaled decode where offered) but the upright result
   // still covers min_width x min_height, or is the full size when that is

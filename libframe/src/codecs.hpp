@@ -1,0 +1,67 @@
+#pragma once
+// The per-format halves of codec.hpp, and what they share. codec.cpp finds
+// the format and checks the byte limit; each decoder then trusts nothing
+// else: it checks the pixel limit from its header before allocating, and
+// throws Error(Image) naming its format for a truncated or corrupt body.
+
+#include "khung/codec.hpp"
+#include "khung/error.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace khung::detail {
+
+// "JPEG", "WebP", ...: the format as people write it, for messages.
+const char* display_name(ImageFormat format);
+
+// Throws Error(Image) "<FORMAT> image <w>x<h>: over the <n>-pixel limit" (or
+// for a zero side, "has no pixels"). The limit is the smaller of
+// limits.max_pixels and Image::max_pixels().
+void check_pixel_limit(ImageFormat format, std::int64_t width, std::int64_t height, const DecodeLimits& limits);
+
+// Error(Image) "<why> <FORMAT> data" style messages: corrupt_data(Png, "bad
+// CRC") reads "corrupt PNG data: bad CRC".
+Error corrupt_data(ImageFormat format, const std::string& why);
+Error truncated_data(ImageFormat format);
+
+// A reduced-size decode offered by a format: numerator / denominator <= 1.
+struct ScaleFactor {
+  int num = 1, denom = 1;
+  int scale(int side) const { return static_cast<int>((static_cast<std::int64_t>(side) * num + denom - 1) / denom); }
+};
+
+// The smallest factor among `factors` (1/1 when none fits) whose scaled
+// image, once turned upright by `orientation`, still covers
+// options.min_width x options.min_height, or in a dimension where the full
+// image is smaller than asked, keeps that dimension full. Never above 1.
+ScaleFactor choose_scale(int width, int height, int orientation, const DecodeOptions& options,
+                         std::span<const ScaleFactor> factors);
+
+// Decoders return upright 8-bit RGBA; probes report what the header says.
+ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& limits);
+Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options);
+std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality);
+
+ImageInfo probe_png(std::span<const std::uint8_t> data, const DecodeLimits& limits);
+Image decode_png(std::span<const std::uint8_t> data, const DecodeOptions& options);
+std::vector<std::uint8_t> encode_png(const Image& image);
+
+ImageInfo probe_webp(std::span<const std::uint8_t> data, const DecodeLimits& limits);
+Image decode_webp(std::span<const std::uint8_t> data, const DecodeOptions& options);
+std::vector<std::uint8_t> encode_webp(const Image& image, int quality);
+
+// HEIC: libheif applies the file's own rotation and mirroring (irot, imir),
+// which take precedence over the informative EXIF orientation; the size
+// reported is therefore already upright and the orientation 1.
+ImageInfo probe_heic(std::span<const std::uint8_t> data, const DecodeLimits& limits);
+Image decode_heic(std::span<const std::uint8_t> data, const DecodeOptions& options);
+
+// GIF (first frame), BMP, TGA and PSD through stb_image.
+bool looks_like_tga(std::span<const std::uint8_t> data);
+ImageInfo probe_stb(ImageFormat format, std::span<const std::uint8_t> data, const DecodeLimits& limits);
+Image decode_stb(ImageFormat format, std::span<const std::uint8_t> data, const DecodeOptions& options);
+
+}  // namespace khung::detail

@@ -1,0 +1,184 @@
+// JPEG through TurboJPEG (libjpeg-turbo 2.1 API: tjInitDecompress and
+// friends; the tj3 API is newer than Debian 12).
+
+#include "codecs.hpp"
+#include "exif.hpp"
+#include "orientation.hpp"
+
+#include <turbojpeg.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace khung::detail {
+
+namespace {
+
+struct HandleDeleter {
+  void operator()(void* handle) const { tjDestroy(handle); }
+};
+using Handle = std::unique_ptr<void, HandleDeleter>;
+
+// The markers TurboJPEG does not interpret for us.
+struct JpegMarkers {
+  std::span<const std::uint8_t> exif;  // TIFF block of the first APP1 "Exif"
+  bool adobe = false;                  // APP14 "Adobe": CMYK is stored inverted
+  bool cut_short = false;              // the data ends before the first scan
+};
+
+// Walks the marker segments before the first scan. Stops quietly at anything
+// unexpected: the decoder itself judges whether the stream is valid.
+JpegMarkers scan_markers(std::span<const std::uint8_t> data) {
+  JpegMarkers found;
+  std::size_t pos = 2;  // after SOI
+  while (true) {
+    if (pos + 4 > data.size()) {
+      found.cut_short = true;
+      break;
+    }
+    if (data[pos] != 0xFF) break;
+    std::uint8_t marker = data[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) break;  // start of scan, end of image
+    std::size_t length = static_cast<std::size_t>(data[pos + 2]) << 8 | data[pos + 3];
+    if (length < 2) break;
+    if (length > data.size() - pos - 2) {
+      found.cut_short = true;
+      break;
+    }
+    auto payload = data.subspan(pos + 4, length - 2);
+    if (marker == 0xE1 && found.exif.empty() && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0)
+      found.exif = payload.subspan(6);
+    if (marker == 0xEE && payload.size() >= 5 && std::memcmp(payload.data(), "Adobe", 5) == 0) found.adobe = true;
+    pos += 2 + length;
+  }
+  return found;
+}
+
+struct Header {
+  int width = 0, height = 0, colorspace = -1;
+};
+
+// libjpeg reports running out of data inside a scan as the warning "Premature
+// end of JPEG file"; in the headers, the end it fakes shows up as some later
+// structural error instead, which cut_short recognises.
+bool is_truncation(const char* message) { return std::strstr(message, "Premature end") != nullptr; }
+
+Error decode_error(tjhandle handle, const JpegMarkers& markers) {
+  const char* message = tjGetErrorStr2(handle);
+  if (markers.cut_short || is_truncation(message)) return truncated_data(ImageFormat::Jpeg);
+  return corrupt_data(ImageFormat::Jpeg, message);
+}
+
+Header read_header(tjhandle handle, std::span<const std::uint8_t> data, const JpegMarkers& markers) {
+  Header header;
+  int subsampling = -1;
+  // TurboJPEG 2.1 also fails for a warning and for chroma subsampling it has
+  // no name for (e.g. 2x2,1x2,2x1); it decodes both, and the size and colour
+  // space are filled in before it gives up: go on whenever they are.
+  tjDecompressHeader3(handle, data.data(), static_cast<unsigned long>(data.size()), &header.width, &header.height,
+                      &subsampling, &header.colorspace);
+  if (header.width <= 0 || header.height <= 0 || header.colorspace < 0) throw decode_error(handle, markers);
+  return header;
+}
+
+std::span<const ScaleFactor> scaling_factors() {
+  static const std::vector<ScaleFactor> factors = [] {
+    std::vector<ScaleFactor> out;
+    int count = 0;
+    const tjscalingfactor* tj = tjGetScalingFactors(&count);
+    for (int i = 0; tj && i < count; ++i) out.push_back({tj[i].num, tj[i].denom});
+    return out;
+  }();
+  return factors;
+}
+
+std::uint8_t mul255(unsigned a, unsigned b) { return static_cast<std::uint8_t>((a * b + 127) / 255); }
+
+// Naive CMYK to RGB (no colour management): R = (1 - C)(1 - K). Adobe's
+// writers store every channel inverted, so their R is simply C * K.
+void cmyk_to_rgba(Image& image, bool inverted) {
+  for (int y = 0; y < image.height(); ++y) {
+    std::uint8_t* p = image.row(y);
+    for (int x = 0; x < image.width(); ++x, p += 4) {
+      unsigned c = p[0], m = p[1], ye = p[2], k = p[3];
+      if (!inverted) c = 255 - c, m = 255 - m, ye = 255 - ye, k = 255 - k;
+      p[0] = mul255(c, k);
+      p[1] = mul255(m, k);
+      p[2] = mul255(ye, k);
+      p[3] = 255;
+    }
+  }
+}
+
+}  // namespace
+
+ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  Handle handle(tjInitDecompress());
+  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
+  JpegMarkers markers = scan_markers(data);
+  Header header = read_header(handle.get(), data, markers);
+  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, limits);
+  return {ImageFormat::Jpeg, header.width, header.height, read_exif_orientation(markers.exif)};
+}
+
+Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  Handle handle(tjInitDecompress());
+  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
+  JpegMarkers markers = scan_markers(data);
+  Header header = read_header(handle.get(), data, markers);
+  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, options.limits);
+  int orientation = read_exif_orientation(markers.exif);
+
+  ScaleFactor scale = choose_scale(header.width, header.height, orientation, options, scaling_factors());
+  Image image(scale.scale(header.width), scale.scale(header.height));
+  bool cmyk = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
+  // Given exactly the scaled size, TurboJPEG picks that same factor. CMYK
+  // has as many bytes per pixel as RGBA, so it is converted in place.
+  if (tjDecompress2(handle.get(), data.data(), static_cast<unsigned long>(data.size()), image.row(0), image.width(),
+                    static_cast<int>(image.stride()), image.height(), cmyk ? TJPF_CMYK : TJPF_RGBA,
+                    TJFLAG_LIMITSCANS) != 0) {
+    // Warnings leave a complete image (extraneous bytes, a bad Huffman code
+    // in one block: browsers show these), except a premature end, which
+    // leaves the rest grey.
+    if (tjGetErrorCode(handle.get()) != TJERR_WARNING || is_truncation(tjGetErrorStr2(handle.get())))
+      throw decode_error(handle.get(), markers);
+  }
+  if (cmyk) cmyk_to_rgba(image, markers.adobe);
+  return apply_orientation(std::move(image), orientation);
+}
+
+std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
+  // Flatten straight alpha onto white: JPEG has no alpha channel.
+  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(image.width()) * image.height() * 3);
+  std::uint8_t* out = rgb.data();
+  for (int y = 0; y < image.height(); ++y) {
+    const std::uint8_t* p = image.row(y);
+    for (int x = 0; x < image.width(); ++x, p += 4) {
+      unsigned a = p[3];
+      for (int c = 0; c < 3; ++c) *out++ = static_cast<std::uint8_t>((p[c] * a + 255 * (255 - a) + 127) / 255);
+    }
+  }
+  Handle handle(tjInitCompress());
+  if (!handle) throw Error(ErrorCode::Image, "JPEG encoder: out of memory");
+  unsigned long size = tjBufSize(image.width(), image.height(), TJSAMP_420);
+  if (size == static_cast<unsigned long>(-1))
+    throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(nullptr));
+  std::vector<std::uint8_t> jpeg(size);
+  unsigned char* buffer = jpeg.data();
+  if (tjCompress2(handle.get(), rgb.data(), image.width(), 0, image.height(), TJPF_RGB, &buffer, &size, TJSAMP_420,
+                  quality, TJFLAG_NOREALLOC) != 0)
+    throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(handle.get()));
+  jpeg.resize(size);
+  return jpeg;
+}
+
+}  // namespace khung::detail

@@ -1,0 +1,101 @@
+// PNG through libspng.
+
+#include "codecs.hpp"
+
+#include <spng.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+
+namespace khung::detail {
+
+namespace {
+
+struct ContextDeleter {
+  void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
+};
+using Context = std::unique_ptr<spng_ctx, ContextDeleter>;
+
+// Ancillary chunks (text, ICC profiles) are kept in memory by libspng while
+// decoding; this bounds what a file can make it hold.
+constexpr std::size_t kChunkCacheLimit = 16u << 20;
+
+Error png_error(int rc) {
+  if (rc == SPNG_IO_EOF || rc == SPNG_EOF) return truncated_data(ImageFormat::Png);
+  return corrupt_data(ImageFormat::Png, spng_strerror(rc));
+}
+
+std::uint32_t big_endian_u32(std::span<const std::uint8_t> data, std::size_t offset) {
+  return std::uint32_t{data[offset]} << 24 | std::uint32_t{data[offset + 1]} << 16 |
+         std::uint32_t{data[offset + 2]} << 8 | data[offset + 3];
+}
+
+// Opens the stream and reads IHDR, with libspng's own limits set so that it
+// refuses absurd sizes before it allocates anything for them.
+Context open_png(std::span<const std::uint8_t> data, const DecodeLimits& limits, spng_ihdr& ihdr) {
+  Context ctx(spng_ctx_new(0));
+  if (!ctx) throw Error(ErrorCode::Image, "PNG decoder: out of memory");
+  auto side_limit = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(limits.max_pixels, 1, std::numeric_limits<std::int32_t>::max()));
+  spng_set_image_limits(ctx.get(), side_limit, side_limit);
+  spng_set_chunk_limits(ctx.get(), data.size(), kChunkCacheLimit);
+  // A bad checksum in a critical chunk is corruption; in an ancillary chunk
+  // the chunk is dropped, as browsers do.
+  spng_set_crc_action(ctx.get(), SPNG_CRC_ERROR, SPNG_CRC_DISCARD);
+  if (int rc = spng_set_png_buffer(ctx.get(), data.data(), data.size())) throw png_error(rc);
+  if (int rc = spng_get_ihdr(ctx.get(), &ihdr)) {
+    // Over our per-side limit: report it as the pixel limit it stands for.
+    if ((rc == SPNG_EUSER_WIDTH || rc == SPNG_EUSER_HEIGHT) && data.size() >= 24)
+      check_pixel_limit(ImageFormat::Png, big_endian_u32(data, 16), big_endian_u32(data, 20), limits);
+    throw png_error(rc);
+  }
+  check_pixel_limit(ImageFormat::Png, ihdr.width, ihdr.height, limits);
+  return ctx;
+}
+
+}  // namespace
+
+ImageInfo probe_png(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  spng_ihdr ihdr{};
+  open_png(data, limits, ihdr);
+  return {ImageFormat::Png, static_cast<int>(ihdr.width), static_cast<int>(ihdr.height), 1};
+}
+
+Image decode_png(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  spng_ihdr ihdr{};
+  Context ctx = open_png(data, options.limits, ihdr);
+  Image image(static_cast<int>(ihdr.width), static_cast<int>(ihdr.height));
+  std::size_t size = 0;
+  if (int rc = spng_decoded_image_size(ctx.get(), SPNG_FMT_RGBA8, &size)) throw png_error(rc);
+  if (size != image.bytes().size()) throw corrupt_data(ImageFormat::Png, "unexpected decoded size");
+  // RGBA8 covers every colour type and bit depth (16-bit is reduced, palette
+  // expanded); DECODE_TRNS turns a tRNS chunk into alpha.
+  if (int rc = spng_decode_image(ctx.get(), image.row(0), size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS)) throw png_error(rc);
+  return image;
+}
+
+std::vector<std::uint8_t> encode_png(const Image& image) {
+  Context ctx(spng_ctx_new(SPNG_CTX_ENCODER));
+  if (!ctx) throw Error(ErrorCode::Image, "PNG encoder: out of memory");
+  spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
+  spng_ihdr ihdr{};
+  ihdr.width = static_cast<std::uint32_t>(image.width());
+  ihdr.height = static_cast<std::uint32_t>(image.height());
+  ihdr.bit_depth = 8;
+  ihdr.color_type = SPNG_COLOR_TYPE_TRUECOLOR_ALPHA;
+  spng_set_ihdr(ctx.get(), &ihdr);
+  if (int rc = spng_encode_image(ctx.get(), image.bytes().data(), image.bytes().size(), SPNG_FMT_PNG,
+                                 SPNG_ENCODE_FINALIZE))
+    throw Error(ErrorCode::Image, std::string("PNG encoder: ") + spng_strerror(rc));
+  std::size_t size = 0;
+  int err = 0;
+  std::unique_ptr<void, decltype(&std::free)> buffer(spng_get_png_buffer(ctx.get(), &size, &err), std::free);
+  if (!buffer) throw Error(ErrorCode::Image, std::string("PNG encoder: ") + spng_strerror(err));
+  auto* p = static_cast<const std::uint8_t*>(buffer.get());
+  return {p, p + size};
+}
+
+}  // namespace khung::detail
