@@ -5,6 +5,7 @@ khung=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fonts=$(cd "$(dirname "$0")/../fonts" && pwd)
+photo=$(cd "$(dirname "$0")/../assets/photos" && pwd)/astronaut.png
 failures=0
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -49,11 +50,43 @@ grep -qxF "khung: warning: text: no font has U+4E2D; it is left blank" "$tmp/err
 [ $? = 1 ] || fail "unwritable output: expected exit 1"
 grep -q "^khung: error: output '$tmp/no-dir/x.png': " "$tmp/err" || fail "unwritable: $(cat "$tmp/err")"
 
-# The demo writes its files.
+# The demo renders every bundled template.
 (cd "$tmp" && "$khung" demo >/dev/null) || fail "demo: exit $?"
-for f in slogan-noto-sans-bold.png slogan-noto-serif.png pride-noto-sans-bold.png pride-noto-serif.png banner.png; do
+for f in cover.png frame-ring.png frame-ribbon.png post.png web-banner.png; do
   [ -s "$tmp/khung-demo/$f" ] || fail "demo: $f missing"
 done
+
+# render: a banner from fields, a frame from a photo, every output format.
+"$khung" render cover --set "unit=Công đoàn Điện lực Hà Nội" -o "$tmp/cover.jpg" --quality 85 2>"$tmp/err" \
+  || fail "render cover: exit $?: $(cat "$tmp/err")"
+[ "$(head -c 3 "$tmp/cover.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ] || fail "render: not a JPEG"
+"$khung" render frame-ring -p "$photo" --zoom 1.2 --offset 0.05,-0.02 --rotate 3 --focus face --width 540 \
+  -o "$tmp/frame.webp" 2>"$tmp/err" || fail "render frame: exit $?: $(cat "$tmp/err")"
+[ "$(head -c 12 "$tmp/frame.webp" | tail -c 4)" = WEBP ] || fail "render: not a WebP"
+(cd "$tmp" && "$khung" render web-banner) || fail "render default output: exit $?"
+[ -s "$tmp/web-banner.png" ] || fail "render: default output web-banner.png missing"
+
+expect_usage_error "unknown template" "template 'nope': no such template" render nope -o "$tmp/x.png"
+expect_usage_error "missing field" "field 'unit': missing (template 'cover' needs: unit)" render cover -o "$tmp/x.png"
+expect_usage_error "bad --set" "--set 'unit': expected KEY=VALUE" render cover --set unit -o "$tmp/x.png"
+expect_usage_error "frame without photo" "template 'frame-ring': needs a photo" render frame-ring -o "$tmp/x.png"
+expect_usage_error "bad focus" "--focus 'eyes': expected center or face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
+expect_usage_error "bad offset" "--offset '1;2': expected DX,DY, for example 0.1,-0.05" render frame-ring -p "$photo" --offset "1;2" -o "$tmp/x.png"
+
+# A photo that is not an image fails the render (exit 1), naming the file.
+echo "not a photo" >"$tmp/fake.jpg"
+"$khung" render frame-ring -p "$tmp/fake.jpg" -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "fake photo: expected exit 1"
+grep -q "^khung: error: photo '$tmp/fake.jpg': " "$tmp/err" || fail "fake photo: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.png" ] || fail "fake photo: left an output file"
+
+# templates: the table and the JSON.
+"$khung" templates | grep -q "^frame-ring  *frame  *1080x1080" || fail "templates: no frame-ring row"
+"$khung" templates --json | grep -q '"id": "cover"' || fail "templates --json: no cover"
+
+# check: the bundled templates pass with their sample fields.
+"$khung" check post >"$tmp/out" || fail "check post: exit $?"
+grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
 
 [ $failures = 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))
