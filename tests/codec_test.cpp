@@ -854,6 +854,11 @@ TEST_CASE("a header over the pixel limit is refused before the pixels are alloca
   CHECK(g_largest_allocation < 1024 * 1024);
   CHECK(error_of([&] { probe_image(png); }).what() == std::string(e.what()));
 
+  // Sides that libspng itself refuses are still reported as the pixel limit,
+  // without overflowing the product.
+  CHECK(std::string(error_of([&] { decode_image(png_header_only(0x7FFFFFFF, 0x7FFFFFFF)); }).what()) ==
+        "PNG image 2147483647x2147483647: over the 50000000-pixel limit");
+
   // Under the limit the same header gets as far as the missing pixels.
   CHECK(contains(error_of([&] { decode_image(png_header_only(7000, 7000)); }).what(), "PNG"));
 
