@@ -7,6 +7,8 @@
 #include "khung/image.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>  // before jpeglib.h, which uses FILE
+#include <jpeglib.h>
 #include <libheif/heif.h>
 #include <spng.h>
 #include <turbojpeg.h>
@@ -232,6 +234,38 @@ Bytes turbojpeg_compress(const Bytes& pixels, int width, int height, int pixel_f
   Bytes jpeg(out, out + size);
   tjFree(out);
   tjDestroy(handle);
+  return jpeg;
+}
+
+// A JPEG with per-component sampling factors of our choosing, through the
+// libjpeg API (TurboJPEG only writes the named subsamplings).
+Bytes libjpeg_compress(const Image& image, std::array<std::pair<int, int>, 3> sampling) {
+  jpeg_compress_struct cinfo{};
+  jpeg_error_mgr jerr{};
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_compress(&cinfo);
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&cinfo, &out, &size);
+  cinfo.image_width = static_cast<JDIMENSION>(image.width());
+  cinfo.image_height = static_cast<JDIMENSION>(image.height());
+  cinfo.input_components = 4;
+  cinfo.in_color_space = JCS_EXT_RGBA;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, 95, TRUE);
+  for (int c = 0; c < 3; ++c) {
+    cinfo.comp_info[c].h_samp_factor = sampling[static_cast<std::size_t>(c)].first;
+    cinfo.comp_info[c].v_samp_factor = sampling[static_cast<std::size_t>(c)].second;
+  }
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    auto* row = const_cast<JSAMPLE*>(image.row(static_cast<int>(cinfo.next_scanline)));
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  Bytes jpeg(out, out + size);
+  std::free(out);
   return jpeg;
 }
 
@@ -692,6 +726,14 @@ TEST_CASE("grayscale and CMYK JPEGs decode to RGBA", "[codec][jpeg]") {
     CHECK(near(image.pixel(4, 8), {255, 128, 0, 255}, 4));
     CHECK(near(image.pixel(28, 8), {128, 128, 128, 255}, 4));
   }
+  SECTION("chroma subsampling TurboJPEG has no name for") {
+    // TurboJPEG 2.1's header call gives up on 2x2,1x2,2x1 but decodes it.
+    Image photo = make_photo(64, 48);
+    Bytes jpeg = libjpeg_compress(photo, {{{2, 2}, {1, 2}, {2, 1}}});
+    CHECK(probe_image(jpeg).width == 64);
+    CHECK(mean_difference(decode_image(jpeg), photo) < 3.0);
+    CHECK(decode_image(jpeg, {.min_width = 16, .min_height = 12}).width() == 16);
+  }
   SECTION("a progressive JPEG") {
     Image photo = make_photo(64, 48);
     Bytes rgb;
@@ -811,6 +853,11 @@ TEST_CASE("a header over the pixel limit is refused before the pixels are alloca
   CHECK(std::string(e.what()) == "PNG image 60000x60000: over the 50000000-pixel limit");
   CHECK(g_largest_allocation < 1024 * 1024);
   CHECK(error_of([&] { probe_image(png); }).what() == std::string(e.what()));
+
+  // Sides that libspng itself refuses are still reported as the pixel limit,
+  // without overflowing the product.
+  CHECK(std::string(error_of([&] { decode_image(png_header_only(0x7FFFFFFF, 0x7FFFFFFF)); }).what()) ==
+        "PNG image 2147483647x2147483647: over the 50000000-pixel limit");
 
   // Under the limit the same header gets as far as the missing pixels.
   CHECK(contains(error_of([&] { decode_image(png_header_only(7000, 7000)); }).what(), "PNG"));
@@ -1044,8 +1091,19 @@ TEST_CASE("damaged files of every format never crash the decoder", "[codec][fuzz
       decode_damaged(Bytes(sample.begin(), sample.begin() + static_cast<std::ptrdiff_t>(cut)));
     for (int i = 0; i < rounds; ++i) {
       Bytes damaged = sample;
-      int flips = 1 + static_cast<int>(rng() % 4);
-      for (int f = 0; f < flips; ++f) damaged[rng() % damaged.size()] = static_cast<std::uint8_t>(rng());
+      int edits = 1 + static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits; ++e) {
+        std::size_t at = rng() % damaged.size();
+        if (rng() % 3) {
+          damaged[at] = static_cast<std::uint8_t>(rng());
+        } else {
+          // Extreme values over a run of bytes: what breaks length and size fields.
+          static constexpr std::array<std::uint8_t, 4> kExtremes{0x00, 0xFF, 0x7F, 0x80};
+          std::uint8_t value = kExtremes[rng() % kExtremes.size()];
+          for (std::size_t k = at; k < std::min(damaged.size(), at + 1 + rng() % 4); ++k) damaged[k] = value;
+        }
+      }
+      if (rng() % 8 == 0) damaged.resize(rng() % damaged.size() + 1);
       decode_damaged(damaged);
     }
   }

@@ -39,9 +39,9 @@ void check_pixel_limit(ImageFormat format, std::int64_t width, std::int64_t heig
   std::string what =
       std::string(display_name(format)) + " image " + std::to_string(width) + "x" + std::to_string(height);
   if (width <= 0 || height <= 0) throw Error(ErrorCode::Image, what + ": has no pixels");
-  std::int64_t limit = std::min(limits.max_pixels, Image::max_pixels());
-  // Sides come from 32-bit header fields, so the product cannot overflow.
-  if (width * height > limit)
+  std::int64_t limit = std::max<std::int64_t>(0, std::min(limits.max_pixels, Image::max_pixels()));
+  // Divide rather than multiply: two unsigned 32-bit sides overflow int64.
+  if (width > limit / height || width * height > limit)
     throw Error(ErrorCode::Image, what + ": over the " + std::to_string(limit) + "-pixel limit");
 }
 
