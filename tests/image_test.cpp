@@ -51,6 +51,13 @@ TEST_CASE("PNG encoding keeps every pixel", "[image]") {
       p[3] = static_cast<std::uint8_t>(255 - x * y);
     }
   CHECK(decode_png(encode_image(img, ImageFormat::Png)) == img);
+  // Opaque images are written as RGB and read back the same.
+  for (int y = 0; y < img.height(); ++y)
+    for (int x = 0; x < img.width(); ++x) img.row(y)[4 * x + 3] = 255;
+  REQUIRE(img.opaque());
+  std::vector<std::uint8_t> rgb = encode_image(img, ImageFormat::Png);
+  CHECK(rgb[25] == 2);  // IHDR colour type: truecolour without alpha
+  CHECK(decode_png(rgb) == img);
 }
 
 TEST_CASE("save_image writes atomically and names a bad path", "[image]") {

@@ -30,4 +30,10 @@ Image::Image(int width, int height, Color fill) {
   for (std::size_t i = 0; i < pixels_.size(); i += 4) std::memcpy(&pixels_[i], px, 4);
 }
 
+bool Image::opaque() const {
+  for (std::size_t i = 3; i < pixels_.size(); i += 4)
+    if (pixels_[i] != 255) return false;
+  return true;
+}
+
 }  // namespace khung

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -81,19 +82,37 @@ std::vector<std::uint8_t> encode_png(const Image& image) {
   Context ctx(spng_ctx_new(SPNG_CTX_ENCODER));
   if (!ctx) throw Error(ErrorCode::Image, "PNG encoder: out of memory");
   spng_set_option(ctx.get(), SPNG_ENCODE_TO_BUFFER, 1);
+  // zlib level 3 with the Up filter only: a tenth of the time of level 6
+  // with adaptive filters, for files 2 to 20 percent larger.
+  spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, 3);
+  spng_set_option(ctx.get(), SPNG_FILTER_CHOICE, SPNG_FILTER_CHOICE_UP);
+  const bool opaque = image.opaque();  // then RGB: a quarter less to compress
   spng_ihdr ihdr{};
   ihdr.width = static_cast<std::uint32_t>(image.width());
   ihdr.height = static_cast<std::uint32_t>(image.height());
   ihdr.bit_depth = 8;
-  ihdr.color_type = SPNG_COLOR_TYPE_TRUECOLOR_ALPHA;
+  ihdr.color_type = opaque ? SPNG_COLOR_TYPE_TRUECOLOR : SPNG_COLOR_TYPE_TRUECOLOR_ALPHA;
   spng_set_ihdr(ctx.get(), &ihdr);
-  if (int rc = spng_encode_image(ctx.get(), image.bytes().data(), image.bytes().size(), SPNG_FMT_PNG,
-                                 SPNG_ENCODE_FINALIZE))
-    throw Error(ErrorCode::Image, std::string("PNG encoder: ") + spng_strerror(rc));
+  auto fail = [](int rc) { return Error(ErrorCode::Image, std::string("PNG encoder: ") + spng_strerror(rc)); };
+  if (!opaque) {
+    if (int rc = spng_encode_image(ctx.get(), image.bytes().data(), image.bytes().size(), SPNG_FMT_PNG,
+                                   SPNG_ENCODE_FINALIZE))
+      throw fail(rc);
+  } else {
+    if (int rc = spng_encode_image(ctx.get(), nullptr, 0, SPNG_FMT_PNG, SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE))
+      throw fail(rc);
+    std::vector<std::uint8_t> rgb(static_cast<std::size_t>(image.width()) * 3);
+    for (int y = 0; y < image.height(); ++y) {
+      const std::uint8_t* src = image.row(y);
+      for (int x = 0; x < image.width(); ++x) std::memcpy(&rgb[3 * static_cast<std::size_t>(x)], src + 4 * x, 3);
+      int rc = spng_encode_row(ctx.get(), rgb.data(), rgb.size());
+      if (rc != 0 && !(rc == SPNG_EOI && y == image.height() - 1)) throw fail(rc);
+    }
+  }
   std::size_t size = 0;
   int err = 0;
   std::unique_ptr<void, decltype(&std::free)> buffer(spng_get_png_buffer(ctx.get(), &size, &err), std::free);
-  if (!buffer) throw Error(ErrorCode::Image, std::string("PNG encoder: ") + spng_strerror(err));
+  if (!buffer) throw fail(err);
   auto* p = static_cast<const std::uint8_t*>(buffer.get());
   return {p, p + size};
 }

@@ -5,17 +5,6 @@
 #include <opencv2/imgproc.hpp>
 
 namespace khung::detail {
-namespace {
-
-bool is_opaque(const Image& image) {
-  auto px = image.bytes();
-  for (std::size_t i = 3; i < px.size(); i += 4)
-    if (px[i] != 255) return false;
-  return true;
-}
-
-}  // namespace
-
 Image resize_image(const Image& image, Size size) {
   if (size.width <= 0 || size.height <= 0)
     throw Error(ErrorCode::InvalidArgument,
@@ -26,7 +15,7 @@ Image resize_image(const Image& image, Size size) {
   cv::Mat dst(size.height, size.width, CV_8UC4, out.row(0));
   const bool shrinking = size.width <= image.width() && size.height <= image.height();
   const int filter = shrinking ? cv::INTER_AREA : cv::INTER_CUBIC;
-  if (is_opaque(image)) {
+  if (image.opaque()) {
     cv::resize(src, dst, dst.size(), 0, 0, filter);
     return out;
   }

@@ -49,6 +49,8 @@ class Image {
     const std::uint8_t* p = row(y) + 4 * x;
     return {p[0], p[1], p[2], p[3]};
   }
+  // True when every pixel has alpha 255 (an empty image is opaque).
+  bool opaque() const;
   friend bool operator==(const Image&, const Image&) = default;
 
   static constexpr std::int64_t max_pixels() { return 100'000'000; }
