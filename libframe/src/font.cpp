@@ -9,31 +9,46 @@
 #include FT_STROKER_H
 #include FT_TRUETYPE_TABLES_H
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace khung {
 namespace detail {
 namespace {
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
+// Maps the file read-only: fonts are large and a render touches few of
+// their pages, so nothing is copied up front.
+MappedFile map_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw Error(ErrorCode::InvalidArgument, "font '" + path.string() + "': no such file");
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof())
-    throw Error(ErrorCode::Font, "font '" + path.string() + "': cannot be read");
-  return data;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCode::Font, "font '" + path.string() + "': " + std::strerror(errno));
+  struct stat st {};
+  void* p = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0)
+    p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) throw Error(ErrorCode::Font, "font '" + path.string() + "': cannot be read");
+  return MappedFile(static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(st.st_size));
 }
 
 }  // namespace
 
-FontFace::FontFace(const std::filesystem::path& path) : path_(path), data_(read_file(path)) {
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+FontFace::FontFace(const std::filesystem::path& path) : path_(path), data_(map_file(path)) {
   auto fail = [&](const std::string& why) {
     return Error(ErrorCode::Font, "font '" + path.string() + "': " + why);
   };

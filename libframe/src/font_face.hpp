@@ -38,6 +38,22 @@ class HbFont {
   hb_font_t* font_ = nullptr;
 };
 
+// A read-only memory mapping of a whole file, unmapped on destruction.
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  MappedFile(MappedFile&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile();
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 class FontFace {
  public:
   // Throws Error(InvalidArgument) for a missing file, Error(Font) otherwise.
@@ -65,7 +81,7 @@ class FontFace {
 
  private:
   std::filesystem::path path_;
-  std::vector<std::uint8_t> data_;
+  MappedFile data_;
   std::string family_;
   int weight_ = 400;
   bool italic_ = false;
