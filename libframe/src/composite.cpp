@@ -57,16 +57,21 @@ void paint_mask(Image& canvas, const Mask& mask, Color color, int dx, int dy) {
   }
 }
 
+void composite_row(std::uint8_t* dst, const std::uint8_t* src, int n, unsigned opacity) {
+  if (opacity == 255) {
+    for (int i = 0; i < n; ++i, src += 4, dst += 4) blend(dst, src[0], src[1], src[2], src[3]);
+    return;
+  }
+  for (int i = 0; i < n; ++i, src += 4, dst += 4) blend(dst, src[0], src[1], src[2], (src[3] * opacity + 127u) / 255);
+}
+
 void composite_image(Image& canvas, const Image& src, int x, int y, float opacity) {
   const unsigned scale = static_cast<unsigned>(std::lround(std::clamp(opacity, 0.0f, 1.0f) * 255));
   if (scale == 0) return;
   int x0 = std::max(x, 0), y0 = std::max(y, 0);
   int x1 = std::min(x + src.width(), canvas.width()), y1 = std::min(y + src.height(), canvas.height());
-  for (int cy = y0; cy < y1; ++cy) {
-    const std::uint8_t* s = src.row(cy - y) + 4 * (x0 - x);
-    std::uint8_t* p = canvas.row(cy) + 4 * x0;
-    for (int cx = x0; cx < x1; ++cx, s += 4, p += 4) blend(p, s[0], s[1], s[2], (s[3] * scale + 127u) / 255);
-  }
+  for (int cy = y0; cy < y1 && x0 < x1; ++cy)
+    composite_row(canvas.row(cy) + 4 * x0, src.row(cy - y) + 4 * (x0 - x), x1 - x0, scale);
 }
 
 void paint_layer(Image& canvas, const Rect& rect, const std::uint8_t* layer, std::size_t layer_stride,

@@ -31,6 +31,10 @@ void unite_coverage(Mask& mask, const std::uint8_t* src, int width, int height, 
 // source-over, shifted by (dx, dy); clipped to the canvas.
 void paint_mask(Image& canvas, const Mask& mask, Color color, int dx = 0, int dy = 0);
 
+// Source-over of n straight-alpha RGBA pixels onto a canvas row, the
+// source alpha scaled by opacity (0..255).
+void composite_row(std::uint8_t* dst, const std::uint8_t* src, int n, unsigned opacity = 255);
+
 // Draws `src` with its top-left at canvas (x, y), source-over, its alpha
 // scaled by opacity (0..1); clipped to the canvas.
 void composite_image(Image& canvas, const Image& src, int x, int y, float opacity = 1);

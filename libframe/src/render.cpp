@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace khung {
 namespace {
@@ -66,39 +67,59 @@ Color gradient_at(const Gradient& g, float t) {
   float alpha = aa + (ba - aa) * k;
   auto mix = [&](std::uint8_t ca, std::uint8_t cb) {
     float v = alpha > 0 ? (ca * aa + (cb * ba - ca * aa) * k) / alpha : 0;
-    return static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+    return static_cast<std::uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
   };
   return {mix(a.color.r, b.color.r), mix(a.color.g, b.color.g), mix(a.color.b, b.color.b),
-          static_cast<std::uint8_t>(std::lround(alpha * 255))};
+          static_cast<std::uint8_t>(alpha * 255 + 0.5f)};
 }
 
-float gradient_t(const Gradient& g, float x, float y) {
-  if (g.kind == Gradient::Kind::Radial) return std::hypot(x - g.cx, y - g.cy) / g.radius;
-  float dx = g.x1 - g.x0, dy = g.y1 - g.y0;
-  return ((x - g.x0) * dx + (y - g.y0) * dy) / (dx * dx + dy * dy);
-}
+// A gradient sampled at kSteps + 1 points of t: finer than 8-bit colour can
+// show on any canvas Khung draws, and a table look-up per pixel.
+class GradientTable {
+ public:
+  static constexpr int kSteps = 4096;
+  explicit GradientTable(const Gradient& g) : g_(g), colors_(kSteps + 1) {
+    for (int i = 0; i <= kSteps; ++i) colors_[i] = gradient_at(g, static_cast<float>(i) / kSteps);
+  }
+  Color at(float x, float y) const {
+    float t;
+    if (g_.kind == Gradient::Kind::Radial) {
+      t = std::hypot(x - g_.cx, y - g_.cy) / g_.radius;
+    } else {
+      float dx = g_.x1 - g_.x0, dy = g_.y1 - g_.y0;
+      t = ((x - g_.x0) * dx + (y - g_.y0) * dy) / (dx * dx + dy * dy);
+    }
+    return colors_[static_cast<std::size_t>(std::clamp(t, 0.0f, 1.0f) * kSteps + 0.5f)];
+  }
+
+ private:
+  const Gradient& g_;
+  std::vector<Color> colors_;
+};
 
 void paint_fill(Image& canvas, const FillLayer& f) {
   Rect area = f.whole_canvas ? Rect{0, 0, canvas.width(), canvas.height()} : f.area.rect;
   int x0 = std::max(area.x, 0), y0 = std::max(area.y, 0);
   int x1 = std::min(area.right(), canvas.width()), y1 = std::min(area.bottom(), canvas.height());
   if (x0 >= x1 || y0 >= y1) return;
-  Image layer(x1 - x0, y1 - y0);
+  std::optional<GradientTable> table;
+  if (f.gradient) table.emplace(*f.gradient);
+  const unsigned opacity = static_cast<unsigned>(std::lround(f.opacity * 255));
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(x1 - x0) * 4);
   for (int y = y0; y < y1; ++y) {
-    std::uint8_t* p = layer.row(y - y0);
+    std::uint8_t* p = row.data();
     const std::uint8_t* cov =
         f.whole_canvas ? nullptr : f.area.coverage.data() + static_cast<std::size_t>(y - area.y) * area.width + (x0 - area.x);
+    const float cy = static_cast<float>(y) + 0.5f;
     for (int x = x0; x < x1; ++x, p += 4) {
-      Color c = f.gradient ? gradient_at(*f.gradient, gradient_t(*f.gradient, static_cast<float>(x) + 0.5f, static_cast<float>(y) + 0.5f)) : f.color;
-      unsigned a = c.a;
-      if (cov) a = (a * *cov++ + 127) / 255;
+      Color c = table ? table->at(static_cast<float>(x) + 0.5f, cy) : f.color;
       p[0] = c.r;
       p[1] = c.g;
       p[2] = c.b;
-      p[3] = static_cast<std::uint8_t>(a);
+      p[3] = cov ? static_cast<std::uint8_t>((c.a * *cov++ + 127u) / 255) : c.a;
     }
+    composite_row(canvas.row(y) + 4 * x0, row.data(), x1 - x0, opacity);
   }
-  composite_image(canvas, layer, x0, y0, f.opacity);
 }
 
 Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
