@@ -60,6 +60,9 @@ TEST_CASE("a font path works where a family does", "[font]") {
   CHECK(f.family() == "Noto Serif");
   CHECK(f.weight() == 700);
   CHECK_FALSE(f.italic());
+  // Loaded once: a second call shares the face and its glyph cache.
+  CHECK(lib.resolve({(kFonts / "NotoSerif-Bold.ttf").string()}) == f);
+  CHECK_FALSE(load_font(kFonts / "NotoSerif-Bold.ttf") == f);
 }
 
 TEST_CASE("unknown families and bad files are named in the error", "[font]") {

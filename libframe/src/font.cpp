@@ -16,9 +16,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <set>
 
 namespace khung {
@@ -181,7 +183,14 @@ int weight_distance(int want, int have) {
 
 }  // namespace
 
-FontLibrary::FontLibrary(const std::vector<std::filesystem::path>& dirs) {
+struct FontLibrary::LoadedFiles {
+  std::mutex mutex;
+  std::map<std::string, Font, std::less<>> by_path;
+};
+
+FontLibrary::FontLibrary() : loaded_(std::make_shared<LoadedFiles>()) {}
+
+FontLibrary::FontLibrary(const std::vector<std::filesystem::path>& dirs) : FontLibrary() {
   for (const auto& dir : dirs) {
     std::error_code ec;
     std::vector<std::filesystem::path> files;
@@ -251,8 +260,11 @@ Font FontLibrary::find(const FontQuery& query) const {
 
 Font FontLibrary::resolve(const FontQuery& query) const {
   std::filesystem::path p(query.family);
-  if (query.family.find('/') != std::string::npos || is_font_file(p)) return load_font(p);
-  return find(query);
+  if (query.family.find('/') == std::string::npos && !is_font_file(p)) return find(query);
+  std::lock_guard lock(loaded_->mutex);
+  auto it = loaded_->by_path.find(query.family);
+  if (it == loaded_->by_path.end()) it = loaded_->by_path.emplace(query.family, load_font(p)).first;
+  return it->second;
 }
 
 std::vector<std::string> FontLibrary::families() const {

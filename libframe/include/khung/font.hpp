@@ -53,7 +53,7 @@ Font load_font(const std::filesystem::path& path);
 // A set of fonts found by family, weight and style.
 class FontLibrary {
  public:
-  FontLibrary() = default;  // empty
+  FontLibrary();  // empty
   // Loads every .ttf/.otf/.ttc file directly inside the given folders.
   explicit FontLibrary(const std::vector<std::filesystem::path>& dirs);
 
@@ -68,7 +68,8 @@ class FontLibrary {
   Font find(const FontQuery& query) const;
 
   // A query whose family looks like a path ("/", or a .ttf/.otf/.ttc
-  // extension) loads that file; otherwise find(query).
+  // extension) loads that file, once: later calls share it and its glyph
+  // cache. Otherwise find(query).
   Font resolve(const FontQuery& query) const;
 
   // Fonts tried, in order, for characters the chosen fonts lack: Noto Sans,
@@ -80,8 +81,10 @@ class FontLibrary {
   std::vector<std::string> families() const;
 
  private:
+  struct LoadedFiles;
   std::vector<Font> fonts_;
   std::vector<Font> fallbacks_;
+  std::shared_ptr<LoadedFiles> loaded_;
 };
 
 // The folder holding `fonts/` and `assets/`: $KHUNG_DATA_DIR when set, else
