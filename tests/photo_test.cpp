@@ -1,9 +1,9 @@
+#include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/image.hpp"
 #include "khung/photo.hpp"
 
 #include <catch2/catch.hpp>
-#include <spng.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,22 +22,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-Image read_png(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::unique_ptr<spng_ctx, decltype(&spng_ctx_free)> ctx(spng_ctx_new(0), spng_ctx_free);
-  REQUIRE(spng_set_png_buffer(ctx.get(), data.data(), data.size()) == 0);
-  spng_ihdr ihdr{};
-  REQUIRE(spng_get_ihdr(ctx.get(), &ihdr) == 0);
-  Image out(static_cast<int>(ihdr.width), static_cast<int>(ihdr.height));
-  std::vector<std::uint8_t> px(out.bytes().size());
-  REQUIRE(spng_decode_image(ctx.get(), px.data(), px.size(), SPNG_FMT_RGBA8, 0) == 0);
-  for (int y = 0; y < out.height(); ++y) std::copy_n(px.data() + y * out.stride(), out.stride(), out.row(y));
-  return out;
-}
-
-Image astronaut() { return read_png(std::string(KHUNG_SOURCE_DIR) + "/assets/photos/astronaut.png"); }
+Image astronaut() { return read_image(std::string(KHUNG_SOURCE_DIR) + "/assets/photos/astronaut.png"); }
 
 void set_pixel(Image& img, int x, int y, Color c) {
   std::uint8_t* p = img.row(y) + 4 * x;
