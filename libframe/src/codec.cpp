@@ -1,8 +1,8 @@
 #include "khung/codec.hpp"
 
-#include "khung/error.hpp"
-
+#include "atomic_file.hpp"
 #include "codecs.hpp"
+#include "khung/error.hpp"
 #include "orientation.hpp"
 
 #include <algorithm>
@@ -12,7 +12,6 @@
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -252,28 +251,9 @@ std::vector<std::uint8_t> encode_image(const Image& image, ImageFormat format, c
 }
 
 void save_image(const Image& image, const std::filesystem::path& path, const EncodeOptions& options) {
-  std::vector<std::uint8_t> data = encode_image(image, format_from_path(path), options);
-  std::random_device rd;
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + std::to_string(rd());
-  auto fail = [&](const std::string& why) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    return Error(ErrorCode::Io, "output '" + path.string() + "': " + why);
-  };
-  // "x": never write through a file someone else created under that name.
-  std::FILE* f = std::fopen(tmp.c_str(), "wbx");
-  if (!f) {
-    int saved_errno = errno;
-    throw Error(ErrorCode::Io, "output '" + path.string() + "': " + std::strerror(saved_errno));
-  }
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  int saved_errno = errno;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) throw fail(std::strerror(saved_errno ? saved_errno : errno));
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw fail(ec.message());
+  detail::write_atomically(path, encode_image(image, format_from_path(path), options));
 }
+
+bool is_temporary_file(const std::filesystem::path& path) { return detail::is_temporary_file(path); }
 
 }  // namespace khung

@@ -84,11 +84,15 @@ ImageFormat format_from_path(const std::filesystem::path& path);
 // fails (an empty image; WebP over 16383 pixels a side).
 std::vector<std::uint8_t> encode_image(const Image& image, ImageFormat format, const EncodeOptions& options = {});
 
-// Writes atomically: encodes, writes "<path>.tmp-<random>" in the same folder,
-// then renames over path, so a reader never sees a partial file and a
-// failure leaves nothing behind. The format comes from the extension.
+// Writes atomically: encodes, writes ".<name>.tmp-<random>" in the same
+// folder, then renames over path, so a reader never sees a partial file and
+// a failure leaves nothing behind (only a killed process can leave the
+// hidden temporary file; is_temporary_file() recognises it). The format comes from the extension.
 // Throws Error(Io) naming the path when the folder is missing or not writable.
 //   save_image(img, "out/banner.jpg", {.quality = 85});
 void save_image(const Image& image, const std::filesystem::path& path, const EncodeOptions& options = {});
+
+// True for the name of a temporary file save_image() writes.
+bool is_temporary_file(const std::filesystem::path& path);
 
 }  // namespace khung
