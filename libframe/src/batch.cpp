@@ -94,7 +94,7 @@ std::string safe_file_name(std::string name) {
   return name;
 }
 
-std::string expand_name(const NamePattern& pattern, const DataRow& row) {
+std::string expand_name(const NamePattern& pattern, const DataRow& row, std::optional<LegacyEncoding> legacy) {
   std::string out;
   for (const auto& part : pattern.parts) {
     std::string value;
@@ -103,6 +103,8 @@ std::string expand_name(const NamePattern& pattern, const DataRow& row) {
     } else if (!part.column.empty()) {
       auto it = row.fields.find(part.column);
       value = it == row.fields.end() ? "" : it->second;
+      // Names follow the text the images show.
+      if (legacy && detect_legacy(value) == legacy) value = legacy_to_unicode(value, *legacy);
     } else {
       out += part.literal;
       continue;
@@ -330,7 +332,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
     check_columns(tpl, reader, photo_column, pattern);
     std::unordered_set<std::string> taken;
     while (auto row = reader.next()) {
-      std::string base = expand_name(pattern, *row), name = base + pattern.extension;
+      std::string base = expand_name(pattern, *row, options.legacy), name = base + pattern.extension;
       for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n) + pattern.extension;
       names.push_back(std::move(name));
     }

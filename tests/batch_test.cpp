@@ -1,0 +1,293 @@
+#include "khung/batch.hpp"
+#include "khung/error.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+extern char** environ;
+
+using namespace khung;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kFamily[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"};
+const char* kMiddle[] = {"Văn", "Thị", "Hữu", "Đức", "Ngọc"};
+const char* kGiven[] = {"An", "Bình", "Cường", "Dũng", "Giang", "Hương", "Khánh", "Lộc", "Mỹ", "Phượng", "Quý", "Tuấn"};
+
+std::string name_of(int i) {
+  return std::string(kFamily[i % 10]) + " " + kMiddle[(i / 10) % 5] + " " + kGiven[(i * 7) % 12];
+}
+
+// A scratch folder with a small banner template (fast to render) and data.
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    dir = fs::temp_directory_path() / ("khung-batch-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    write("card.json", R"({"width": 320, "height": 100, "layers": [
+        {"type": "fill", "color": "#C8102E"},
+        {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
+         "font": {"family": "Noto Sans", "weight": 700, "size": [8, 40]}, "max_lines": 1,
+         "overflow": "error", "color": "#FFD23F", "align": "center", "valign": "middle"}]})");
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return dir / name;
+  }
+  Template card() const { return Template::load((dir / "card.json").string()); }
+  // n rows "row,name"; rows in `bad` get a name too long to fit even at 8 px.
+  fs::path names_csv(int n, std::set<int> bad = {}) const {
+    std::string csv = "id,name\n";
+    for (int i = 1; i <= n; ++i)
+      csv += std::to_string(i) + "," + (bad.count(i) ? std::string(400, 'W') : name_of(i)) + "\n";
+    return write("names.csv", csv);
+  }
+  std::set<std::string> images(const fs::path& folder) const {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(folder))
+      if (e.path().extension() == ".png") out.insert(e.path().filename().string());
+    return out;
+  }
+};
+
+BatchOptions options_for(const Scratch& s, const fs::path& data, const std::string& out) {
+  BatchOptions o;
+  o.data = data;
+  o.output_dir = s.dir / out;
+  o.jobs = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("slugs are ASCII without marks", "[batch]") {
+  CHECK(slugify("Nguyễn Văn Đức") == "nguyen-van-duc");
+  CHECK(slugify("  Công đoàn -- Điện lực (Hà Nội) ") == "cong-doan-dien-luc-ha-noi");
+  CHECK(slugify("ĐẶNG THỊ ỶN") == "dang-thi-yn");
+  CHECK(slugify("中文") == "");
+}
+
+TEST_CASE("two bad rows of fifty are named and the rest render", "[batch]") {
+  Scratch s;
+  BatchOptions o = options_for(s, s.names_csv(50, {17, 33}), "out");
+  std::vector<std::size_t> reported;
+  BatchSummary sum = run_batch(s.card(), o, [&](const RowResult& r) {
+    if (r.status == RowStatus::Failed) reported.push_back(r.row);
+  });
+  CHECK(sum.total == 50);
+  CHECK(sum.rendered == 48);
+  CHECK(sum.failed == 2);
+  std::sort(reported.begin(), reported.end());
+  CHECK(reported == std::vector<std::size_t>{17, 33});
+  REQUIRE(sum.failures.size() == 2);
+  CHECK(sum.failures[0].row == 17);
+  CHECK(sum.failures[0].line == 18);
+  CHECK(sum.failures[0].message.find("does not fit the 300x80 px box") != std::string::npos);
+  CHECK(s.images(o.output_dir).size() == 48);
+  CHECK_FALSE(fs::exists(o.output_dir / "17.png"));
+  // The report lists every row.
+  std::ifstream report(sum.report);
+  std::string header, line;
+  std::getline(report, header);
+  CHECK(header == "row,line,output,status,message");
+  int rows = 0, failed = 0;
+  while (std::getline(report, line)) {
+    ++rows;
+    if (line.find(",failed,") != std::string::npos) ++failed;
+  }
+  CHECK(rows == 50);
+  CHECK(failed == 2);
+}
+
+TEST_CASE("skip-existing renders nothing the second time", "[batch]") {
+  Scratch s;
+  BatchOptions o = options_for(s, s.names_csv(12), "out");
+  o.name = "{{name|slug}}.png";
+  BatchSummary first = run_batch(s.card(), o);
+  CHECK(first.rendered == 12);
+  auto stamp = fs::last_write_time(o.output_dir / (slugify(name_of(1)) + ".png"));
+  o.skip_existing = true;
+  BatchSummary second = run_batch(s.card(), o);
+  CHECK(second.rendered == 0);
+  CHECK(second.skipped == 12);
+  CHECK(fs::last_write_time(o.output_dir / (slugify(name_of(1)) + ".png")) == stamp);
+}
+
+TEST_CASE("three shards render every row exactly once, as one run would", "[batch][shard]") {
+  Scratch s;
+  fs::path data = s.names_csv(20);
+  BatchOptions whole = options_for(s, data, "whole");
+  whole.name = "{{name|slug}}.png";
+  run_batch(s.card(), whole);
+  std::set<std::string> together;
+  std::size_t rendered = 0;
+  for (int i = 0; i < 3; ++i) {
+    BatchOptions shard = options_for(s, data, "shards");
+    shard.name = whole.name;
+    shard.shard_index = i;
+    shard.shard_count = 3;
+    BatchSummary sum = run_batch(s.card(), shard);
+    CHECK(sum.total == (i < 2 ? 7u : 6u));
+    rendered += sum.rendered;
+    CHECK(sum.report.filename() == "report-shard-" + std::to_string(i) + "-of-3.csv");
+  }
+  CHECK(rendered == 20);
+  CHECK(s.images(s.dir / "shards") == s.images(s.dir / "whole"));
+  for (const std::string& f : s.images(s.dir / "whole")) {
+    std::ifstream a(s.dir / "whole" / f, std::ios::binary), b(s.dir / "shards" / f, std::ios::binary);
+    CHECK(std::string(std::istreambuf_iterator<char>(a), {}) == std::string(std::istreambuf_iterator<char>(b), {}));
+  }
+}
+
+TEST_CASE("names that collide get a suffix, never overwrite", "[batch]") {
+  Scratch s;
+  fs::path data = s.write("dup.csv", "name\nNguyễn Văn Đức\nNGUYỄN VĂN ĐỨC\nNguyen Van Duc\nLê Lợi\n");
+  BatchOptions o = options_for(s, data, "out");
+  o.name = "{{name|slug}}.png";
+  BatchSummary sum = run_batch(s.card(), o);
+  CHECK(sum.rendered == 4);
+  CHECK(s.images(o.output_dir) ==
+        std::set<std::string>{"nguyen-van-duc.png", "nguyen-van-duc-2.png", "nguyen-van-duc-3.png", "le-loi.png"});
+  // Row order decides who gets the plain name, whatever the thread timing.
+  std::ifstream report(sum.report);
+  std::string all(std::istreambuf_iterator<char>(report), {});
+  CHECK(all.find("1,2,nguyen-van-duc.png,rendered") != std::string::npos);
+  CHECK(all.find("3,4,nguyen-van-duc-3.png,rendered") != std::string::npos);
+}
+
+TEST_CASE("options and columns are checked before any rendering", "[batch][errors]") {
+  Scratch s;
+  fs::path data = s.write("units.csv", "unit\nA\n");
+  BatchOptions o = options_for(s, data, "out");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + data.string() + "': no column 'name' for the template's field (columns: unit)");
+  o.data = s.names_csv(3);
+  o.shard_index = 3;
+  o.shard_count = 3;
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "--shard 3/3: expected I/N with 0 <= I < N <= 10000");
+  o.shard_index = 0;
+  o.shard_count = 1;
+  o.name = "{{name|upper}}.png";
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '{{name|upper}}.png': unknown filter 'upper' (only 'slug')");
+  o.name = "{{nmae}}";
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + o.data.string() + "': no column 'nmae' used in --name (columns: id, name)");
+  o.name = "../{{name}}";
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '../{{name}}': names are file names, without folders");
+  CHECK_FALSE(fs::exists(o.output_dir));
+}
+
+TEST_CASE("fail-fast stops at the first failure", "[batch]") {
+  Scratch s;
+  BatchOptions o = options_for(s, s.names_csv(40, {3}), "out");
+  o.jobs = 1;
+  o.fail_fast = true;
+  BatchSummary sum = run_batch(s.card(), o);
+  CHECK(sum.failed == 1);
+  CHECK(sum.rendered < 39);
+}
+
+TEST_CASE("check --data names every row that would fail", "[batch][check]") {
+  Scratch s;
+  fs::path data = s.write("rows.csv",
+                          "name,email\nNguyễn Văn An\n,x@y\nViÖt Nam\n" + std::string(300, 'M') + ",\nTổ 中\n");
+  BatchOptions o;
+  o.data = data;
+  DataCheck c = check_data(s.card(), o);
+  CHECK(c.total == 5);
+  CHECK(c.unused_columns == std::vector<std::string>{"email"});
+  REQUIRE(c.rows.size() == 4);
+  CHECK(c.rows[0].row == 2);
+  CHECK(c.rows[0].problems[0] == CheckProblem{"field 'name'", "missing"});
+  CHECK(c.rows[1].row == 3);
+  CHECK(c.rows[1].problems[0] == CheckProblem{"field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
+  CHECK(c.rows[2].problems[0].where == "layers[1]");
+  CHECK(c.rows[3].problems[0] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+  // With the conversion, the TCVN3 row is fine.
+  o.legacy = LegacyEncoding::Tcvn3;
+  CHECK(check_data(s.card(), o).rows.size() == 3);
+}
+
+TEST_CASE("legacy text is converted before rendering", "[batch]") {
+  Scratch s;
+  fs::path data = s.write("legacy.csv", "name\nViÖt Nam\n");
+  BatchOptions o = options_for(s, data, "out");
+  o.name = "{{name|slug}}";
+  CHECK(run_batch(s.card(), o).failed == 1);
+  o.legacy = LegacyEncoding::Tcvn3;
+  CHECK(run_batch(s.card(), o).rendered == 1);
+  // Both the image and its name show the converted text.
+  RenderOptions direct;
+  direct.fields = {{"name", "Việt Nam"}};
+  CHECK(read_image(o.output_dir / "viet-nam.png") == render_template(s.card(), direct));
+}
+
+TEST_CASE("a killed batch leaves no partial image, and a rerun completes it", "[batch][interrupt]") {
+  Scratch s;
+  fs::path data = s.names_csv(400);
+  fs::path out = s.dir / "out";
+  std::string cli = KHUNG_CLI_PATH;
+  std::string tpl = (s.dir / "card.json").string();
+  auto start = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {cli, "batch", tpl, "--data", data.string(), "-o", out.string(), "--jobs", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    REQUIRE(posix_spawn(&pid, cli.c_str(), &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  };
+  auto wait_for_some = [&] {
+    for (int i = 0; i < 400 && (!fs::exists(out) || s.images(out).size() < 20); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  auto all_whole = [&] {
+    for (const std::string& f : s.images(out)) {
+      INFO(f);
+      CHECK_NOTHROW(read_image(out / f));
+    }
+  };
+
+  for (int sig : {SIGTERM, SIGKILL}) {
+    INFO("signal " << sig);
+    fs::remove_all(out);
+    pid_t pid = start({});
+    wait_for_some();
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::size_t done = s.images(out).size();
+    CHECK(done >= 20);
+    CHECK(done < 400);
+    all_whole();
+    if (sig == SIGTERM) {
+      // Rows in progress finish: no temporary file is left either.
+      CHECK(WIFEXITED(status));
+      CHECK(WEXITSTATUS(status) == 1);
+      for (const auto& e : fs::directory_iterator(out)) CHECK_FALSE(is_temporary_file(e.path()));
+    }
+    pid = start({"--skip-existing"});
+    waitpid(pid, &status, 0);
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(s.images(out).size() == 400);
+    all_whole();
+    for (const auto& e : fs::directory_iterator(out)) CHECK_FALSE(is_temporary_file(e.path()));
+  }
+}
