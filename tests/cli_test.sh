@@ -88,5 +88,22 @@ grep -q "^khung: error: photo '$tmp/fake.jpg': " "$tmp/err" || fail "fake photo:
 "$khung" check post >"$tmp/out" || fail "check post: exit $?"
 grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
 
+# batch: per-row errors with row numbers, a summary, exit 1 when a row fails.
+printf 'name,unit\nNguyễn Thị Phượng,Công đoàn Dệt may Huế\n,Thiếu tên\nLê Văn Lợi,Công đoàn Điện lực\n' >"$tmp/rows.csv"
+"$khung" batch post --data "$tmp/rows.csv" -o "$tmp/batch" --name "{{name|slug}}.jpg" --width 270 >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "batch with a bad row: expected exit 1"
+grep -qxF "khung: error: row 2 (line 3): field 'name': missing" "$tmp/err" || fail "batch: per-row error: $(cat "$tmp/err")"
+grep -q "^khung: batch: 2 rendered, 1 failed, 0 skipped of 3 rows in " "$tmp/err" || fail "batch: summary: $(cat "$tmp/err")"
+[ -s "$tmp/batch/nguyen-thi-phuong.jpg" ] && [ -s "$tmp/batch/le-van-loi.jpg" ] || fail "batch: outputs missing"
+[ "$(wc -l <"$tmp/batch/report.csv")" = 4 ] || fail "batch: report.csv should have a header and 3 rows"
+expect_usage_error "bad shard" "--shard '2': expected I/N, for example 0/3" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --shard 2
+expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
+
+# check --data: one line per problem, exit 1 when a row would fail.
+"$khung" check post --data "$tmp/rows.csv" >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "check --data: expected exit 1"
+grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
+grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
+
 [ $failures = 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))
