@@ -376,6 +376,14 @@ TEST_CASE("JSON: errors name the row, or the line for broken JSON", "[data][json
                     Catch::StartsWith(in(s, "glued.json") + "line 1: invalid JSON"));
   CHECK_THROWS_WITH(DataReader(s.write("string.json", "[{\"a\": \"x\ny\"}]")),
                     Catch::StartsWith(in(s, "string.json") + "line 1: invalid JSON"));
+  // The parser quotes what it read byte by byte; a message never ends inside a character.
+  try {
+    DataReader(s.write("cut.json", "[{\"a\": 3.5\xEF\xBB\xBF}]"));
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith(in(s, "cut.json") + "line 1: invalid JSON: syntax error"));
+    CHECK_NOTHROW(to_nfc(e.what()));
+  }
 }
 
 TEST_CASE("count_rows agrees with next()", "[data]") {

@@ -394,6 +394,11 @@ class ElementReader {
     std::string_view what = e.what();
     std::size_t colon = what.find(": ");
     error = colon == std::string_view::npos ? std::string(what) : std::string(what.substr(colon + 2));
+    // "; last read: '...'" quotes raw bytes, which may end inside a UTF-8
+    // sequence (the parser reads bytes); messages must stay valid UTF-8
+    // for the faces that put them into JSON.
+    std::size_t quote = error.find("; last read: ");
+    if (quote != std::string::npos && detail::find_invalid_utf8(error) != std::string::npos) error.erase(quote);
     return false;
   }
 
