@@ -372,8 +372,8 @@ class ElementReader {
   bool string(std::string& s) { return value(std::move(s), "a string"); }
   bool binary(json::binary_t&) { return true; }  // not produced by JSON text
 
-  bool start_object(std::size_t) { return open("an object"); }
-  bool start_array(std::size_t) { return open("an array"); }
+  bool start_object(std::size_t) { return open("an object", true); }
+  bool start_array(std::size_t) { return open("an array", false); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
 
@@ -413,8 +413,8 @@ class ElementReader {
     return true;
   }
 
-  bool open(const char* what) {
-    if (depth_ == 0 && std::string_view(what) != "an object") kind = what;
+  bool open(const char* what, bool object) {
+    if (depth_ == 0 && !object) kind = what;
     if (depth_ == 1)
       note("key '" + key_ + "': " + what + " is not a value (values are strings, numbers, booleans or null)");
     ++depth_;
