@@ -1,6 +1,7 @@
 #include "khung/unicode.hpp"
 
 #include "khung/error.hpp"
+#include "utf8.hpp"
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
@@ -15,14 +16,9 @@ namespace khung {
 namespace {
 
 void check_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    UChar32 c;
-    std::size_t at = i;
-    U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), i, s.size(), c);
-    if (c < 0)
-      throw Error(ErrorCode::InvalidArgument, "text: invalid UTF-8 at byte " + std::to_string(at));
-  }
+  std::size_t at = detail::find_invalid_utf8(s);
+  if (at != std::string_view::npos)
+    throw Error(ErrorCode::InvalidArgument, "text: invalid UTF-8 at byte " + std::to_string(at));
 }
 
 icu::UnicodeString from_utf8(std::string_view s) {
