@@ -51,7 +51,7 @@ NamePattern parse_name(const std::string& pattern) {
     throw bad("names are file names, without folders");
   std::vector<detail::Placeholder> found;
   try {
-    found = detail::find_placeholders(body);
+    found = detail::find_placeholders(body, true);
   } catch (const Error& e) {
     throw bad(e.what());
   }

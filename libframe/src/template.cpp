@@ -536,7 +536,7 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
 
 namespace detail {
 
-std::vector<Placeholder> find_placeholders(std::string_view text) {
+std::vector<Placeholder> find_placeholders(std::string_view text, bool filters) {
   std::vector<Placeholder> out;
   std::size_t pos = 0;
   while ((pos = text.find("{{", pos)) != std::string_view::npos) {
@@ -545,10 +545,17 @@ std::vector<Placeholder> find_placeholders(std::string_view text) {
     std::string_view inner = text.substr(pos + 2, close - pos - 2);
     while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
     while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
-    bool ok = !inner.empty() && inner.size() <= 64;
-    for (char c : inner)
-      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
-    if (!ok)
+    std::string_view name = inner, filter;
+    if (auto bar = inner.find('|'); filters && bar != std::string_view::npos) {
+      name = inner.substr(0, bar);
+      filter = inner.substr(bar + 1);
+    }
+    auto word = [](std::string_view w) {
+      return !w.empty() && w.size() <= 64 && std::all_of(w.begin(), w.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      });
+    };
+    if (!word(name) || (filter.data() && !word(filter)))
       throw Error(ErrorCode::Template, "placeholder '{{" + std::string(text.substr(pos + 2, close - pos - 2)) +
                                            "}}': names are letters, digits, '_' and '-'");
     out.push_back({pos, close + 2, std::string(inner)});

@@ -73,8 +73,9 @@ struct Placeholder {
   std::string name;
 };
 
-// Finds the placeholders of a text. Throws Error(Template) with the bare
-// reason ("unclosed '{{'", a bad name) for the caller to place.
-std::vector<Placeholder> find_placeholders(std::string_view text);
+// Finds the placeholders of a text. With `filters`, a name may end in
+// "|filter" (file name patterns: {{name|slug}}). Throws Error(Template) with
+// the bare reason ("unclosed '{{'", a bad name) for the caller to place.
+std::vector<Placeholder> find_placeholders(std::string_view text, bool filters = false);
 
 }  // namespace khung::detail
