@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scratch.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -31,22 +33,13 @@ std::string name_of(int i) {
 }
 
 // A scratch folder with a small banner template (fast to render) and data.
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    dir = fs::temp_directory_path() / ("khung-batch-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+struct Scratch : ScratchDir {
+  Scratch() : ScratchDir("batch-test") {
     write("card.json", R"({"width": 320, "height": 100, "layers": [
         {"type": "fill", "color": "#C8102E"},
         {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
          "font": {"family": "Noto Sans", "weight": 700, "size": [8, 40]}, "max_lines": 1,
          "overflow": "error", "color": "#FFD23F", "align": "center", "valign": "middle"}]})");
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return dir / name;
   }
   Template card() const { return Template::load((dir / "card.json").string()); }
   // n rows "row,name"; rows in `bad` get a name too long to fit even at 8 px.

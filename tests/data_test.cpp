@@ -4,7 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
+#include "scratch.hpp"
+
 
 #include <filesystem>
 #include <fstream>
@@ -15,20 +16,8 @@ using namespace khung;
 
 namespace {
 
-// A scratch folder for the data files of one test.
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("khung-data-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~Scratch() { std::filesystem::remove_all(dir); }
-  // Writes the bytes exactly as given (binary: no newline translation).
-  std::filesystem::path write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(dir / name, std::ios::binary) << bytes;
-    return dir / name;
-  }
+struct Scratch : ScratchDir {
+  Scratch() : ScratchDir("data-test") {}
 };
 
 std::vector<DataRow> read_all(const std::filesystem::path& file) {

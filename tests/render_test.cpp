@@ -4,27 +4,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "scratch.hpp"
+
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <numbers>
 
 using namespace khung;
 
 namespace {
 
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("khung-render-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~Scratch() { std::filesystem::remove_all(dir); }
-  Template load(const std::string& text) const {
-    std::ofstream(dir / "t.json") << text;
-    return Template::load((dir / "t.json").string());
-  }
+struct Scratch : ScratchDir {
+  Scratch() : ScratchDir("render-test") {}
+  Template load(const std::string& text) const { return Template::load(write("t.json", text).string()); }
 };
 
 bool is_green(Color c) { return c.g > 200 && c.r < 60 && c.b < 60; }

@@ -2,28 +2,19 @@
 #include "khung/template.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "scratch.hpp"
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 using namespace khung;
 
 namespace {
 
-// A scratch folder holding one template file (and whatever else a test puts there).
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    dir = std::filesystem::temp_directory_path() / ("khung-template-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir / "art");
-  }
-  ~Scratch() { std::filesystem::remove_all(dir); }
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return dir / name;
-  }
+// A scratch folder for template files, with an "art" folder for assets.
+struct Scratch : ScratchDir {
+  Scratch() : ScratchDir("template-test") { std::filesystem::create_directories(dir / "art"); }
 };
 
 std::string error_of(const std::filesystem::path& file) {
