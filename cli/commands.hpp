@@ -65,4 +65,13 @@ struct CheckArgs {
 CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
 int run_check(const CheckArgs& args);
 
+// --key or $KHUNG_SIGNING_KEY (empty when neither is set).
+std::string signing_key(const std::string& given);
+
+struct SignArgs {
+  std::string url, key;
+};
+CLI::App* add_sign_command(CLI::App& app, SignArgs& args);
+int run_sign(const SignArgs& args);
+
 }  // namespace cli
