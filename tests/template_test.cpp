@@ -70,6 +70,19 @@ TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]
   CHECK(doc[2]["photo"] == true);
 }
 
+TEST_CASE("the fingerprint follows the JSON and its assets", "[template]") {
+  Scratch s;
+  std::filesystem::copy_file(Template::bundled_dir() / "images" / "emblem.png", s.dir / "art" / "logo.png");
+  auto f = s.write("t.json", R"({"width": 100, "height": 100, "layers": [{"type": "image", "src": "art/logo.png"}]})");
+  std::string first = Template::load(f.string()).fingerprint();
+  CHECK(first.size() == 64);
+  CHECK(Template::load(f.string()).fingerprint() == first);
+  std::filesystem::copy_file(Template::bundled_dir() / "frames" / "ring.png", s.dir / "art" / "logo.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK(Template::load(f.string()).fingerprint() != first);
+  CHECK(Template::load("cover").fingerprint() != Template::load("post").fingerprint());
+}
+
 TEST_CASE("ids are checked and unknown ids are not found", "[template]") {
   // The HTTP face loads by id only: no way out of the folder.
   for (const char* bad : {"../cover", "/etc/passwd", "..", "Cover!", "cover.json", ""}) {

@@ -2,6 +2,7 @@
 
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
+#include "khung/signing.hpp"
 #include "composite.hpp"
 #include "resample.hpp"
 #include "template_data.hpp"
@@ -168,6 +169,18 @@ std::filesystem::path asset_path(const Node& n) {
   auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
   if (ec || b != base.end()) n.fail("'" + rel + "' must stay inside the template's folder");
   return full;
+}
+
+std::string read_file(const std::filesystem::path& path, std::size_t limit = kMaxTemplateBytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::Io, "template '" + path.string() + "': " + ec.message());
+  if (size > limit)
+    throw Error(ErrorCode::Template, "template '" + path.string() + "': over " + std::to_string(limit) + " bytes");
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "template '" + path.string() + "': cannot be read");
+  return text;
 }
 
 FontQuery read_font(const Node& n, TextStyle& style) {
@@ -346,7 +359,7 @@ FillLayer read_fill(const Node& n) {
   return f;
 }
 
-ImageLayer read_image_layer(const Node& n, Size canvas) {
+ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint) {
   n.object({"type", "src", "box", "fit", "opacity"});
   ImageLayer layer;
   auto src = n["src"];
@@ -357,6 +370,7 @@ ImageLayer read_image_layer(const Node& n, Size canvas) {
   } catch (const Error& e) {
     src.fail(e.what());
   }
+  fingerprint += sha256_hex(read_file(file, DecodeLimits{}.max_bytes));
   Rect box = n.has("box") ? n["box"].box() : Rect{0, 0, canvas.width, canvas.height};
   enum class Fit { Contain, Cover, Stretch };
   Fit fit = n.has("fit") ? n["fit"].choice<Fit>({{"contain", Fit::Contain}, {"cover", Fit::Cover}, {"stretch", Fit::Stretch}})
@@ -413,17 +427,6 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
   w["shape"].fail("'" + shape + "' is not one of: circle, rect, auto");
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(ErrorCode::Io, "template '" + path.string() + "': " + ec.message());
-  if (size > kMaxTemplateBytes)
-    throw Error(ErrorCode::Template, "template '" + path.string() + "': over " + std::to_string(kMaxTemplateBytes) + " bytes");
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "template '" + path.string() + "': cannot be read");
-  return text;
-}
 
 json parse_json(const std::string& text, const std::filesystem::path& path) {
   try {
@@ -452,6 +455,8 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
 
   auto data = std::make_shared<TemplateData>();
   data->path = path;
+  // What the output depends on besides the inputs: the JSON and its assets.
+  std::string fingerprint = sha256_hex(text);
   data->id = path.stem().string();
   data->title = root.has("title") ? root["title"].string() : data->id;
   data->size = {root["width"].integer(1, kMaxSide), root["height"].integer(1, kMaxSide)};
@@ -477,7 +482,7 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
     if (type == "fill") {
       data->layers.emplace_back(read_fill(n));
     } else if (type == "image") {
-      data->layers.emplace_back(read_image_layer(n, data->size));
+      data->layers.emplace_back(read_image_layer(n, data->size, fingerprint));
     } else if (type == "photo") {
       if (data->has_photo) n.fail("a template has at most one photo layer");
       bool automatic = false;
@@ -527,6 +532,7 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       declared[name] = field;
     }
   }
+  data->fingerprint = sha256_hex(fingerprint);
   for (const std::string& name : used)
     data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt});
   return data;
@@ -601,6 +607,7 @@ Size Template::size() const { return data_->size; }
 bool Template::has_photo() const { return data_->has_photo; }
 const std::vector<TemplateField>& Template::fields() const { return data_->fields; }
 const std::filesystem::path& Template::path() const { return data_->path; }
+const std::string& Template::fingerprint() const { return data_->fingerprint; }
 
 std::vector<Template> list_templates(const std::filesystem::path& dir) {
   std::vector<std::string> ids;

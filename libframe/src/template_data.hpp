@@ -61,6 +61,7 @@ using Layer = std::variant<FillLayer, ImageLayer, PhotoLayer, TextLayer, ArcText
 struct TemplateData {
   std::filesystem::path path;
   std::string id, title;
+  std::string fingerprint;  // SHA-256 over the JSON and its assets
   Size size;
   std::vector<TemplateField> fields;
   std::vector<Layer> layers;

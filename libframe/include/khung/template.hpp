@@ -65,6 +65,9 @@ class Template {
   // Fields in order of first use in the layers.
   const std::vector<TemplateField>& fields() const;
   const std::filesystem::path& path() const;
+  // Hex SHA-256 over the template's JSON and asset files: changes whenever
+  // what it draws could change (for ETags and caches).
+  const std::string& fingerprint() const;
 
   // For the library's own use.
   const detail::TemplateData& data() const { return *data_; }
