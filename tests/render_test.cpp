@@ -59,6 +59,18 @@ TEST_CASE("auto finds the real hole of the bundled ring frame", "[render][photo]
   CHECK_FALSE(is_green(out.pixel(5, 5)));
 }
 
+TEST_CASE("a frame renders without its photo as the overlay a page previews under", "[render][photo]") {
+  RenderOptions overlay;
+  overlay.without_photo = true;
+  Image out = render_template(Template::load("frame-ring"), overlay);
+  CHECK(out.pixel(540, 540).a == 0);  // the hole
+  CHECK(out.pixel(540, 60).a == 255);  // the ring
+  Image photo(10, 10);
+  overlay.photo.image = &photo;
+  CHECK_THROWS_WITH(render_template(Template::load("frame-ring"), overlay),
+                    "template 'frame-ring': a photo was given with without_photo");
+}
+
 TEST_CASE("fills paint solid colours and gradients", "[render][fill]") {
   Scratch s;
   Template t = s.load(R"({"width": 200, "height": 100, "layers": [

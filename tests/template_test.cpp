@@ -68,6 +68,12 @@ TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]
   CHECK(doc[2]["id"] == "frame-ring");
   CHECK(doc[2]["kind"] == "frame");
   CHECK(doc[2]["photo"] == true);
+  // Frames say where their window is, for a page that previews the photo.
+  const auto& window = doc[2]["window"];
+  CHECK(window["shape"] == "auto");
+  CHECK(std::abs(window["x"].get<int>() - 140) <= 3);
+  CHECK(std::abs(window["width"].get<int>() - 800) <= 6);
+  CHECK_FALSE(cover.contains("window"));
 }
 
 TEST_CASE("the fingerprint follows the JSON and its assets", "[template]") {

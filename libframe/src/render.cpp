@@ -133,7 +133,9 @@ Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   const TemplateData& data = tpl.data();
   check_fields_known(tpl, options.fields);
-  if (data.has_photo && options.photo.empty())
+  if (options.without_photo && !options.photo.empty())
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
+  if (data.has_photo && options.photo.empty() && !options.without_photo)
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': needs a photo");
   if (!data.has_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
@@ -149,6 +151,7 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
     } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
       composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
     } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
+      if (options.without_photo) continue;
       Size need = photo_cover_size(ph->window.rect, options.placement);
       DecodeOptions decode{options.limits, need.width, need.height};
       draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);

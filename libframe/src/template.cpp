@@ -417,13 +417,18 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
   if (shape == "auto") {
     if (w.has("box") || w.has("radius")) w.fail("'auto' takes its window from the overlay: no 'box' or 'radius'");
     automatic = true;
-    return {};
+    return {{}, {{}, "auto", 0}};
   }
   if (shape == "circle") {
     if (w.has("radius")) w["radius"].fail("a circle takes no 'radius' (its box sets it)");
-    return {circle_window(w["box"].box())};
+    Rect box = w["box"].box();
+    return {circle_window(box), {box, "circle", 0}};
   }
-  if (shape == "rect") return {rect_window(w["box"].box(), w.has("radius") ? w["radius"].real(0, kMaxSide) : 0)};
+  if (shape == "rect") {
+    Rect box = w["box"].box();
+    float radius = w.has("radius") ? w["radius"].real(0, kMaxSide) : 0;
+    return {rect_window(box, radius), {box, "rect", radius}};
+  }
   w["shape"].fail("'" + shape + "' is not one of: circle, rect, auto");
 }
 
@@ -512,7 +517,9 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
     Image flat(data->size.width, data->size.height);
     composite_image(flat, overlay.pixels, overlay.x, overlay.y);
     try {
-      std::get<PhotoLayer>(data->layers[*auto_photo]).window = find_window(flat);
+      auto& photo = std::get<PhotoLayer>(data->layers[*auto_photo]);
+      photo.window = find_window(flat);
+      photo.shape.box = photo.window.rect;
     } catch (const Error& e) {
       n["window"]["shape"].fail(e.what());
     }
@@ -609,6 +616,12 @@ const std::vector<TemplateField>& Template::fields() const { return data_->field
 const std::filesystem::path& Template::path() const { return data_->path; }
 const std::string& Template::fingerprint() const { return data_->fingerprint; }
 
+std::optional<PhotoWindow> Template::photo_window() const {
+  for (const Layer& l : data_->layers)
+    if (const auto* p = std::get_if<PhotoLayer>(&l)) return p->shape;
+  return std::nullopt;
+}
+
 std::vector<Template> list_templates(const std::filesystem::path& dir) {
   std::vector<std::string> ids;
   std::error_code ec;
@@ -627,13 +640,13 @@ std::string templates_json(const std::vector<Template>& templates) {
   for (const Template& t : templates) {
     json fields = json::array();
     for (const auto& f : t.fields()) fields.push_back(f.name);
-    out.push_back({{"id", t.id()},
-                   {"kind", kind_name(t.kind())},
-                   {"width", t.size().width},
-                   {"height", t.size().height},
-                   {"fields", fields},
-                   {"photo", t.has_photo()},
-                   {"title", t.title()}});
+    json entry = {{"id", t.id()},       {"kind", kind_name(t.kind())}, {"width", t.size().width},
+                  {"height", t.size().height}, {"fields", fields}, {"photo", t.has_photo()},
+                  {"title", t.title()}};
+    if (auto w = t.photo_window())
+      entry["window"] = {{"x", w->box.x},          {"y", w->box.y},         {"width", w->box.width},
+                         {"height", w->box.height}, {"shape", w->shape}, {"radius", w->radius}};
+    out.push_back(std::move(entry));
   }
   return out.dump(2);
 }

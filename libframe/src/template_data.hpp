@@ -41,6 +41,7 @@ struct ImageLayer {
 
 struct PhotoLayer {
   WindowMask window;
+  PhotoWindow shape;  // as declared: what a page previewing the frame needs
 };
 
 // Text with {{field}} placeholders, substituted at render time.

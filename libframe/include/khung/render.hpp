@@ -33,6 +33,9 @@ struct RenderOptions {
   Placement placement;
   int width = 0;        // output width in px (height keeps the aspect); 0: the template's
   DecodeLimits limits;  // for the photo
+  // Frames: draw every layer but the photo (the overlay a page previews a
+  // photo under). No photo may be given then.
+  bool without_photo = false;
 };
 
 // Renders every layer, bottom to top, onto a transparent canvas. The photo

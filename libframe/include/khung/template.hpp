@@ -36,6 +36,15 @@ struct TemplateField {
   std::optional<std::string> default_value;  // a field with a default may be left out
 };
 
+// Where a frame's photo goes, for a page that previews it: the window's
+// bounding box on the canvas and its shape ("circle", "rect" with a corner
+// radius, or "auto": the hole of the overlay above, which hides the rest).
+struct PhotoWindow {
+  Rect box;
+  std::string shape;
+  float radius = 0;
+};
+
 // An immutable, cheap-to-copy handle; safe to share between threads. Loading
 // decodes the template's images once.
 class Template {
@@ -62,6 +71,8 @@ class Template {
   TemplateKind kind() const;
   Size size() const;
   bool has_photo() const;
+  // The photo window of a frame; nullopt for a banner.
+  std::optional<PhotoWindow> photo_window() const;
   // Fields in order of first use in the layers.
   const std::vector<TemplateField>& fields() const;
   const std::filesystem::path& path() const;
