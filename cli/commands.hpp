@@ -4,6 +4,7 @@
 
 #include "khung/error.hpp"
 #include "khung/photo.hpp"
+#include "server.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -67,6 +68,14 @@ int run_check(const CheckArgs& args);
 
 // --key or $KHUNG_SIGNING_KEY (empty when neither is set).
 std::string signing_key(const std::string& given);
+
+struct ServeArgs {
+  khung::http::ServerOptions options;
+  std::string key;
+  bool quiet = false;
+};
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
+int run_serve(const ServeArgs& args);
 
 struct SignArgs {
   std::string url, key;

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   auto* check = cli::add_check_command(app, check_args);
   bool templates_json = false;
   auto* templates = cli::add_templates_command(app, templates_json);
+  cli::ServeArgs serve_args;
+  auto* serve = cli::add_serve_command(app, serve_args);
   cli::SignArgs sign_args;
   auto* sign = cli::add_sign_command(app, sign_args);
   cli::TextArgs text_args;
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     if (batch->parsed()) return cli::run_batch(batch_args);
     if (check->parsed()) return cli::run_check(check_args);
     if (templates->parsed()) return cli::run_templates(templates_json);
+    if (serve->parsed()) return cli::run_serve(serve_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);
     return kExitUsage;

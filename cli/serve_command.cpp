@@ -1,8 +1,13 @@
 #include "commands.hpp"
 #include "khung/signing.hpp"
+#include "server.hpp"
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 namespace cli {
 
@@ -23,6 +28,57 @@ int run_sign(const SignArgs& args) {
   std::string key = signing_key(args.key);
   if (key.empty()) throw usage("signing key: give --key or set KHUNG_SIGNING_KEY");
   std::cout << khung::sign_url(args.url, key) << "\n";
+  return 0;
+}
+
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
+  auto* cmd = app.add_subcommand("serve", "The HTTP service and the member page");
+  auto& o = args.options;
+  cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o.port, "Port (0: any free port)")->capture_default_str();
+  cmd->add_option("--templates", o.templates_dir, "Folder of templates (default: the bundled ones)");
+  cmd->add_option("--threads", o.threads, "Renders at once (default: one per core)");
+  cmd->add_option("--queue", o.queue, "Renders that may wait beyond those (default: 4 per thread); more get 503");
+  cmd->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
+  cmd->add_option("--max-pixels", o.max_pixels, "Largest decoded photo in pixels")->capture_default_str();
+  cmd->add_option("--max-header-bytes", o.max_header_bytes, "Largest request headers in bytes (up to 8192)")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", o.read_timeout_seconds, "Seconds a read may stall")->capture_default_str();
+  cmd->add_option("--write-timeout", o.write_timeout_seconds, "Seconds a write may stall")->capture_default_str();
+  cmd->add_option("--request-timeout", o.request_timeout_seconds, "Seconds for a whole request to arrive")
+      ->capture_default_str();
+  cmd->add_option("--cors-origin", o.cors_origins, "Origin allowed to call the API from a browser (repeatable)");
+  cmd->add_option("--signing-key", args.key, "Require signed GET renders (default: $KHUNG_SIGNING_KEY)");
+  cmd->add_option("--cache-max-age", o.cache_max_age_seconds, "Cache-Control max-age of GET renders, seconds")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", args.quiet, "No access log");
+  return cmd;
+}
+
+int run_serve(const ServeArgs& args) {
+  khung::http::ServerOptions options = args.options;
+  options.signing_key = signing_key(args.key);
+  if (!args.quiet) options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  // SIGINT and SIGTERM go to one thread that stops the server; requests in
+  // flight finish first.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  khung::http::Server server(options);
+  int port = server.bind();
+  std::cout << "khung: serving on http://" << options.host << ":" << port << std::endl;
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) server.stop();
+  });
+  server.run();
+  // The server stopped by itself (not by a signal): let the waiting thread go.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  std::cerr << "khung: stopped\n";
   return 0;
 }
 
