@@ -38,7 +38,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--port", o.port, "Port (0: any free port)")->capture_default_str();
   cmd->add_option("--templates", o.templates_dir, "Folder of templates (default: the bundled ones)");
   cmd->add_option("--threads", o.threads, "Renders at once (default: one per core)");
-  cmd->add_option("--queue", o.queue, "Renders that may wait beyond those (default: 4 per thread); more get 503");
+  cmd->add_option("--queue", o.queue, "Renders that may wait beyond those (default: 32); more get 503");
   cmd->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
   cmd->add_option("--max-pixels", o.max_pixels, "Largest decoded photo in pixels")->capture_default_str();
   cmd->add_option("--max-header-bytes", o.max_header_bytes, "Largest request headers in bytes (up to 8192)")

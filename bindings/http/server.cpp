@@ -241,6 +241,7 @@ struct Server::Impl {
   std::map<std::string, Template, std::less<>> templates;
   std::string templates_json_text;
   int threads = 1;
+  int waiting = 32;
   RenderGate gate;
   Metrics metrics;
   httplib::Server http;
@@ -250,7 +251,8 @@ struct Server::Impl {
   explicit Impl(const ServerOptions& o)
       : options(o),
         threads(o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-        gate(threads, o.queue > 0 ? o.queue : 4 * threads) {
+        waiting(o.queue > 0 ? o.queue : 32),
+        gate(threads, waiting) {
     validate(o);
     std::vector<Template> all = o.templates_dir.empty() ? list_templates() : list_templates(o.templates_dir);
     for (const Template& t : all) templates[t.id()] = t;
@@ -396,8 +398,10 @@ struct Server::Impl {
 
   void configure() {
     http.new_task_queue = [this] {
-      // Enough connection threads that a full render gate can still answer 503.
-      std::size_t n = static_cast<std::size_t>(threads) * 2 + 8;
+      // A connection thread for every render that may run or wait, and a few
+      // more so that a full gate still answers 503 and /healthz at once. So
+      // at most (threads + queue + 8) request bodies are in memory.
+      std::size_t n = static_cast<std::size_t>(threads + waiting + 8);
       return new BoundedQueue(n, 64);
     };
     http.set_payload_max_length(options.max_body_bytes);

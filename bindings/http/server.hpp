@@ -23,7 +23,7 @@ struct ServerOptions {
   int port = 8080;                      // 0: any free port
   std::filesystem::path templates_dir;  // empty: the bundled templates
   int threads = 0;                      // renders at once; 0: one per core
-  int queue = 0;                        // renders waiting beyond those; 0: 4 per thread
+  int queue = 0;                        // renders waiting beyond those (more get 503); 0: 32
   std::size_t max_body_bytes = 20u * 1024 * 1024;
   std::int64_t max_pixels = 50'000'000;  // of a decoded photo
   std::size_t max_header_bytes = 8192;   // at most 8192 (cpp-httplib's own limit)

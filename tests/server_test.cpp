@@ -1,0 +1,335 @@
+// The HTTP service against a real server on 127.0.0.1: every error status,
+// limits, caching, CORS, signatures, a slow client, and a graceful stop.
+
+#include "khung/codec.hpp"
+#include "khung/demo.hpp"
+#include "khung/render.hpp"
+#include "khung/signing.hpp"
+#include "server.hpp"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <thread>
+
+extern char** environ;
+
+using namespace khung;
+
+namespace {
+
+// A server on a free port, on its own thread, for the length of a test.
+struct Running {
+  http::Server server;
+  int port;
+  std::thread thread;
+  explicit Running(http::ServerOptions options) : server((options.port = 0, options)), port(server.bind()) {
+    thread = std::thread([this] { server.run(); });
+  }
+  ~Running() {
+    server.stop();
+    thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+};
+
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string astronaut() { return file_bytes(sample_photo()); }
+
+std::string error_code(const httplib::Result& r) { return nlohmann::json::parse(r->body)["error"]["code"]; }
+
+httplib::MultipartFormDataItems upload(const std::string& photo, std::vector<std::pair<std::string, std::string>> fields = {}) {
+  httplib::MultipartFormDataItems items = {{"photo", photo, "photo.png", "application/octet-stream"}};
+  for (auto& [k, v] : fields) items.push_back({k, v, "", ""});
+  return items;
+}
+
+Image decode(const std::string& body) {
+  return decode_image({reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
+}
+
+}  // namespace
+
+TEST_CASE("the service lists templates and renders what the library renders", "[server]") {
+  Running s({});
+  auto c = s.client();
+  auto list = c.Get("/v1/templates");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  CHECK(nlohmann::json::parse(list->body) == nlohmann::json::parse(templates_json(list_templates())));
+  CHECK(c.Get("/healthz")->body == "ok\n");
+
+  auto r = c.Post("/v1/render/frame-ring", upload(astronaut(), {{"zoom", "1.3"}, {"offset_x", "0.1"}, {"format", "png"}}));
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "image/png");
+  Image photo = read_image(sample_photo());
+  RenderOptions same;
+  same.photo.image = &photo;
+  same.placement.zoom = 1.3f;
+  same.placement.offset_x = 0.1f;
+  CHECK(decode(r->body) == render_template(Template::load("frame-ring"), same));
+
+  auto banner = c.Post("/v1/render/post", R"({"name": "Nguyễn Thị Phượng", "unit": "Tổ 1", "width": 540})", "application/json");
+  REQUIRE(banner->status == 200);
+  CHECK(decode(banner->body).width() == 540);
+
+  auto metrics = c.Get("/metrics");
+  CHECK(metrics->body.find("khung_http_requests_total{code=\"200\"}") != std::string::npos);
+  CHECK(metrics->body.find("khung_render_seconds_count 2") != std::string::npos);
+}
+
+TEST_CASE("every error status is reached, with the JSON body", "[server][errors]") {
+  http::ServerOptions o;
+  o.max_body_bytes = 20u * 1024 * 1024;
+  o.max_pixels = 50'000'000;
+  o.signing_key = "k";
+  Running s(o);
+  auto c = s.client();
+
+  auto bad = c.Post("/v1/render/frame-ring", upload(astronaut(), {{"zoom", "abc"}}));
+  CHECK(bad->status == 400);
+  CHECK(error_code(bad) == "bad_request");
+  CHECK(nlohmann::json::parse(bad->body)["error"]["message"] == "parameter 'zoom': 'abc' is not a number");
+  CHECK(c.Post("/v1/render/frame-ring", upload(astronaut(), {{"zoom", "0.5"}}))->status == 400);
+  CHECK(c.Post("/v1/render/post", R"({"name": "An"})", "application/json")->status == 400);  // missing field
+
+  auto forbidden = c.Get("/v1/render/cover?unit=X");
+  CHECK(forbidden->status == 403);
+  CHECK(error_code(forbidden) == "forbidden");
+
+  auto missing = c.Post("/v1/render/nope", upload(astronaut()));
+  CHECK(missing->status == 404);
+  CHECK(error_code(missing) == "not_found");
+  CHECK(c.Get("/no/such/path")->status == 404);
+
+  std::string big(30u * 1024 * 1024, 'x');
+  auto too_big = c.Post("/v1/render/frame-ring", big, "application/octet-stream");
+  CHECK(too_big->status == 413);
+  CHECK(error_code(too_big) == "payload_too_large");
+
+  auto text = c.Post("/v1/render/frame-ring", upload("just some text, not a photo"));
+  CHECK(text->status == 415);
+  CHECK(error_code(text) == "unsupported_media_type");
+  CHECK(c.Post("/v1/render/cover", "unit=x", "application/x-www-form-urlencoded")->status == 415);
+
+  std::string photo = astronaut();
+  Image full = read_image(sample_photo());
+  auto jpeg = encode_image(full, ImageFormat::Jpeg);
+  std::string truncated(reinterpret_cast<const char*>(jpeg.data()), jpeg.size() / 2);
+  auto broken = c.Post("/v1/render/frame-ring", upload(truncated));
+  CHECK(broken->status == 422);
+  CHECK(error_code(broken) == "unprocessable_image");
+  // A header that claims 60000 x 60000 pixels is refused before decoding.
+  std::string header = photo.substr(0, 33);
+  for (int i : {16, 20}) {
+    header[i] = 0;
+    header[i + 1] = 0;
+    header[i + 2] = static_cast<char>(0xEA);
+    header[i + 3] = 0x60;
+  }
+  auto huge = c.Post("/v1/render/frame-ring", upload(header + photo.substr(33)));
+  CHECK(huge->status == 422);
+  // And the service goes on.
+  CHECK(c.Post("/v1/render/frame-ring", upload(photo))->status == 200);
+}
+
+TEST_CASE("a full render queue answers 503 with Retry-After", "[server][load]") {
+  http::ServerOptions o;
+  o.threads = 1;
+  o.queue = 1;
+  Running s(o);
+  // A large photo keeps the one render slot busy for a while.
+  Image big(5000, 5000, {90, 120, 160, 255});
+  auto png = encode_image(big, ImageFormat::Png);
+  std::string body(reinterpret_cast<const char*>(png.data()), png.size());
+  std::vector<std::future<httplib::Result>> answers;
+  for (int i = 0; i < 8; ++i)
+    answers.push_back(std::async(std::launch::async, [&] { return s.client().Post("/v1/render/frame-ring", upload(body)); }));
+  int ok = 0, busy = 0;
+  for (auto& a : answers) {
+    auto r = a.get();
+    REQUIRE(r);
+    if (r->status == 200) ++ok;
+    if (r->status == 503) {
+      ++busy;
+      CHECK(r->get_header_value("Retry-After") == "1");
+      CHECK(error_code(r) == "overloaded");
+    }
+  }
+  CHECK(ok >= 2);
+  CHECK(busy >= 1);
+  CHECK(ok + busy == 8);
+}
+
+TEST_CASE("32 concurrent uploads all succeed with correct images", "[server][load]") {
+  Running s({});
+  std::string photo = astronaut();
+  Image decoded = read_image(sample_photo());
+  std::vector<std::future<httplib::Result>> answers;
+  for (int i = 0; i < 32; ++i)
+    answers.push_back(std::async(std::launch::async, [&, i] {
+      return s.client().Post("/v1/render/frame-ribbon",
+                             upload(photo, {{"offset_x", std::to_string((i % 5) * 0.05)}, {"format", "png"}, {"width", "270"}}));
+    }));
+  for (int i = 0; i < 32; ++i) {
+    auto r = answers[i].get();
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    RenderOptions same;
+    same.photo.image = &decoded;
+    same.placement.offset_x = static_cast<float>((i % 5) * 0.05);
+    same.width = 270;
+    CHECK(decode(r->body) == render_template(Template::load("frame-ribbon"), same));
+  }
+}
+
+TEST_CASE("GET renders carry a strong ETag and answer 304", "[server][cache]") {
+  Running s({});
+  auto c = s.client();
+  auto first = c.Get("/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n&format=png");
+  REQUIRE(first->status == 200);
+  std::string etag = first->get_header_value("ETag");
+  CHECK(etag.size() == 66);
+  CHECK(etag.front() == '"');
+  CHECK(first->get_header_value("Cache-Control") == "public, max-age=86400");
+  // The same inputs in another order have the same tag; other inputs another.
+  CHECK(c.Get("/v1/render/cover?format=png&unit=C%C3%B4ng%20%C4%91o%C3%A0n")->get_header_value("ETag") == etag);
+  CHECK(c.Get("/v1/render/cover?unit=Kh%C3%A1c&format=png")->get_header_value("ETag") != etag);
+  auto again = c.Get("/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n&format=png", {{"If-None-Match", etag}});
+  CHECK(again->status == 304);
+  CHECK(again->body.empty());
+  CHECK(c.Get("/v1/render/frame-ring")->status == 400);  // frames need a POSTed photo
+}
+
+TEST_CASE("CORS headers only for allowed origins", "[server][cors]") {
+  http::ServerOptions o;
+  o.cors_origins = {"https://congdoan.vn"};
+  Running s(o);
+  auto c = s.client();
+  auto allowed = c.Get("/v1/templates", {{"Origin", "https://congdoan.vn"}});
+  CHECK(allowed->get_header_value("Access-Control-Allow-Origin") == "https://congdoan.vn");
+  auto other = c.Get("/v1/templates", {{"Origin", "https://evil.example"}});
+  CHECK_FALSE(other->has_header("Access-Control-Allow-Origin"));
+  auto preflight = c.Options("/v1/render/frame-ring", {{"Origin", "https://congdoan.vn"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(preflight->status == 204);
+  CHECK(preflight->get_header_value("Access-Control-Allow-Methods") == "GET, POST, OPTIONS");
+}
+
+TEST_CASE("with a signing key, only correctly signed GETs render", "[server][signing]") {
+  http::ServerOptions o;
+  o.signing_key = "khoá bí mật";
+  Running s(o);
+  auto c = s.client();
+  std::string url = "/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n&format=png";
+  std::string good = sign_url(url, o.signing_key);
+  CHECK(c.Get(url)->status == 403);
+  std::string tampered = good;
+  tampered[good.find("png")] = 'j';
+  CHECK(c.Get(tampered)->status == 403);
+  CHECK(c.Get(good + "&width=400")->status == 403);
+  CHECK(c.Get(good + "&" + good.substr(good.find("sig=")))->status == 403);
+  CHECK(c.Get(good)->status == 200);
+  // POST uploads are the member page's own, not signed.
+  CHECK(c.Post("/v1/render/frame-ring", upload(astronaut()))->status == 200);
+}
+
+TEST_CASE("a client sending a byte a second is cut off", "[server][timeouts]") {
+  http::ServerOptions o;
+  o.request_timeout_seconds = 2;
+  o.read_timeout_seconds = 5;
+  Running s(o);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(s.port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::string request = "GET /v1/templates HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+  auto start = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (char ch : request) {
+    if (send(fd, &ch, 1, MSG_NOSIGNAL) != 1) {
+      cut = true;
+      break;
+    }
+    char buf[1];
+    // A closed connection reads as end of file (or a reset).
+    timeval tv{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = recv(fd, buf, 1, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      cut = true;
+      break;
+    }
+  }
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(fd);
+  CHECK(cut);
+  CHECK(took < 5);
+  // Others are still served.
+  CHECK(s.client().Get("/healthz")->status == 200);
+}
+
+TEST_CASE("SIGTERM during a render still returns that render", "[server][stop]") {
+  std::string cli = KHUNG_CLI_PATH;
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::vector<std::string> args = {cli, "serve", "--port", "0", "--quiet"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, cli.c_str(), &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string line;
+  char ch;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+  close(out[0]);
+  REQUIRE(line.rfind("khung: serving on http://127.0.0.1:", 0) == 0);
+  int port = std::stoi(line.substr(line.rfind(':') + 1));
+
+  Image big(6000, 6000, {200, 100, 50, 255});
+  auto png = encode_image(big, ImageFormat::Png);
+  std::string body(reinterpret_cast<const char*>(png.data()), png.size());
+  auto answer = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    return c.Post("/v1/render/frame-ring", upload(body));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the upload is read and the render under way
+  kill(pid, SIGTERM);
+  auto r = answer.get();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(decode(r->body).width() == 1080);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
