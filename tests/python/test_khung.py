@@ -471,7 +471,7 @@ def test_eight_threads_render_the_same_bytes_as_serial_and_faster():
 def test_packaged_data_is_used_when_present(tmp_path):
     # The layout pip installs: khung/data/{fonts,assets} beside the module.
     package = tmp_path / "khung"
-    shutil.copytree(pathlib.Path(khung.__file__).parent, package)
+    shutil.copytree(pathlib.Path(khung.__file__).parent, package, ignore=shutil.ignore_patterns("data", "__pycache__"))
     shutil.copytree(ROOT / "fonts", package / "data" / "fonts")
     shutil.copytree(ROOT / "assets" / "templates", package / "data" / "assets" / "templates")
     env = {k: v for k, v in os.environ.items() if k != "KHUNG_DATA_DIR"}
@@ -502,8 +502,12 @@ def test_stub_matches_the_module_and_type_checks_the_examples(tmp_path):
         "w: int = khung.text('Việt Nam', 'Noto Sans', 40).width\n"
         "try:\n    khung.render('frame-ring', b'...', offset=(0.1, 0))\nexcept khung.FileError as e:\n    c: str = e.code\n"
     )
-    # mypy finds the package (its stub and py.typed) through MYPYPATH.
-    env = dict(os.environ, MYPYPATH=str(pathlib.Path(khung.__file__).parents[1]))
+    # mypy finds an installed package (its stub and py.typed) by itself, one
+    # in the build tree through MYPYPATH.
+    env = dict(os.environ)
+    parent = pathlib.Path(khung.__file__).parents[1]
+    if parent.name not in ("site-packages", "dist-packages"):
+        env["MYPYPATH"] = str(parent)
     run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull,
                           str(usage), str(EXAMPLES / "frame_folder.py"), str(EXAMPLES / "banners_from_csv.py")],
                          capture_output=True, text=True, env=env)
