@@ -89,6 +89,7 @@ def main():
             cpu_ms=med(lambda r: float(r["server_cpu_s"]) * 1000 / max(1, int(r["requests"]))),
             wrk_cores=med(lambda r: float(r["wrk_cpu_s"]) / secs(r)),
             other=max(other_cores(r) for r in rs), dropped=dropped,
+            overflows=sum(int(r.get("listen_overflows") or 0) for r in rs),
         )
 
     st = {(s, c): stats((s, c)) for s in servers for c in conns}
@@ -131,6 +132,8 @@ def main():
                 else:
                     line += " | |"
             print(line)
+    overflow_rows = [f"{s} with {c} connections: {st[(s, c)]['overflows']}" for c in conns for s in servers
+                     if st[(s, c)] and st[(s, c)]["overflows"]]
     wrk_cores = [v["wrk_cores"] for v in st.values() if v]
     print()
     print("errors: answers with a status over 399 plus socket errors (connect, read, write, timeout), summed over "
@@ -154,6 +157,8 @@ def main():
             print(f"left out: {dropped} run(s) during which other processes used over {NOISY} cores "
                   "(this machine is shared); each row keeps its quiet runs")
 
+    print("listen-queue overflows (TcpExt ListenOverflows: connections the kernel dropped or reset because the "
+          "server's accept queue was full), during the runs in the table: " + ("; ".join(overflow_rows) or "none"))
     diffs = [abs(v["rss_time"] - v["rss"]) for v in st.values() if v]
     if diffs:
         print(f"  (GNU time's maxrss of the same processes differs from VmHWM by at most {max(diffs):.1f} MB)")
