@@ -3,8 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 using namespace khung;
 
@@ -100,4 +102,22 @@ TEST_CASE("fallback order starts with Noto Sans, Noto Serif, Symbols2", "[font]"
   CHECK(fb[1].family() == "Noto Serif");
   CHECK(fb[2].family() == "Noto Sans Symbols2");
   for (const Font& f : fb) CHECK((f.weight() == 400 && !f.italic()));
+}
+
+TEST_CASE("a packaged copy of the data replaces the source tree, and KHUNG_DATA_DIR still wins", "[font][data]") {
+  const char* saved = std::getenv("KHUNG_DATA_DIR");
+  std::string saved_value = saved ? saved : "";
+  ::unsetenv("KHUNG_DATA_DIR");
+  const std::filesystem::path before = data_dir();
+  CHECK(std::filesystem::exists(before / "fonts"));
+  set_default_data_dir("/opt/khung-data");
+  CHECK(data_dir() == "/opt/khung-data");
+  ::setenv("KHUNG_DATA_DIR", "/elsewhere", 1);
+  CHECK(data_dir() == "/elsewhere");
+  set_default_data_dir(before);
+  if (saved)
+    ::setenv("KHUNG_DATA_DIR", saved_value.c_str(), 1);
+  else
+    ::unsetenv("KHUNG_DATA_DIR");
+  CHECK(data_dir() == (saved ? std::filesystem::path(saved_value) : before));
 }

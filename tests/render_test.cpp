@@ -142,6 +142,20 @@ TEST_CASE("bad inputs are named", "[render][errors]") {
   }
 }
 
+TEST_CASE("the cached unchanging layers give the same pixels as drawing them all", "[render]") {
+  // A private font library skips the cache: every layer is drawn anew.
+  FontLibrary fresh({data_dir() / "fonts"});
+  for (const char* id : {"cover", "post", "web-banner"}) {
+    INFO(id);
+    Template t = Template::load(id);
+    RenderOptions options;
+    options.fields = sample_fields(t);
+    CHECK(render_template(t, options) == render_template(t, options, fresh));
+    options.fields.begin()->second = "Công đoàn Khác";
+    CHECK(render_template(t, options) == render_template(t, options, fresh));
+  }
+}
+
 TEST_CASE("width scales the output", "[render]") {
   RenderOptions options;
   options.fields = sample_fields(Template::load("cover"));

@@ -379,21 +379,25 @@ struct Server::Impl {
   void get_preview(const httplib::Request& req, httplib::Response& res) {
     const Template& tpl = find_template(req.matches[1]);
     int width = req.has_param("width") ? parse_int("width", req.get_param_value("width")) : 0;
-    std::lock_guard lock(previews_mutex);
     auto key = std::make_pair(tpl.id(), width);
-    auto it = previews.find(key);
-    if (it == previews.end()) {
-      RenderOptions render;
-      render.width = width;
-      if (tpl.has_photo())
-        render.without_photo = true;
-      else
-        render.fields = sample_fields(tpl);
-      auto png = encode_image(render_template(tpl, render), ImageFormat::Png);
-      it = previews.emplace(key, std::string(reinterpret_cast<const char*>(png.data()), png.size())).first;
-    }
     res.set_header("Cache-Control", "public, max-age=3600");
-    res.set_content(it->second, "image/png");
+    {
+      std::lock_guard lock(previews_mutex);
+      if (auto it = previews.find(key); it != previews.end()) return res.set_content(it->second, "image/png");
+    }
+    RenderOptions render;
+    render.width = width;
+    if (tpl.has_photo())
+      render.without_photo = true;
+    else
+      render.fields = sample_fields(tpl);
+    auto png = encode_image(render_template(tpl, render), ImageFormat::Png);
+    std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
+    // Kept for the widths pages ask for; any other width is drawn each time,
+    // so requests cannot grow the cache without bound.
+    std::lock_guard lock(previews_mutex);
+    if (previews.size() < 4 * templates.size()) previews.emplace(key, bytes);
+    res.set_content(std::move(bytes), "image/png");
   }
 
   void configure() {

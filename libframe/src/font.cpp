@@ -273,9 +273,31 @@ std::vector<std::string> FontLibrary::families() const {
   return {names.begin(), names.end()};
 }
 
+namespace {
+
+struct DefaultDataDir {
+  std::mutex mutex;
+  std::filesystem::path dir = KHUNG_SOURCE_DATA_DIR;
+};
+
+DefaultDataDir& default_data_dir() {
+  static DefaultDataDir d;
+  return d;
+}
+
+}  // namespace
+
 std::filesystem::path data_dir() {
   if (const char* env = std::getenv("KHUNG_DATA_DIR"); env && *env) return env;
-  return KHUNG_SOURCE_DATA_DIR;
+  DefaultDataDir& d = default_data_dir();
+  std::lock_guard lock(d.mutex);
+  return d.dir;
+}
+
+void set_default_data_dir(const std::filesystem::path& dir) {
+  DefaultDataDir& d = default_data_dir();
+  std::lock_guard lock(d.mutex);
+  d.dir = dir;
 }
 
 }  // namespace khung

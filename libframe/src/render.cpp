@@ -122,10 +122,46 @@ void paint_fill(Image& canvas, const FillLayer& f) {
   }
 }
 
+bool is_static(const Layer& layer) {
+  if (const auto* t = std::get_if<TextLayer>(&layer)) return find_placeholders(t->text).empty();
+  if (const auto* a = std::get_if<ArcTextLayer>(&layer)) return find_placeholders(a->text).empty();
+  return !std::holds_alternative<PhotoLayer>(layer);
+}
+
 Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
   if (photo.image) return *photo.image;
   if (!photo.bytes.empty()) return decode_image(photo.bytes, options);
   return read_image(photo.path, options);
+}
+
+void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const RenderOptions& options,
+                const FontLibrary& fonts) {
+  if (const auto* f = std::get_if<FillLayer>(&layer)) {
+    paint_fill(canvas, *f);
+  } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
+    composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
+  } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
+    if (options.without_photo) return;
+    Size need = photo_cover_size(ph->window.rect, options.placement);
+    DecodeOptions decode{options.limits, need.width, need.height};
+    draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);
+  } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
+    std::string text = substitute(tpl, t->text, options.fields);
+    draw_text(canvas, layout_text(text, t->style, t->box, fonts), t->style);
+  } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
+    std::string text = substitute(tpl, a->text, options.fields);
+    draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts), a->style, a->arc);
+  }
+}
+
+// Draws the run of unchanging bottom layers once, into the template's base.
+void draw_base(const Template& tpl, const FontLibrary& fonts) {
+  const TemplateData& data = tpl.data();
+  Image base(data.size.width, data.size.height);
+  std::size_t n = 0;
+  while (n < data.layers.size() && is_static(data.layers[n])) draw_layer(base, data.layers[n++], tpl, {}, fonts);
+  data.base = std::move(base);
+  data.base_layers = n;
 }
 
 }  // namespace
@@ -144,25 +180,12 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
     throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
                                                 std::to_string(4 * data.size.width) + " px");
 
-  Image canvas(data.size.width, data.size.height);
-  for (const Layer& layer : data.layers) {
-    if (const auto* f = std::get_if<FillLayer>(&layer)) {
-      paint_fill(canvas, *f);
-    } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
-      composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
-    } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
-      if (options.without_photo) continue;
-      Size need = photo_cover_size(ph->window.rect, options.placement);
-      DecodeOptions decode{options.limits, need.width, need.height};
-      draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);
-    } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
-      std::string text = substitute(tpl, t->text, options.fields);
-      draw_text(canvas, layout_text(text, t->style, t->box, fonts), t->style);
-    } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
-      std::string text = substitute(tpl, a->text, options.fields);
-      draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts), a->style, a->arc);
-    }
-  }
+  // Bundled fonts are the ones the cached base was drawn with.
+  const bool cached = &fonts == &FontLibrary::bundled();
+  if (cached) std::call_once(data.base_once, [&] { draw_base(tpl, fonts); });
+  Image canvas = cached ? data.base : Image(data.size.width, data.size.height);
+  for (std::size_t i = cached ? data.base_layers : 0; i < data.layers.size(); ++i)
+    draw_layer(canvas, data.layers[i], tpl, options, fonts);
   if (options.width == 0 || options.width == data.size.width) return canvas;
   int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
                                                         data.size.width)));

@@ -7,6 +7,7 @@
 #include "khung/template.hpp"
 #include "khung/text.hpp"
 
+#include <mutex>
 #include <variant>
 
 namespace khung::detail {
@@ -67,6 +68,12 @@ struct TemplateData {
   std::vector<TemplateField> fields;
   std::vector<Layer> layers;
   bool has_photo = false;
+
+  // The canvas after the bottom layers that never change (no photo, no
+  // placeholder), drawn once on the first render; renders start from a copy.
+  mutable std::once_flag base_once;
+  mutable Image base;
+  mutable std::size_t base_layers = 0;
 };
 
 // A {{name}} in a text: the byte range it spans and the name inside.

@@ -88,7 +88,15 @@ class FontLibrary {
 };
 
 // The folder holding `fonts/` and `assets/`: $KHUNG_DATA_DIR when set, else
-// the source tree the library was built from.
+// the folder given to set_default_data_dir(), else the source tree the
+// library was built from.
 std::filesystem::path data_dir();
+
+// Replaces the source tree as data_dir()'s fallback, for a packaged copy
+// that carries its own `fonts/` and `assets/` (the Python package does this
+// when imported). $KHUNG_DATA_DIR still wins. Call it before the first
+// render: the bundled fonts are loaded once. Thread-safe.
+//   set_default_data_dir(package_dir / "data");
+void set_default_data_dir(const std::filesystem::path& dir);
 
 }  // namespace khung
