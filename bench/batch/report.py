@@ -12,10 +12,14 @@ import os
 import platform
 import random
 import statistics
+import sys
 from collections import defaultdict
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import cpu_name, psnr  # noqa: E402
 
 WIDTH, HEIGHT = 1640, 624
 KHUNG = ("khung-j2", "khung-j1", "khung-pre-j2", "khung-pre-j1")  # the reference: the first one run
@@ -26,20 +30,6 @@ SHIFT = 16
 STACKED = set("ẤẦẨẪẬẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰ")
 
 
-def psnr(a, b):
-    mse = ((a - b) ** 2).mean()
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def timing_table(args, tools):

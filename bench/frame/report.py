@@ -10,20 +10,16 @@ import datetime
 import os
 import platform
 import statistics
+import sys
 from collections import defaultdict
 
 import numpy as np
 from PIL import Image, ImageOps
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import cpu_name, load_rgb, psnr  # noqa: E402
 
-def load_rgb(path):
-    return np.asarray(Image.open(path).convert("RGB"), dtype=np.float64)
 
-
-def psnr(a, b, mask=None):
-    d = (a - b) ** 2
-    mse = d[mask].mean() if mask is not None else d.mean()
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def independent_reference(photo, overlay, x, y, size):
@@ -35,16 +31,6 @@ def independent_reference(photo, overlay, x, y, size):
     alpha = frame[:, :, 3:] / 255.0
     return frame[:, :, :3] * alpha + canvas * (1 - alpha), frame[:, :, 3] < 128
 
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def main():

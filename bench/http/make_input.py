@@ -14,53 +14,20 @@ Usage: make_input.py ASTRONAUT.png OUT.jpg OUT_BODY.bin
 Prints the boundary (the Content-Type is multipart/form-data; boundary=...).
 """
 import io
+import os
 import sys
 
-import numpy as np
-from PIL import Image, ImageFilter
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import photo_like, to_image  # noqa: E402
 
 W, H = 1152, 864
 BOUNDARY = "khung-bench-http-2f7c9e41a05b"
 
 
 def make_photo(src_path: str) -> bytes:
-    src = Image.open(src_path).convert("RGB")
-
-    # Background: the photo stretched to the whole frame, blurred and dimmed.
-    back = src.resize((W // 8, H // 8), Image.BICUBIC).filter(ImageFilter.GaussianBlur(3))
-    back = np.asarray(back.resize((W, H), Image.BICUBIC), dtype=np.float32) * 0.55
-
-    # Foreground: the photo enlarged smoothly to HxH, feathered into the sides.
-    fore = np.asarray(src.resize((H, H), Image.LANCZOS), dtype=np.float32)
-    x0 = (W - H) // 2
-    feather = 48.0
-    xs = np.arange(H, dtype=np.float32)
-    edge = np.minimum(xs, H - 1 - xs)
-    weight = np.clip(edge / feather, 0.0, 1.0)[None, :, None]
-    img = back
-    img[:, x0:x0 + H] = fore * weight + img[:, x0:x0 + H] * (1 - weight)
-
-    # Light: vignette and two slow shading waves; a fine diagonal texture.
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    r2 = ((xx - W / 2) / (W / 2)) ** 2 + ((yy - H / 2) / (H / 2)) ** 2
-    light = 1.0 - 0.18 * r2
-    light += 0.035 * np.sin(xx / 148.0 + 0.7) * np.cos(yy / 111.0 - 0.3)
-    img *= light[:, :, None]
-    img += (4.0 * np.sin((xx + 0.6 * yy) / 12.0))[:, :, None] * np.array([0.6, 0.8, 1.0], np.float32)
-
-    # Grain: seeded, slightly soft (a sensor's noise after demosaicing).
-    rng = np.random.default_rng(20240601)
-    grain = rng.normal(0.0, 3.2, (H, W)).astype(np.float32)
-    for axis in (0, 1):  # [1 2 1] / 4 along each axis
-        grain = (np.roll(grain, 1, axis) + 2 * grain + np.roll(grain, -1, axis)) * 0.25
-    grain *= 2.4
-    chroma = rng.normal(0.0, 1.2, (H // 2, W // 2, 3)).astype(np.float32)
-    chroma = chroma.repeat(2, axis=0).repeat(2, axis=1)
-    img += grain[:, :, None] + chroma
-
-    out = Image.fromarray(np.clip(img + 0.5, 0, 255).astype(np.uint8), "RGB")
+    img = photo_like(src_path, W, H, blur=3, feather=48.0, wave=(148.0, 111.0), texture=12.0)
     buf = io.BytesIO()
-    out.save(buf, "JPEG", quality=92, subsampling=2, optimize=False)  # 4:2:0
+    to_image(img).save(buf, "JPEG", quality=92, subsampling=2, optimize=False)  # 4:2:0
     return buf.getvalue()
 
 

@@ -9,44 +9,20 @@ import datetime
 import os
 import platform
 import statistics
+import sys
 from collections import defaultdict
 
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchlib import cpu_name, load_rgb, os_name, psnr  # noqa: E402
+
 NOISY = 0.2  # cores used by other processes above which a run counts as disturbed
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
-def os_name():
-    try:
-        with open("/etc/os-release") as f:
-            for line in f:
-                if line.startswith("PRETTY_NAME="):
-                    return line.split("=", 1)[1].strip().strip('"')
-    except OSError:
-        pass
-    return platform.system()
-
-
-def load_rgb(path):
-    return np.asarray(Image.open(path).convert("RGB"), dtype=np.float64)
-
-
-def psnr(a, b, mask=None):
-    d = (a - b) ** 2
-    mse = d[mask].mean() if mask is not None else d.mean()
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def main():
