@@ -40,8 +40,8 @@ void add_placement_options(CLI::App* cmd, PlacementArgs& args);
 khung::Placement parse_placement(const PlacementArgs& args);
 
 struct RenderArgs {
-  std::string tpl, photo, output;
-  std::vector<std::string> sets;
+  std::string tpl, photo;
+  std::vector<std::string> sets, outputs;
   PlacementArgs placement;
   int width = 0, quality = 90;
 };

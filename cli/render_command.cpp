@@ -40,7 +40,8 @@ CLI::App* add_render_command(CLI::App& app, RenderArgs& args) {
   add_placement_options(cmd, args.placement);
   cmd->add_option("--width", args.width, "Output width in pixels (default: the template's)");
   cmd->add_option("--quality", args.quality, "JPEG/WebP quality, 1 to 100")->capture_default_str();
-  cmd->add_option("-o,--output", args.output, "Output file, .png .jpg or .webp (default: <id>.png)");
+  cmd->add_option("-o,--output", args.outputs,
+                  "Output file, .png .jpg or .webp (default: <id>.png); repeat it to write one render in several formats");
   return cmd;
 }
 
@@ -65,10 +66,12 @@ int run_render(const RenderArgs& args) {
   options.placement = parse_placement(args.placement);
   options.photo.path = args.photo;
   options.width = args.width;
-  std::string output = args.output.empty() ? tpl.id() + ".png" : args.output;
+  std::vector<std::string> outputs = args.outputs;
+  if (outputs.empty()) outputs.push_back(tpl.id() + ".png");
+  for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering
   khung::EncodeOptions encode{args.quality};
-  khung::format_from_path(output);  // reject a bad extension before rendering
-  khung::save_image(khung::render_template(tpl, options), output, encode);
+  khung::Image image = khung::render_template(tpl, options);
+  for (const std::string& output : outputs) khung::save_image(image, output, encode);
   return 0;
 }
 

@@ -63,6 +63,11 @@ done
 "$khung" render frame-ring -p "$photo" --zoom 1.2 --offset 0.05,-0.02 --rotate 3 --focus face --width 540 \
   -o "$tmp/frame.webp" 2>"$tmp/err" || fail "render frame: exit $?: $(cat "$tmp/err")"
 [ "$(head -c 12 "$tmp/frame.webp" | tail -c 4)" = WEBP ] || fail "render: not a WebP"
+# One render written in two formats.
+"$khung" render cover --set "unit=Công đoàn" -o "$tmp/two.png" -o "$tmp/two.jpg" || fail "render two outputs: exit $?"
+[ "$(head -c 4 "$tmp/two.png" | tail -c 3)" = PNG ] && [ "$(head -c 3 "$tmp/two.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ] \
+  || fail "render two outputs: expected a PNG and a JPEG"
+expect_usage_error "bad second output" "output '$tmp/x.gif': unsupported extension '.gif' (supported: .png, .jpg, .jpeg, .webp)" render cover --set unit=x -o "$tmp/x.png" -o "$tmp/x.gif"
 (cd "$tmp" && "$khung" render web-banner) || fail "render default output: exit $?"
 [ -s "$tmp/web-banner.png" ] || fail "render: default output web-banner.png missing"
 
