@@ -2,6 +2,7 @@
 
 #include "composite.hpp"
 #include "face_cascade.hpp"
+#include "resample.hpp"
 #include "khung/error.hpp"
 
 #include <opencv2/imgproc.hpp>
@@ -144,29 +145,6 @@ PhotoMap place_photo(const Image& photo, const Rect& window, const Placement& p)
   return map;
 }
 
-bool has_transparency(const cv::Mat& rgba) {
-  for (int y = 0; y < rgba.rows; ++y) {
-    const std::uint8_t* p = rgba.ptr<std::uint8_t>(y);
-    for (int x = 0; x < rgba.cols; ++x)
-      if (p[4 * x + 3] != 255) return true;
-  }
-  return false;
-}
-
-cv::Mat premultiplied(const cv::Mat& rgba) {
-  cv::Mat out(rgba.size(), CV_8UC4);
-  for (int y = 0; y < rgba.rows; ++y) {
-    const std::uint8_t* s = rgba.ptr<std::uint8_t>(y);
-    std::uint8_t* d = out.ptr<std::uint8_t>(y);
-    for (int x = 0; x < 4 * rgba.cols; x += 4) {
-      unsigned a = s[x + 3];
-      for (int c = 0; c < 3; ++c) d[x + c] = static_cast<std::uint8_t>((s[x + c] * a + 127) / 255);
-      d[x + 3] = static_cast<std::uint8_t>(a);
-    }
-  }
-  return out;
-}
-
 std::string range_error(const char* field, float value, const char* range) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s %g: ", field, static_cast<double>(value));
@@ -286,9 +264,9 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
   const PhotoMap map = place_photo(photo, rect, placement);
 
   // The photo pixels the window can reach, plus room for the resampling
-  // kernels (bicubic reads 2 pixels either side, after the area-averaging
-  // shrink below). The whole window, not only its part on the canvas, so
-  // the shrink's pixel grid and the result do not depend on clipping.
+  // filter (Lanczos-3 reads 3 pixels either side, widened when shrinking).
+  // The whole window, not only its part on the canvas, so that the result
+  // does not depend on clipping.
   double u_min = photo.width(), v_min = photo.height(), u_max = 0, v_max = 0;
   for (int corner = 0; corner < 4; ++corner) {
     double u, v;
@@ -303,39 +281,49 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
   const int ry0 = std::clamp(static_cast<int>(std::floor(v_min - margin)), 0, photo.height() - 1);
   const int rx1 = std::clamp(static_cast<int>(std::ceil(u_max + margin)), rx0 + 1, photo.width());
   const int ry1 = std::clamp(static_cast<int>(std::ceil(v_max + margin)), ry0 + 1, photo.height());
-  cv::Mat source = wrap(photo)(cv::Rect(rx0, ry0, rx1 - rx0, ry1 - ry0));
+  detail::PixelsView source{photo.row(ry0) + 4 * static_cast<std::size_t>(rx0), photo.stride(), rx1 - rx0, ry1 - ry0};
 
   // Resampling mixes neighbours, which is only right on premultiplied
   // colour: straight alpha would bleed the colour of transparent pixels.
-  if (has_transparency(source)) source = premultiplied(source);
+  std::vector<std::uint8_t> premultiplied;
+  if (detail::has_transparency(source)) source = detail::premultiply(source, premultiplied);
 
-  // Shrinking: average areas down to about the final size first, so large
-  // reductions do not alias; the warp below then resamples at a scale near 1.
-  double kx = 1, ky = 1;
-  if (map.scale < 1) {
-    const int w = std::max(1, static_cast<int>(std::lround(source.cols * map.scale)));
-    const int h = std::max(1, static_cast<int>(std::lround(source.rows * map.scale)));
-    kx = static_cast<double>(w) / source.cols;
-    ky = static_cast<double>(h) / source.rows;
-    cv::Mat reduced;
-    cv::resize(source, reduced, cv::Size(w, h), 0, 0, cv::INTER_AREA);
-    source = reduced;
-  }
-
-  // One affine map from source to destination. OpenCV puts pixel centres at
-  // integer coordinates, ours at i + 0.5: the 0.5 terms convert.
-  //   photo u = rx0 + (su + 0.5) / kx,  canvas x = x0 + dx + 0.5
-  //   canvas = centre + scale * R * (photo - anchor)
-  const double c = map.turn.cos, s = map.turn.sin, k = map.scale;
-  const double a00 = k * c / kx, a01 = -k * s / ky, a10 = k * s / kx, a11 = k * c / ky;
-  const double pu = rx0 + 0.5 / kx - map.anchor_x, pv = ry0 + 0.5 / ky - map.anchor_y;
-  const double b0 = map.centre_x - x0 - 0.5 + k * (c * pu - s * pv);
-  const double b1 = map.centre_y - y0 - 0.5 + k * (s * pu + c * pv);
-  const cv::Matx23d forward(a00, a01, b0, a10, a11, b1);
   cv::Mat placed(y1 - y0, x1 - x0, CV_8UC4);
-  // Replicated borders: the clamp keeps the window inside the photo, and
-  // replication keeps the kernel from fading the photo's outermost pixels.
-  cv::warpAffine(source, placed, forward, placed.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  const double c = map.turn.cos, s = map.turn.sin, k = map.scale;
+  if (c == 1 && s == 0) {
+    // Upright: one separable pass from the photo straight to the window.
+    // Canvas pixel x0 + i samples photo u = anchor + (x0 + i + 0.5 - centre) / scale.
+    const detail::AxisMap mx{map.anchor_x + (x0 - map.centre_x) / k - rx0, k};
+    const detail::AxisMap my{map.anchor_y + (y0 - map.centre_y) / k - ry0, k};
+    detail::resample(source, placed.data, placed.step, placed.cols, placed.rows, mx, my);
+  } else {
+    // Turned: shrink to about the final size first (so large reductions do
+    // not alias), then one bicubic affine warp at a scale near 1.
+    double kx = 1, ky = 1;
+    cv::Mat reduced;
+    if (k < 1) {
+      const int w = std::max(1, static_cast<int>(std::lround(source.width * k)));
+      const int h = std::max(1, static_cast<int>(std::lround(source.height * k)));
+      kx = static_cast<double>(w) / source.width;
+      ky = static_cast<double>(h) / source.height;
+      reduced.create(h, w, CV_8UC4);
+      detail::resample(source, reduced.data, reduced.step, w, h, {0, kx}, {0, ky});
+    } else {
+      reduced = cv::Mat(source.height, source.width, CV_8UC4, const_cast<std::uint8_t*>(source.data), source.stride);
+    }
+    // One affine map from source to destination. OpenCV puts pixel centres
+    // at integer coordinates, ours at i + 0.5: the 0.5 terms convert.
+    //   photo u = rx0 + (su + 0.5) / kx,  canvas x = x0 + dx + 0.5
+    //   canvas = centre + scale * R * (photo - anchor)
+    const double a00 = k * c / kx, a01 = -k * s / ky, a10 = k * s / kx, a11 = k * c / ky;
+    const double pu = rx0 + 0.5 / kx - map.anchor_x, pv = ry0 + 0.5 / ky - map.anchor_y;
+    const double b0 = map.centre_x - x0 - 0.5 + k * (c * pu - s * pv);
+    const double b1 = map.centre_y - y0 - 0.5 + k * (s * pu + c * pv);
+    const cv::Matx23d forward(a00, a01, b0, a10, a11, b1);
+    // Replicated borders: the clamp keeps the window inside the photo, and
+    // replication keeps the kernel from fading the photo's outermost pixels.
+    cv::warpAffine(reduced, placed, forward, placed.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  }
 
   const std::uint8_t* coverage =
       window.coverage.data() + static_cast<std::size_t>(y0 - rect.y) * rect.width + (x0 - rect.x);
