@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace khung {
@@ -21,7 +22,7 @@ namespace {
 constexpr int kSubrows = 16;
 // How far (px) the `auto` window reaches beyond its hole under the
 // overlay's partly transparent edge.
-constexpr float kUnderEdge = 2.0f;
+constexpr int kUnderEdge = 2;
 // Face detection runs on a copy this long on its longest side: plenty for
 // the faces of a profile photo, and fast.
 constexpr int kFaceSearchSide = 480;
@@ -156,6 +157,23 @@ void check_range(const char* field, float value, float lo, float hi, const char*
     throw Error(ErrorCode::InvalidArgument, range_error(field, value, range));
 }
 
+// The bounding box of the 255s of a mask of 0s and 255s (memchr and memrchr
+// are vectorised; OpenCV's boundingRect of a mask is not).
+cv::Rect mask_box(const cv::Mat& mask) {
+  int x0 = mask.cols, x1 = -1, y0 = -1, y1 = -1;
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* row = mask.ptr<std::uint8_t>(y);
+    const void* first = std::memchr(row, 255, static_cast<std::size_t>(mask.cols));
+    if (!first) continue;
+    const void* last = memrchr(row, 255, static_cast<std::size_t>(mask.cols));
+    x0 = std::min(x0, static_cast<int>(static_cast<const std::uint8_t*>(first) - row));
+    x1 = std::max(x1, static_cast<int>(static_cast<const std::uint8_t*>(last) - row));
+    if (y0 < 0) y0 = y;
+    y1 = y;
+  }
+  return y0 < 0 ? cv::Rect() : cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+}
+
 }  // namespace
 
 WindowMask circle_window(const Rect& rect) {
@@ -184,8 +202,12 @@ WindowMask find_window(const Image& overlay) {
   cv::extractChannel(wrap(overlay), alpha, 3);
   cv::Mat holes, labels, stats, centroids;
   cv::threshold(alpha, holes, 127, 255, cv::THRESH_BINARY_INV);
-  // 4-connectivity: two holes touching only at a corner stay two windows.
-  const int count = cv::connectedComponentsWithStats(holes, labels, stats, centroids, 4, CV_32S);
+  // Components are labelled only inside the box of all holes (most of an
+  // overlay is opaque). 4-connectivity: two holes touching only at a corner
+  // stay two windows.
+  const cv::Rect holes_box = mask_box(holes);
+  if (holes_box.empty()) throw Error(ErrorCode::Template, none);
+  const int count = cv::connectedComponentsWithStats(holes(holes_box), labels, stats, centroids, 4, CV_32S);
   int best = 0;
   for (int i = 1; i < count; ++i)
     if (best == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
@@ -194,18 +216,33 @@ WindowMask find_window(const Image& overlay) {
   // Full coverage in the hole and under the overlay's soft edge around it:
   // the overlay's own alpha then blends its edge onto the photo. (Coverage
   // 255 - alpha would let the background show through where both are
-  // partial: up to a quarter of it at alpha 128.)
-  cv::Mat hole = labels == best;
-  cv::Mat outside = hole == 0, distance;
-  cv::distanceTransform(outside, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  cv::Mat under_edge = (distance <= kUnderEdge) & (alpha < 255);
-  cv::Mat coverage = hole | under_edge;
+  // partial: up to a quarter of it at alpha 128.) The edge is every pixel
+  // within kUnderEdge of the hole (centre to centre) that is not opaque: a
+  // dilation by a disc, done only around the hole's box.
+  const int reach = kUnderEdge;
+  const cv::Rect hole_box(holes_box.x + stats.at<int>(best, cv::CC_STAT_LEFT),
+                          holes_box.y + stats.at<int>(best, cv::CC_STAT_TOP), stats.at<int>(best, cv::CC_STAT_WIDTH),
+                          stats.at<int>(best, cv::CC_STAT_HEIGHT));
+  const cv::Rect around =
+      (hole_box + cv::Point(-reach, -reach) + cv::Size(2 * reach, 2 * reach)) & cv::Rect(0, 0, alpha.cols, alpha.rows);
+  // The hole's labels, in `around` (labels are relative to holes_box; a
+  // pixel of `around` outside holes_box is not a hole).
+  cv::Mat hole = cv::Mat::zeros(around.size(), CV_8U);
+  const cv::Rect shared = around & holes_box;
+  hole(shared - around.tl()).setTo(255, labels(shared - holes_box.tl()) == best);
+  cv::Mat disc(2 * reach + 1, 2 * reach + 1, CV_8U);
+  for (int dy = -reach; dy <= reach; ++dy)
+    for (int dx = -reach; dx <= reach; ++dx)
+      disc.at<std::uint8_t>(dy + reach, dx + reach) = dx * dx + dy * dy <= reach * reach ? 1 : 0;
+  cv::Mat near;
+  cv::dilate(hole, near, disc, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat coverage = hole | (near & (alpha(around) < 255));
 
-  const cv::Rect box = cv::boundingRect(coverage);
+  const cv::Rect box = mask_box(coverage) + around.tl();
   WindowMask mask{{box.x, box.y, box.width, box.height}, {}};
   mask.coverage.resize(static_cast<std::size_t>(box.width) * box.height);
   cv::Mat out(box.height, box.width, CV_8UC1, mask.coverage.data());
-  coverage(box).copyTo(out);
+  coverage(box - around.tl()).copyTo(out);
   return mask;
 }
 
