@@ -2,10 +2,16 @@
 // itself, and HEIF readers take those as the image's orientation; Apple
 // writes the same turn into the EXIF block as well, so applying EXIF on top
 // would turn an iPhone photo twice. The EXIF block is therefore not read.
+//
+// libheif is opened with dlopen on the first HEIC, not linked: loading it
+// (and libde265, whose tables it builds at load time) costs every process
+// about 4 ms of start-up, and most never see a HEIC.
 
 #include "codecs.hpp"
 
 #include <libheif/heif.h>
+
+#include <dlfcn.h>
 
 #include <cstring>
 #include <memory>
@@ -15,17 +21,55 @@ namespace khung::detail {
 
 namespace {
 
+// The libheif functions used here, found in the shared library at run time.
+struct Libheif {
+#define KHUNG_HEIF_FUNCTIONS(X)                                                                              \
+  X(heif_init) X(heif_context_alloc) X(heif_context_free) X(heif_context_read_from_memory_without_copy)     \
+  X(heif_context_get_primary_image_handle) X(heif_image_handle_get_width) X(heif_image_handle_get_height)   \
+  X(heif_image_handle_release) X(heif_decoding_options_alloc) X(heif_decoding_options_free)                 \
+  X(heif_decode_image) X(heif_image_get_plane_readonly) X(heif_image_get_width) X(heif_image_get_height)        \
+  X(heif_image_release)
+#define KHUNG_HEIF_POINTER(name) decltype(&::name) name = nullptr;
+  KHUNG_HEIF_FUNCTIONS(KHUNG_HEIF_POINTER)
+#undef KHUNG_HEIF_POINTER
+  std::string error;  // why it could not be loaded; empty when it was
+};
+
+const Libheif& libheif() {
+  static const Libheif lib = [] {
+    Libheif l;
+    void* so = dlopen("libheif.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!so) {
+      const char* why = dlerror();
+      l.error = std::string("libheif.so.1 could not be loaded (") + (why ? why : "unknown reason") + ")";
+      return l;
+    }
+#define KHUNG_HEIF_LOOKUP(name)                                                  \
+  l.name = reinterpret_cast<decltype(&::name)>(dlsym(so, #name));               \
+  if (!l.name && l.error.empty()) l.error = "libheif.so.1 has no " #name;
+    KHUNG_HEIF_FUNCTIONS(KHUNG_HEIF_LOOKUP)
+#undef KHUNG_HEIF_LOOKUP
+#undef KHUNG_HEIF_FUNCTIONS
+    // Reference counted by libheif; held (like the library) for the life of
+    // the process.
+    if (l.error.empty()) l.heif_init(nullptr);
+    return l;
+  }();
+  if (!lib.error.empty()) throw Error(ErrorCode::Unsupported, "HEIC: " + lib.error);
+  return lib;
+}
+
 struct ContextDeleter {
-  void operator()(heif_context* ctx) const { heif_context_free(ctx); }
+  void operator()(heif_context* ctx) const { libheif().heif_context_free(ctx); }
 };
 struct HandleDeleter {
-  void operator()(heif_image_handle* handle) const { heif_image_handle_release(handle); }
+  void operator()(heif_image_handle* handle) const { libheif().heif_image_handle_release(handle); }
 };
 struct ImageDeleter {
-  void operator()(heif_image* image) const { heif_image_release(image); }
+  void operator()(heif_image* image) const { libheif().heif_image_release(image); }
 };
 struct OptionsDeleter {
-  void operator()(heif_decoding_options* options) const { heif_decoding_options_free(options); }
+  void operator()(heif_decoding_options* options) const { libheif().heif_decoding_options_free(options); }
 };
 
 void check(heif_error error) {
@@ -33,15 +77,6 @@ void check(heif_error error) {
   if (error.code == heif_error_Invalid_input && error.subcode == heif_suberror_End_of_data)
     throw truncated_data(ImageFormat::Heic);
   throw corrupt_data(ImageFormat::Heic, error.message ? error.message : "decoding failed");
-}
-
-void init_libheif() {
-  // Reference counted by libheif; held for the life of the process.
-  static const bool initialised = [] {
-    heif_init(nullptr);
-    return true;
-  }();
-  (void)initialised;
 }
 
 // The context reads from `data` without copying: it must outlive the
@@ -53,16 +88,16 @@ struct Opened {
 };
 
 Opened open_heic(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
-  init_libheif();
+  const Libheif& heif = libheif();
   Opened opened;
-  opened.context.reset(heif_context_alloc());
+  opened.context.reset(heif.heif_context_alloc());
   if (!opened.context) throw Error(ErrorCode::Image, "HEIC decoder: out of memory");
-  check(heif_context_read_from_memory_without_copy(opened.context.get(), data.data(), data.size(), nullptr));
+  check(heif.heif_context_read_from_memory_without_copy(opened.context.get(), data.data(), data.size(), nullptr));
   heif_image_handle* handle = nullptr;
-  check(heif_context_get_primary_image_handle(opened.context.get(), &handle));
+  check(heif.heif_context_get_primary_image_handle(opened.context.get(), &handle));
   opened.primary.reset(handle);
-  opened.width = heif_image_handle_get_width(handle);
-  opened.height = heif_image_handle_get_height(handle);
+  opened.width = heif.heif_image_handle_get_width(handle);
+  opened.height = heif.heif_image_handle_get_height(handle);
   check_pixel_limit(ImageFormat::Heic, opened.width, opened.height, limits);
   return opened;
 }
@@ -76,17 +111,18 @@ ImageInfo probe_heic(std::span<const std::uint8_t> data, const DecodeLimits& lim
 
 Image decode_heic(std::span<const std::uint8_t> data, const DecodeOptions& options) {
   Opened opened = open_heic(data, options.limits);
-  std::unique_ptr<heif_decoding_options, OptionsDeleter> decoding(heif_decoding_options_alloc());
+  const Libheif& heif = libheif();
+  std::unique_ptr<heif_decoding_options, OptionsDeleter> decoding(heif.heif_decoding_options_alloc());
   if (!decoding) throw Error(ErrorCode::Image, "HEIC decoder: out of memory");
   decoding->convert_hdr_to_8bit = 1;
   heif_image* raw = nullptr;
-  check(heif_decode_image(opened.primary.get(), &raw, heif_colorspace_RGB, heif_chroma_interleaved_RGBA,
+  check(heif.heif_decode_image(opened.primary.get(), &raw, heif_colorspace_RGB, heif_chroma_interleaved_RGBA,
                           decoding.get()));
   std::unique_ptr<heif_image, ImageDeleter> decoded(raw);
   int stride = 0;
-  const std::uint8_t* plane = heif_image_get_plane_readonly(raw, heif_channel_interleaved, &stride);
-  int width = heif_image_get_width(raw, heif_channel_interleaved);
-  int height = heif_image_get_height(raw, heif_channel_interleaved);
+  const std::uint8_t* plane = heif.heif_image_get_plane_readonly(raw, heif_channel_interleaved, &stride);
+  int width = heif.heif_image_get_width(raw, heif_channel_interleaved);
+  int height = heif.heif_image_get_height(raw, heif_channel_interleaved);
   if (!plane || width <= 0 || height <= 0 || stride < width * 4)
     throw corrupt_data(ImageFormat::Heic, "no 8-bit RGBA image");
   // The decoded size may differ from the header's (a crop): check again.
