@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include <emmintrin.h>
+
 namespace khung::detail {
 
 void unite_coverage(Mask& mask, const std::uint8_t* src, int width, int height, int x, int y) {
@@ -59,7 +61,21 @@ void paint_mask(Image& canvas, const Mask& mask, Color color, int dx, int dy) {
 
 void composite_row(std::uint8_t* dst, const std::uint8_t* src, int n, unsigned opacity) {
   if (opacity == 255) {
-    for (int i = 0; i < n; ++i, src += 4, dst += 4) blend(dst, src[0], src[1], src[2], src[3]);
+    // Overlays are mostly fully transparent or fully opaque: four pixels at
+    // a time are skipped or copied when their alphas are all 0 or all 255.
+    const __m128i zero = _mm_setzero_si128(), full = _mm_set1_epi8(static_cast<char>(0xFF));
+    constexpr int kAlphas = 0x8888;  // movemask bits of the four alpha bytes
+    int i = 0;
+    for (; i + 4 <= n; i += 4, src += 16, dst += 16) {
+      const __m128i px = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+      if ((_mm_movemask_epi8(_mm_cmpeq_epi8(px, zero)) & kAlphas) == kAlphas) continue;
+      if ((_mm_movemask_epi8(_mm_cmpeq_epi8(px, full)) & kAlphas) == kAlphas) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), px);
+        continue;
+      }
+      for (int k = 0; k < 16; k += 4) blend(dst + k, src[k], src[k + 1], src[k + 2], src[k + 3]);
+    }
+    for (; i < n; ++i, src += 4, dst += 4) blend(dst, src[0], src[1], src[2], src[3]);
     return;
   }
   for (int i = 0; i < n; ++i, src += 4, dst += 4) blend(dst, src[0], src[1], src[2], (src[3] * opacity + 127u) / 255);

@@ -127,7 +127,7 @@ Image decode_heic(std::span<const std::uint8_t> data, const DecodeOptions& optio
     throw corrupt_data(ImageFormat::Heic, "no 8-bit RGBA image");
   // The decoded size may differ from the header's (a crop): check again.
   check_pixel_limit(ImageFormat::Heic, width, height, options.limits);
-  Image image(width, height);
+  Image image = Image::for_overwrite(width, height);
   for (int y = 0; y < height; ++y)
     std::memcpy(image.row(y), plane + static_cast<std::ptrdiff_t>(y) * stride, image.stride());
   return image;

@@ -16,7 +16,7 @@ Rect unite(const Rect& a, const Rect& b) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-Image::Image(int width, int height, Color fill) {
+Image::Image(int width, int height, Unset) {
   if (width < 0 || height < 0 ||
       static_cast<std::int64_t>(width) * height > max_pixels())
     throw Error(ErrorCode::InvalidArgument,
@@ -26,8 +26,17 @@ Image::Image(int width, int height, Color fill) {
   width_ = width;
   height_ = height;
   pixels_.resize(static_cast<std::size_t>(width) * height * 4);
+}
+
+Image Image::for_overwrite(int width, int height) { return Image(width, height, Unset{}); }
+
+Image::Image(int width, int height, Color fill) : Image(width, height, Unset{}) {
+  if (empty()) return;
+  // The first row pixel by pixel, then copies of it.
   const std::uint8_t px[4] = {fill.r, fill.g, fill.b, fill.a};
-  for (std::size_t i = 0; i < pixels_.size(); i += 4) std::memcpy(&pixels_[i], px, 4);
+  std::uint8_t* first = row(0);
+  for (int x = 0; x < width; ++x) std::memcpy(first + 4 * x, px, 4);
+  for (int y = 1; y < height; ++y) std::memcpy(row(y), first, stride());
 }
 
 bool Image::opaque() const {

@@ -139,7 +139,7 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
   int orientation = read_exif_orientation(markers.exif);
 
   ScaleFactor scale = choose_scale(header.width, header.height, orientation, options, scaling_factors());
-  Image image(scale.scale(header.width), scale.scale(header.height));
+  Image image = Image::for_overwrite(scale.scale(header.width), scale.scale(header.height));
   bool cmyk = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
   // Given exactly the scaled size, TurboJPEG picks that same factor. CMYK
   // has as many bytes per pixel as RGBA, so it is converted in place.
@@ -157,15 +157,25 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
-  // Flatten straight alpha onto white: JPEG has no alpha channel.
-  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(image.width()) * image.height() * 3);
-  std::uint8_t* out = rgb.data();
-  for (int y = 0; y < image.height(); ++y) {
-    const std::uint8_t* p = image.row(y);
-    for (int x = 0; x < image.width(); ++x, p += 4) {
-      unsigned a = p[3];
-      for (int c = 0; c < 3; ++c) *out++ = static_cast<std::uint8_t>((p[c] * a + 255 * (255 - a) + 127) / 255);
+  // An opaque image goes to the encoder as it is (RGBA with its alpha
+  // ignored); otherwise straight alpha is flattened onto white first, as
+  // JPEG has no alpha channel.
+  const std::uint8_t* pixels = image.row(0);
+  int pitch = static_cast<int>(image.stride()), format = TJPF_RGBA;
+  std::vector<std::uint8_t> rgb;
+  if (!image.opaque()) {
+    rgb.resize(static_cast<std::size_t>(image.width()) * image.height() * 3);
+    std::uint8_t* out = rgb.data();
+    for (int y = 0; y < image.height(); ++y) {
+      const std::uint8_t* p = image.row(y);
+      for (int x = 0; x < image.width(); ++x, p += 4) {
+        unsigned a = p[3];
+        for (int c = 0; c < 3; ++c) *out++ = static_cast<std::uint8_t>((p[c] * a + 255 * (255 - a) + 127) / 255);
+      }
     }
+    pixels = rgb.data();
+    pitch = 0;
+    format = TJPF_RGB;
   }
   Handle handle(tjInitCompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG encoder: out of memory");
@@ -174,7 +184,7 @@ std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
     throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(nullptr));
   std::vector<std::uint8_t> jpeg(size);
   unsigned char* buffer = jpeg.data();
-  if (tjCompress2(handle.get(), rgb.data(), image.width(), 0, image.height(), TJPF_RGB, &buffer, &size, TJSAMP_420,
+  if (tjCompress2(handle.get(), pixels, image.width(), pitch, image.height(), format, &buffer, &size, TJSAMP_420,
                   quality, TJFLAG_NOREALLOC) != 0)
     throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(handle.get()));
   jpeg.resize(size);

@@ -21,7 +21,7 @@ Image apply_orientation(Image stored, int orientation) {
     case 4: cv::flip(src, src, 0); return stored;
     default: break;
   }
-  Image upright(stored.height(), stored.width());
+  Image upright = Image::for_overwrite(stored.height(), stored.width());
   cv::Mat dst = view(upright);
   switch (orientation) {
     case 5: cv::transpose(src, dst); break;

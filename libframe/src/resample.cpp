@@ -4,8 +4,11 @@
 
 #include <opencv2/core.hpp>
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace khung::detail {
@@ -99,8 +102,7 @@ __attribute__((target_clones("avx2", "default"))) void vertical_row(const std::u
 }
 
 // One output row of the horizontal pass, from a row of RGBA pixels.
-__attribute__((target_clones("avx2", "default"))) void horizontal_row(const std::uint8_t* src, const Taps& taps,
-                                                                       std::uint8_t* out, int n) {
+void horizontal_row_plain(const std::uint8_t* src, const Taps& taps, std::uint8_t* out, int n) {
   const std::int16_t* weights = taps.weights.data();
   for (int i = 0; i < n; ++i, out += 4) {
     const std::uint8_t* s = src + 4 * static_cast<std::size_t>(taps.first[i] - taps.lo);
@@ -118,6 +120,47 @@ __attribute__((target_clones("avx2", "default"))) void horizontal_row(const std:
     out[2] = to_byte(b);
     out[3] = to_byte(a);
   }
+}
+
+// The same, two taps at a time: the channels of two neighbouring pixels
+// paired as 16-bit lanes (r0 r1 g0 g1 b0 b1 a0 a1), one multiply-add with the
+// pair of weights. Bit for bit the plain version's result.
+__attribute__((target("sse4.1"))) void horizontal_row_sse41(const std::uint8_t* src, const Taps& taps,
+                                                             std::uint8_t* out, int n) {
+  const __m128i pairs = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i half = _mm_set1_epi32(1 << (kWeightBits - 1));
+  const std::int16_t* weights = taps.weights.data();
+  for (int i = 0; i < n; ++i, out += 4) {
+    const std::uint8_t* s = src + 4 * static_cast<std::size_t>(taps.first[i] - taps.lo);
+    const std::int16_t* w = weights + static_cast<std::size_t>(i) * taps.width;
+    const int count = taps.count[i];
+    __m128i acc = half;
+    int k = 0;
+    for (; k + 1 < count; k += 2, s += 8) {
+      const __m128i px = _mm_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s)), pairs));
+      const __m128i wk = _mm_set1_epi32(static_cast<int>(static_cast<std::uint16_t>(w[k]) |
+                                                         static_cast<std::uint32_t>(static_cast<std::uint16_t>(w[k + 1])) << 16));
+      acc = _mm_add_epi32(acc, _mm_madd_epi16(px, wk));
+    }
+    if (k < count) {  // the odd last tap, paired with a zero weight
+      std::int32_t last;
+      std::memcpy(&last, s, 4);
+      const __m128i px = _mm_cvtepu8_epi16(_mm_shuffle_epi8(_mm_cvtsi32_si128(last), pairs));
+      acc = _mm_add_epi32(acc, _mm_madd_epi16(px, _mm_set1_epi32(static_cast<std::uint16_t>(w[k]))));
+    }
+    const __m128i v = _mm_srai_epi32(acc, kWeightBits);
+    const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(v, v), _mm_setzero_si128());
+    const int packed = _mm_cvtsi128_si32(bytes);
+    std::memcpy(out, &packed, 4);
+  }
+}
+
+void horizontal_row(const std::uint8_t* src, const Taps& taps, std::uint8_t* out, int n) {
+  static const bool sse41 = __builtin_cpu_supports("sse4.1");
+  if (sse41)
+    horizontal_row_sse41(src, taps, out, n);
+  else
+    horizontal_row_plain(src, taps, out, n);
 }
 
 }  // namespace

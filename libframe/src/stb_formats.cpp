@@ -66,7 +66,7 @@ Image decode_stb(ImageFormat format, std::span<const std::uint8_t> data, const D
       stbi_load_from_memory(data.data(), checked_length(format, data), &width, &height, &channels, 4));
   if (!pixels) throw corrupt_data(format, failure_reason());
   check_pixel_limit(format, width, height, options.limits);
-  Image image(width, height);
+  Image image = Image::for_overwrite(width, height);
   std::memcpy(image.row(0), pixels.get(), image.bytes().size());
   return image;
 }

@@ -61,7 +61,7 @@ Image decode_first_frame(std::span<const std::uint8_t> data) {
   int timestamp = 0;
   if (!WebPAnimDecoderGetNext(decoder.get(), &canvas, &timestamp) || !canvas)
     throw corrupt_data(ImageFormat::Webp, "bad first frame");
-  Image image(static_cast<int>(info.canvas_width), static_cast<int>(info.canvas_height));
+  Image image = Image::for_overwrite(static_cast<int>(info.canvas_width), static_cast<int>(info.canvas_height));
   std::memcpy(image.row(0), canvas, image.bytes().size());
   return image;
 }
@@ -80,7 +80,7 @@ Image decode_webp(std::span<const std::uint8_t> data, const DecodeOptions& optio
   WebPDecoderConfig config;
   if (!WebPInitDecoderConfig(&config)) throw corrupt_data(ImageFormat::Webp, "decoder version mismatch");
   ScaleFactor scale = choose_scale(features.width, features.height, 1, options, kEighths);
-  Image image(scale.scale(features.width), scale.scale(features.height));
+  Image image = Image::for_overwrite(scale.scale(features.width), scale.scale(features.height));
   if (image.width() != features.width || image.height() != features.height) {
     config.options.use_scaling = 1;
     config.options.scaled_width = image.width();

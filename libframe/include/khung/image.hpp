@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace khung {
@@ -31,12 +33,38 @@ struct Rect {
 // Smallest rectangle holding both; an empty operand is ignored.
 Rect unite(const Rect& a, const Rect& b);
 
+namespace detail {
+// An allocator whose value-initialisation leaves bytes unset, so that a
+// large image can be allocated without first being zeroed.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+}  // namespace detail
+
 class Image {
  public:
   Image() = default;  // empty: 0 x 0
   // Throws Error(InvalidArgument) when a side is negative or the area is
   // over max_pixels() (a guard against absurd canvases).
   Image(int width, int height, Color fill = {0, 0, 0, 0});
+  // An image whose pixels are left unset, for code that writes every one
+  // (decoders); the same size checks.
+  static Image for_overwrite(int width, int height);
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -56,8 +84,10 @@ class Image {
   static constexpr std::int64_t max_pixels() { return 100'000'000; }
 
  private:
+  struct Unset {};
+  Image(int width, int height, Unset);
   int width_ = 0, height_ = 0;
-  std::vector<std::uint8_t> pixels_;
+  std::vector<std::uint8_t, detail::UninitializedAllocator<std::uint8_t>> pixels_;
 };
 
 }  // namespace khung
