@@ -162,7 +162,7 @@ TEST_CASE("asset paths cannot leave the template's folder", "[template][validati
   CHECK(error_of(f) == "template '" + f.string() + "': layers[0].src: 'art/etc/hostname' must stay inside the template's folder");
   // A missing asset names the file.
   f = s.write("t.json", layer("art/none.png"));
-  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: photo '", 0) == 0);
+  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: image '" + (s.dir / "art/none.png").string() + "': ", 0) == 0);
 }
 
 TEST_CASE("fields come from placeholders and declarations must be used", "[template][fields]") {

@@ -150,6 +150,10 @@ void check_byte_limit(std::size_t size, const DecodeLimits& limits) {
 
 // Reads at most max_bytes (+1 to notice more), so a huge or endless file is
 // refused without being read whole.
+}  // namespace
+
+namespace detail {
+
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::Io, "is a folder, not a file");
@@ -169,7 +173,7 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
   return data;
 }
 
-}  // namespace
+}  // namespace detail
 
 const char* format_name(ImageFormat format) {
   switch (format) {
@@ -219,7 +223,7 @@ Image decode_image(std::span<const std::uint8_t> data, const DecodeOptions& opti
 
 Image read_image(const std::filesystem::path& path, const DecodeOptions& options) {
   try {
-    return decode_image(read_file(path, options.limits.max_bytes), options);
+    return decode_image(detail::read_file(path, options.limits.max_bytes), options);
   } catch (const Error& e) {
     throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
   }

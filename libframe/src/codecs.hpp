@@ -8,11 +8,17 @@
 #include "khung/error.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace khung::detail {
+
+// The bytes of a file, refused past max_bytes (Error(Image), as
+// decode_image's byte limit) and for folders and unreadable files (Error(Io)
+// with the system's reason).
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size_t max_bytes);
 
 // "JPEG", "WebP", ...: the format as people write it, for messages.
 const char* display_name(ImageFormat format);

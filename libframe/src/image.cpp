@@ -3,10 +3,36 @@
 #include "khung/error.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 #include <string>
 
 namespace khung {
+
+namespace detail {
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}  // namespace
+
+void* allocate_pixels(std::size_t bytes) {
+  if (bytes < kHugePage) {
+    if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
+    throw std::bad_alloc();
+  }
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (!p) throw std::bad_alloc();
+  madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without huge pages it changes nothing
+  return p;
+}
+
+void free_pixels(void* p) noexcept { std::free(p); }
+
+}  // namespace detail
 
 Rect unite(const Rect& a, const Rect& b) {
   if (a.empty()) return b;

@@ -179,15 +179,15 @@ std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
   }
   Handle handle(tjInitCompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG encoder: out of memory");
-  unsigned long size = tjBufSize(image.width(), image.height(), TJSAMP_420);
-  if (size == static_cast<unsigned long>(-1))
-    throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(nullptr));
-  std::vector<std::uint8_t> jpeg(size);
-  unsigned char* buffer = jpeg.data();
-  if (tjCompress2(handle.get(), pixels, image.width(), pitch, image.height(), format, &buffer, &size, TJSAMP_420,
-                  quality, TJFLAG_NOREALLOC) != 0)
-    throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(handle.get()));
-  jpeg.resize(size);
+  // TurboJPEG grows its own buffer as it goes: a buffer of the worst-case
+  // size (tjBufSize) would have to be allocated and touched in full.
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  const int rc = tjCompress2(handle.get(), pixels, image.width(), pitch, image.height(), format, &buffer, &size,
+                             TJSAMP_420, quality, 0);
+  std::unique_ptr<unsigned char, decltype(&tjFree)> owned(buffer, tjFree);
+  if (rc != 0) throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(handle.get()));
+  std::vector<std::uint8_t> jpeg(buffer, buffer + size);
   return jpeg;
 }
 

@@ -157,9 +157,11 @@ void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const Re
 // Draws the run of unchanging bottom layers once, into the template's base.
 void draw_base(const Template& tpl, const FontLibrary& fonts) {
   const TemplateData& data = tpl.data();
-  Image base(data.size.width, data.size.height);
   std::size_t n = 0;
-  while (n < data.layers.size() && is_static(data.layers[n])) draw_layer(base, data.layers[n++], tpl, {}, fonts);
+  while (n < data.layers.size() && is_static(data.layers[n])) ++n;
+  if (n == 0) return;  // nothing to keep: every render starts from a clear canvas
+  Image base(data.size.width, data.size.height);
+  for (std::size_t i = 0; i < n; ++i) draw_layer(base, data.layers[i], tpl, {}, fonts);
   data.base = std::move(base);
   data.base_layers = n;
 }
@@ -183,7 +185,7 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
   // Bundled fonts are the ones the cached base was drawn with.
   const bool cached = &fonts == &FontLibrary::bundled();
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl, fonts); });
-  Image canvas = cached ? data.base : Image(data.size.width, data.size.height);
+  Image canvas = cached && data.base_layers > 0 ? data.base : Image(data.size.width, data.size.height);
   for (std::size_t i = cached ? data.base_layers : 0; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts);
   if (options.width == 0 || options.width == data.size.width) return canvas;

@@ -213,7 +213,7 @@ PixelsView premultiply(const PixelsView& src, std::vector<std::uint8_t>& storage
   return {storage.data(), stride, src.width, src.height};
 }
 
-Image resize_image(const Image& image, Size size) {
+Image resize_image(Image image, Size size) {
   if (size.width <= 0 || size.height <= 0)
     throw Error(ErrorCode::InvalidArgument,
                 "size " + std::to_string(size.width) + "x" + std::to_string(size.height) + ": must not be empty");

@@ -42,6 +42,6 @@ PixelsView premultiply(const PixelsView& src, std::vector<std::uint8_t>& storage
 // The whole image resized to `size` (straight alpha in and out: premultiplied
 // inside when the image has transparency). Throws Error(InvalidArgument) for
 // an empty target size.
-Image resize_image(const Image& image, Size size);
+Image resize_image(Image image, Size size);
 
 }  // namespace khung::detail

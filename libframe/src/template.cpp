@@ -3,6 +3,7 @@
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/signing.hpp"
+#include "codecs.hpp"
 #include "composite.hpp"
 #include "resample.hpp"
 #include "template_data.hpp"
@@ -366,11 +367,13 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
   std::filesystem::path file = asset_path(src);
   Image pixels;
   try {
-    pixels = read_image(file);
+    // Read once: the same bytes are hashed and decoded.
+    std::vector<std::uint8_t> bytes = detail::read_file(file, DecodeLimits{}.max_bytes);
+    fingerprint += sha256_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+    pixels = decode_image(bytes);
   } catch (const Error& e) {
-    src.fail(e.what());
+    src.fail("image '" + file.string() + "': " + e.what());
   }
-  fingerprint += sha256_hex(read_file(file, DecodeLimits{}.max_bytes));
   Rect box = n.has("box") ? n["box"].box() : Rect{0, 0, canvas.width, canvas.height};
   enum class Fit { Contain, Cover, Stretch };
   Fit fit = n.has("fit") ? n["fit"].choice<Fit>({{"contain", Fit::Contain}, {"cover", Fit::Cover}, {"stretch", Fit::Stretch}})
@@ -378,7 +381,7 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
   if (auto o = n.find("opacity")) layer.opacity = o->real(0, 1);
   double sx = static_cast<double>(box.width) / pixels.width(), sy = static_cast<double>(box.height) / pixels.height();
   if (fit == Fit::Stretch) {
-    layer.pixels = resize_image(pixels, {box.width, box.height});
+    layer.pixels = resize_image(std::move(pixels), {box.width, box.height});
     layer.x = box.x;
     layer.y = box.y;
     return layer;
@@ -386,7 +389,7 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
   double s = fit == Fit::Contain ? std::min(sx, sy) : std::max(sx, sy);
   Size scaled{std::max(1, static_cast<int>(std::lround(pixels.width() * s))),
               std::max(1, static_cast<int>(std::lround(pixels.height() * s)))};
-  Image resized = resize_image(pixels, scaled);
+  Image resized = resize_image(std::move(pixels), scaled);
   if (fit == Fit::Contain) {
     layer.pixels = std::move(resized);
     layer.x = box.x + (box.width - scaled.width) / 2;
