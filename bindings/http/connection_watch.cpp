@@ -137,6 +137,11 @@ extern "C" int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   return s;
 }
 
+// cpp-httplib listens with a compiled-in backlog of 5: a burst of new
+// connections overflows it and the kernel drops SYNs (the clients retry a
+// second later). The listening socket gets the system's maximum instead.
+extern "C" int listen(int fd, int) { return static_cast<int>(syscall(SYS_listen, fd, SOMAXCONN)); }
+
 extern "C" int close(int fd) {
   khung::http::watch::closing(fd);
   return static_cast<int>(syscall(SYS_close, fd));

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -137,12 +138,19 @@ class RenderGate {
     RenderGate* gate_;
   };
 
+  // Waits for a slot, first come first served (a waiter woken out of turn
+  // would leave an early request waiting behind later ones: the latency
+  // tail); nullopt at once when the queue is full.
   std::optional<Ticket> enter() {
     std::unique_lock lock(mutex_);
     if (inside_ >= limit_) return std::nullopt;
     ++inside_;
-    free_.wait(lock, [&] { return running_ < slots_; });
+    const std::uint64_t mine = next_++;
+    free_.wait(lock, [&] { return mine == head_ && running_ < slots_; });
+    ++head_;
     ++running_;
+    lock.unlock();
+    free_.notify_all();  // the next in line may fit in another free slot
     return Ticket(this);
   }
 
@@ -153,9 +161,10 @@ class RenderGate {
       --running_;
       --inside_;
     }
-    free_.notify_one();
+    free_.notify_all();
   }
   int slots_, limit_, inside_ = 0, running_ = 0;
+  std::uint64_t next_ = 0, head_ = 0;  // the next ticket to hand out, the next to admit
   std::mutex mutex_;
   std::condition_variable free_;
 };
