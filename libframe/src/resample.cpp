@@ -33,7 +33,7 @@ double lanczos(double x) { return std::abs(x) < kLobes ? sinc(x) * sinc(x / kLob
 struct Taps {
   std::vector<int> first, count;
   std::vector<std::int16_t> weights;
-  int width = 0;  // weights stored per output pixel
+  int width = 0;  // weights stored per output pixel, a multiple of 4
   int lo = 0, hi = 0;  // source range any output reads: [lo, hi)
 };
 
@@ -41,7 +41,9 @@ Taps make_taps(int src_size, int dst_size, AxisMap map) {
   const double stretch = std::max(1.0, 1.0 / map.scale);  // the filter widens when shrinking
   const double support = kLobes * stretch;
   Taps taps;
-  taps.width = std::min(src_size, static_cast<int>(std::ceil(2 * support)) + 2);
+  // Rounded up to whole groups of four taps (the extra weights are 0), so
+  // that the vector code below reads weights two and four at a time.
+  taps.width = (std::min(src_size, static_cast<int>(std::ceil(2 * support)) + 2) + 3) / 4 * 4;
   taps.first.resize(dst_size);
   taps.count.resize(dst_size);
   taps.weights.assign(static_cast<std::size_t>(dst_size) * taps.width, 0);
@@ -87,83 +89,172 @@ inline std::uint8_t to_byte(std::int32_t acc) {
   return static_cast<std::uint8_t>(std::clamp((acc + (1 << (kWeightBits - 1))) >> kWeightBits, 0, 255));
 }
 
-// One output row of the vertical pass: n bytes of the weighted sum of
-// `count` source rows.
-__attribute__((target_clones("avx2", "default"))) void vertical_row(const std::uint8_t* src, std::size_t stride,
-                                                                     const std::int16_t* w, int count,
-                                                                     std::int32_t* acc, std::uint8_t* out, int n) {
-  for (int x = 0; x < n; ++x) acc[x] = 0;
-  for (int k = 0; k < count; ++k) {
-    const std::int32_t wk = w[k];
-    const std::uint8_t* s = src + stride * static_cast<std::size_t>(k);
-    for (int x = 0; x < n; ++x) acc[x] += wk * s[x];
+// One output row of the vertical pass: n bytes, each the weighted sum of the
+// bytes below it in `count` source rows.
+void vertical_row_plain(const std::uint8_t* src, std::size_t stride, const std::int16_t* w, int count,
+                        std::uint8_t* out, int x, int n) {
+  for (; x < n; ++x) {
+    std::int32_t acc = 0;
+    for (int k = 0; k < count; ++k) acc += w[k] * src[stride * static_cast<std::size_t>(k) + x];
+    out[x] = to_byte(acc);
   }
-  for (int x = 0; x < n; ++x) out[x] = to_byte(acc[x]);
 }
 
-// One output row of the horizontal pass, from a row of RGBA pixels.
-void horizontal_row_plain(const std::uint8_t* src, const Taps& taps, std::uint8_t* out, int n) {
-  const std::int16_t* weights = taps.weights.data();
-  for (int i = 0; i < n; ++i, out += 4) {
-    const std::uint8_t* s = src + 4 * static_cast<std::size_t>(taps.first[i] - taps.lo);
-    const std::int16_t* w = weights + static_cast<std::size_t>(i) * taps.width;
-    std::int32_t r = 0, g = 0, b = 0, a = 0;
-    for (int k = 0, count = taps.count[i]; k < count; ++k, s += 4) {
-      const std::int32_t wk = w[k];
-      r += wk * s[0];
-      g += wk * s[1];
-      b += wk * s[2];
-      a += wk * s[3];
+// One output pixel of the horizontal pass, from a row of RGBA pixels.
+void horizontal_pixel_plain(const std::uint8_t* s, const std::int16_t* w, int count, std::uint8_t* out) {
+  std::int32_t r = 0, g = 0, b = 0, a = 0;
+  for (int k = 0; k < count; ++k, s += 4) {
+    r += w[k] * s[0];
+    g += w[k] * s[1];
+    b += w[k] * s[2];
+    a += w[k] * s[3];
+  }
+  out[0] = to_byte(r);
+  out[1] = to_byte(g);
+  out[2] = to_byte(b);
+  out[3] = to_byte(a);
+}
+
+#if defined(__x86_64__)
+
+// The vector versions give the plain versions' results bit for bit: the
+// same integer products and sums, two taps per multiply-add (madd_epi16
+// pairs tap k of one lane with tap k + 1), weights packed as two int16 in
+// an int32 exactly as they lie in memory.
+
+std::int32_t weight_pair(const std::int16_t* w) {
+  std::int32_t pair;
+  std::memcpy(&pair, w, 4);
+  return pair;
+}
+
+// 32 (AVX2) or 16 (SSE2) bytes at a time: the bytes of rows k and k + 1
+// interleaved, widened to 16 bits and multiplied-added by the weight pair;
+// the in-lane unpacks and packs put the bytes back in order. Returns where
+// the plain loop takes over.
+__attribute__((target("avx2"))) int vertical_avx2(const std::uint8_t* src, std::size_t stride,
+                                                  const std::int16_t* w, int count, std::uint8_t* out, int n) {
+  const __m256i half = _mm256_set1_epi32(1 << (kWeightBits - 1)), zero = _mm256_setzero_si256();
+  int x = 0;
+  for (; x + 32 <= n; x += 32) {
+    __m256i a0 = half, a1 = half, a2 = half, a3 = half;
+    for (int k = 0; k < count; k += 2) {
+      const std::uint8_t* r0 = src + stride * static_cast<std::size_t>(k) + x;
+      const std::uint8_t* r1 = k + 1 < count ? r0 + stride : r0;  // an odd last tap pairs with itself, weight 0
+      const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0));
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r1));
+      const __m256i wk = _mm256_set1_epi32(weight_pair(w + k));
+      const __m256i lo = _mm256_unpacklo_epi8(p, q), hi = _mm256_unpackhi_epi8(p, q);
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi8(lo, zero), wk));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi8(lo, zero), wk));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi8(hi, zero), wk));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi8(hi, zero), wk));
     }
-    out[0] = to_byte(r);
-    out[1] = to_byte(g);
-    out[2] = to_byte(b);
-    out[3] = to_byte(a);
+    const __m256i b01 = _mm256_packs_epi32(_mm256_srai_epi32(a0, kWeightBits), _mm256_srai_epi32(a1, kWeightBits));
+    const __m256i b23 = _mm256_packs_epi32(_mm256_srai_epi32(a2, kWeightBits), _mm256_srai_epi32(a3, kWeightBits));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + x), _mm256_packus_epi16(b01, b23));
   }
+  return x;
 }
 
-// The same, two taps at a time: the channels of two neighbouring pixels
-// paired as 16-bit lanes (r0 r1 g0 g1 b0 b1 a0 a1), one multiply-add with the
-// pair of weights. Bit for bit the plain version's result.
-__attribute__((target("sse4.1"))) void horizontal_row_sse41(const std::uint8_t* src, const Taps& taps,
-                                                             std::uint8_t* out, int n) {
-  const __m128i pairs = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+int vertical_sse2(const std::uint8_t* src, std::size_t stride, const std::int16_t* w, int count, std::uint8_t* out,
+                  int n) {
+  const __m128i half = _mm_set1_epi32(1 << (kWeightBits - 1)), zero = _mm_setzero_si128();
+  int x = 0;
+  for (; x + 16 <= n; x += 16) {
+    __m128i a0 = half, a1 = half, a2 = half, a3 = half;
+    for (int k = 0; k < count; k += 2) {
+      const std::uint8_t* r0 = src + stride * static_cast<std::size_t>(k) + x;
+      const std::uint8_t* r1 = k + 1 < count ? r0 + stride : r0;
+      const __m128i p = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0));
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1));
+      const __m128i wk = _mm_set1_epi32(weight_pair(w + k));
+      const __m128i lo = _mm_unpacklo_epi8(p, q), hi = _mm_unpackhi_epi8(p, q);
+      a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi8(lo, zero), wk));
+      a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi8(lo, zero), wk));
+      a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_unpacklo_epi8(hi, zero), wk));
+      a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_unpackhi_epi8(hi, zero), wk));
+    }
+    const __m128i b01 = _mm_packs_epi32(_mm_srai_epi32(a0, kWeightBits), _mm_srai_epi32(a1, kWeightBits));
+    const __m128i b23 = _mm_packs_epi32(_mm_srai_epi32(a2, kWeightBits), _mm_srai_epi32(a3, kWeightBits));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x), _mm_packus_epi16(b01, b23));
+  }
+  return x;
+}
+
+// Four taps at a time: pixels 0..3 reordered to r0 r1 g0 g1 b0 b1 a0 a1 |
+// r2 r3 ..., widened to 16 bits, multiply-added by the pairs (w0, w1) in the
+// low lane and (w2, w3) in the high one, the lanes summed at the end. Reads
+// up to three pixels past the last tap (weight 0): rows carry 16 spare bytes.
+__attribute__((target("avx2"))) void horizontal_row_avx2(const std::uint8_t* src, const Taps& taps,
+                                                         std::uint8_t* out, int n) {
+  const __m128i pairs = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  const __m256i spread = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
   const __m128i half = _mm_set1_epi32(1 << (kWeightBits - 1));
-  const std::int16_t* weights = taps.weights.data();
   for (int i = 0; i < n; ++i, out += 4) {
     const std::uint8_t* s = src + 4 * static_cast<std::size_t>(taps.first[i] - taps.lo);
-    const std::int16_t* w = weights + static_cast<std::size_t>(i) * taps.width;
-    const int count = taps.count[i];
-    __m128i acc = half;
-    int k = 0;
-    for (; k + 1 < count; k += 2, s += 8) {
-      const __m128i px = _mm_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s)), pairs));
-      const __m128i wk = _mm_set1_epi32(static_cast<int>(static_cast<std::uint16_t>(w[k]) |
-                                                         static_cast<std::uint32_t>(static_cast<std::uint16_t>(w[k + 1])) << 16));
-      acc = _mm_add_epi32(acc, _mm_madd_epi16(px, wk));
+    const std::int16_t* w = taps.weights.data() + static_cast<std::size_t>(i) * taps.width;
+    __m256i acc = _mm256_setzero_si256();
+    for (int k = 0, count = taps.count[i]; k < count; k += 4, s += 16, w += 4) {
+      const __m256i px = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s)), pairs));
+      const __m256i wk = _mm256_permutevar8x32_epi32(
+          _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w))), spread);
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(px, wk));
     }
-    if (k < count) {  // the odd last tap, paired with a zero weight
-      std::int32_t last;
-      std::memcpy(&last, s, 4);
-      const __m128i px = _mm_cvtepu8_epi16(_mm_shuffle_epi8(_mm_cvtsi32_si128(last), pairs));
-      acc = _mm_add_epi32(acc, _mm_madd_epi16(px, _mm_set1_epi32(static_cast<std::uint16_t>(w[k]))));
-    }
-    const __m128i v = _mm_srai_epi32(acc, kWeightBits);
-    const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(v, v), _mm_setzero_si128());
-    const int packed = _mm_cvtsi128_si32(bytes);
+    const __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1)), half);
+    const __m128i v = _mm_srai_epi32(sum, kWeightBits);
+    const int packed = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(v, v), _mm_setzero_si128()));
     std::memcpy(out, &packed, 4);
   }
 }
 
+#endif
+
+Simd& simd_in_use() {
+  static Simd level = [] {
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("avx2") ? Simd::Avx2 : Simd::Sse2;
+#else
+    return Simd::Plain;
+#endif
+  }();
+  return level;
+}
+
+void vertical_row(const std::uint8_t* src, std::size_t stride, const std::int16_t* w, int count, std::uint8_t* out,
+                  int n) {
+  int x = 0;
+#if defined(__x86_64__)
+  if (simd_in_use() == Simd::Avx2) x = vertical_avx2(src, stride, w, count, out, n);
+  if (simd_in_use() == Simd::Sse2) x = vertical_sse2(src, stride, w, count, out, n);
+#endif
+  vertical_row_plain(src, stride, w, count, out, x, n);
+}
+
 void horizontal_row(const std::uint8_t* src, const Taps& taps, std::uint8_t* out, int n) {
-  static const bool sse41 = __builtin_cpu_supports("sse4.1");
-  if (sse41)
-    horizontal_row_sse41(src, taps, out, n);
-  else
-    horizontal_row_plain(src, taps, out, n);
+#if defined(__x86_64__)
+  if (simd_in_use() == Simd::Avx2) {
+    horizontal_row_avx2(src, taps, out, n);
+    return;
+  }
+#endif
+  for (int i = 0; i < n; ++i, out += 4)
+    horizontal_pixel_plain(src + 4 * static_cast<std::size_t>(taps.first[i] - taps.lo),
+                           taps.weights.data() + static_cast<std::size_t>(i) * taps.width, taps.count[i], out);
 }
 
 }  // namespace
+
+Simd use_simd(Simd level) {
+  const Simd before = simd_in_use();
+#if defined(__x86_64__)
+  if (level == Simd::Avx2 && !__builtin_cpu_supports("avx2")) level = Simd::Sse2;
+#else
+  level = Simd::Plain;
+#endif
+  simd_in_use() = level;
+  return before;
+}
 
 void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, int dst_width, int dst_height,
               AxisMap x, AxisMap y) {
@@ -175,14 +266,14 @@ void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, 
   const std::uint8_t* origin = src.data + 4 * static_cast<std::size_t>(tx.lo);
   const int blocks = (dst_height + kRowsPerBlock - 1) / kRowsPerBlock;
   cv::parallel_for_(cv::Range(0, blocks), [&](const cv::Range& range) {
-    std::vector<std::int32_t> acc(4 * static_cast<std::size_t>(columns));
-    std::vector<std::uint8_t> row(4 * static_cast<std::size_t>(columns));
+    // One row of the vertical pass's result, with 16 spare bytes that the
+    // horizontal pass may read (under zero weights).
+    std::vector<std::uint8_t> row(4 * static_cast<std::size_t>(columns) + 16, 0);
     for (int block = range.start; block < range.end; ++block) {
       const int y1 = std::min(dst_height, (block + 1) * kRowsPerBlock);
       for (int oy = block * kRowsPerBlock; oy < y1; ++oy) {
         vertical_row(origin + src.stride * static_cast<std::size_t>(ty.first[oy]), src.stride,
-                     &ty.weights[static_cast<std::size_t>(oy) * ty.width], ty.count[oy], acc.data(), row.data(),
-                     4 * columns);
+                     &ty.weights[static_cast<std::size_t>(oy) * ty.width], ty.count[oy], row.data(), 4 * columns);
         horizontal_row(row.data(), tx, dst + dst_stride * static_cast<std::size_t>(oy), dst_width);
       }
     }

@@ -33,6 +33,13 @@ struct PixelsView {
 void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, int dst_width, int dst_height,
               AxisMap x, AxisMap y);
 
+// The instruction set the resampler uses: the best the processor has, found
+// once. Every level gives the same bytes; tests pin each in turn. Returns
+// the level in use before (a level the processor lacks falls back to the
+// next one down).
+enum class Simd { Plain, Sse2, Avx2 };
+Simd use_simd(Simd level);
+
 // True when some pixel of `src` has alpha below 255.
 bool has_transparency(const PixelsView& src);
 
