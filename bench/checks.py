@@ -25,32 +25,57 @@ def frame_window(overlay_path):
     return (int(xs.min()), int(ys.min()), int(w)), hole
 
 
-def frame_reference(photo_path, overlay_path, window):
+class FrameReference:
     """The full-quality reference of job F, in float: the photo decoded at full
     resolution, turned upright by EXIF (Pillow's exif_transpose), the centred
     square cut exactly, resized to the window with Lanczos in float (mode F,
-    per channel), on white, with the overlay composited in float."""
-    x, y, size = window
-    im = ImageOps.exif_transpose(Image.open(photo_path)).convert("RGB")
-    w, h = im.size
-    s = min(w, h)
-    box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
-    chans = [np.asarray(c.convert("F").resize((size, size), Image.LANCZOS, box=box), dtype=np.float64)
-             for c in im.split()]
-    photo = np.stack(chans, axis=2)
-    ov = np.asarray(Image.open(overlay_path).convert("RGBA"), dtype=np.float64)
-    canvas = np.full(ov.shape[:2] + (3,), 255.0)
-    canvas[y:y + size, x:x + size] = photo
-    a = ov[:, :, 3:4] / 255.0
-    return ov[:, :, :3] * a + canvas * (1 - a)
+    per channel), on white, with the overlay composited in float.
+
+    shifted(d) is the window's photo with the square moved d source pixels
+    along the photo's long side: a tool that rounds its crop's offset
+    differently matches one of those better."""
+
+    def __init__(self, photo_path, overlay_path, window):
+        self.window = window
+        im = ImageOps.exif_transpose(Image.open(photo_path)).convert("RGB")
+        self.w, self.h = im.size
+        self.chans = [c.convert("F") for c in im.split()]
+        ov = np.asarray(Image.open(overlay_path).convert("RGBA"), dtype=np.float64)
+        self.ov_rgb, self.ov_a = ov[:, :, :3], ov[:, :, 3:4] / 255.0
+        self.full = self.frame(self.shifted(0))
+
+    def shifted(self, d):
+        size = self.window[2]
+        s = min(self.w, self.h)
+        x0, y0 = (self.w - s) / 2, (self.h - s) / 2
+        if self.h > self.w:
+            y0 += d
+        else:
+            x0 += d
+        box = (x0, y0, x0 + s, y0 + s)
+        return np.stack([np.asarray(c.resize((size, size), Image.LANCZOS, box=box), dtype=np.float64)
+                         for c in self.chans], axis=2)
+
+    def frame(self, photo):
+        x, y, size = self.window
+        canvas = np.full(self.ov_rgb.shape[:2] + (3,), 255.0)
+        canvas[y:y + size, x:x + size] = photo
+        return self.ov_rgb * self.ov_a + canvas * (1 - self.ov_a)
 
 
 def to_uint8(img):
     return Image.fromarray(np.clip(np.rint(img), 0, 255).astype(np.uint8), "RGB")
 
 
-def frame_checks(outputs, ref, hole):
-    """{tool: path} -> {tool: dict(size, bytes, psnr, psnr_window)}."""
+def frame_checks(outputs, ref, hole, shifts=(-3, -2, -1, 1, 2, 3)):
+    """{tool: path} -> {tool: dict(size, bytes, psnr, psnr_window, and
+    psnr_aligned, shift: the best window PSNR over the crop shifted by a few
+    source pixels, measured in the window's central 70%)}."""
+    x, y, size = ref.window
+    m = round(size * 0.15)
+    central = np.zeros((size, size), bool)
+    central[m:size - m, m:size - m] = True
+    refs = {0: ref.full[y:y + size, x:x + size]}
     res = {}
     for tool, path in outputs.items():
         if not os.path.exists(path):
@@ -58,10 +83,18 @@ def frame_checks(outputs, ref, hole):
             continue
         im = Image.open(path)
         r = {"size": f"{im.size[0]}x{im.size[1]}", "bytes": os.path.getsize(path)}
-        if im.size == (ref.shape[1], ref.shape[0]):
+        if im.size == (ref.full.shape[1], ref.full.shape[0]):
             a = load_rgb(path)
-            r["psnr"] = psnr(a, ref)
-            r["psnr_window"] = psnr(a, ref, hole)
+            r["psnr"] = psnr(a, ref.full)
+            r["psnr_window"] = psnr(a, ref.full, hole)
+            win = a[y:y + size, x:x + size]
+            best = (psnr(win, refs[0], central), 0)
+            for d in shifts:
+                if d not in refs:
+                    refs[d] = ref.shifted(d)
+                best = max(best, (psnr(win, refs[d], central), d))
+            r["psnr_central"] = psnr(win, refs[0], central)
+            r["psnr_aligned"], r["shift"] = best
         res[tool] = r
     return res
 
