@@ -20,7 +20,6 @@ Usage: inputs.py ROOT SCRATCH      (ROOT: the repository)
 """
 import csv
 import io
-import json
 import os
 import random
 import shutil
