@@ -6,27 +6,34 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 
-def photo_like(src_path, width, height, *, blur, feather, wave, texture):
+def photo_like(src_path, width, height, *, blur, feather, wave, texture, seed=20240601):
     """A deterministic photo-like RGB image (float32 array, 0..255 range but not
     clipped): the photo at src_path enlarged smoothly (Lanczos) to a square of
-    the frame's height in the middle of the frame, on a blurred, dimmed stretch
-    of itself; a vignette, slow shading waves (periods `wave` = (x, y) px), a
-    fine diagonal texture (period `texture` px) and a seeded, slightly soft
-    grain, so a JPEG of it holds about as much detail as a phone photo."""
+    the frame's shorter side in the middle of the frame (landscape or
+    portrait), on a blurred, dimmed stretch of itself; a vignette, slow
+    shading waves (periods `wave` = (x, y) px), a fine diagonal texture
+    (period `texture` px) and a seeded, slightly soft grain, so a JPEG of it
+    holds about as much detail as a phone photo."""
     W, H = width, height
+    S = min(W, H)
     src = Image.open(src_path).convert("RGB")
 
     # Background: the photo stretched to the whole frame, blurred and dimmed.
     back = src.resize((W // 8, H // 8), Image.BICUBIC).filter(ImageFilter.GaussianBlur(blur))
     img = np.asarray(back.resize((W, H), Image.BICUBIC), dtype=np.float32) * 0.55
 
-    # Foreground: the photo enlarged smoothly to HxH, feathered into the sides.
-    fore = np.asarray(src.resize((H, H), Image.LANCZOS), dtype=np.float32)
-    x0 = (W - H) // 2
-    xs = np.arange(H, dtype=np.float32)
-    edge = np.minimum(xs, H - 1 - xs)
-    weight = np.clip(edge / feather, 0.0, 1.0)[None, :, None]
-    img[:, x0:x0 + H] = fore * weight + img[:, x0:x0 + H] * (1 - weight)
+    # Foreground: the photo enlarged smoothly to SxS, feathered into the long sides.
+    fore = np.asarray(src.resize((S, S), Image.LANCZOS), dtype=np.float32)
+    ss = np.arange(S, dtype=np.float32)
+    weight = np.clip(np.minimum(ss, S - 1 - ss) / feather, 0.0, 1.0)
+    if W >= H:
+        x0 = (W - S) // 2
+        w = weight[None, :, None]
+        img[:, x0:x0 + S] = fore * w + img[:, x0:x0 + S] * (1 - w)
+    else:
+        y0 = (H - S) // 2
+        w = weight[:, None, None]
+        img[y0:y0 + S] = fore * w + img[y0:y0 + S] * (1 - w)
 
     # Light: vignette and two slow shading waves (as a lens and room give).
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
@@ -38,13 +45,13 @@ def photo_like(src_path, width, height, *, blur, feather, wave, texture):
     del xx, yy, r2, light
 
     # Grain: seeded, slightly soft (a sensor's noise after demosaicing).
-    rng = np.random.default_rng(20240601)
+    rng = np.random.default_rng(seed)
     grain = rng.normal(0.0, 3.2, (H, W)).astype(np.float32)
     for axis in (0, 1):  # [1 2 1] / 4 along each axis
         grain = (np.roll(grain, 1, axis) + 2 * grain + np.roll(grain, -1, axis)) * 0.25
     grain *= 2.4
-    chroma = rng.normal(0.0, 1.2, (H // 2, W // 2, 3)).astype(np.float32)
-    chroma = chroma.repeat(2, axis=0).repeat(2, axis=1)
+    chroma = rng.normal(0.0, 1.2, ((H + 1) // 2, (W + 1) // 2, 3)).astype(np.float32)
+    chroma = chroma.repeat(2, axis=0).repeat(2, axis=1)[:H, :W]
     img += grain[:, :, None] + chroma
     return img
 

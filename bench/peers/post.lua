@@ -1,6 +1,6 @@
--- wrk script for the HTTP benchmark: every request POSTs the same
+-- wrk script for bench/run's HTTP job: every request POSTs the same
 -- multipart/form-data body (a photo as part `photo`, and `format=jpeg`),
--- prepared once by make_input.py, to the URL given to wrk
+-- prepared once by bench/inputs.py, to the URL given to wrk
 -- (http://127.0.0.1:PORT/v1/render/frame-ring).
 --
 -- Environment: KHUNG_BENCH_BODY (the body file) and KHUNG_BENCH_BOUNDARY

@@ -1,4 +1,4 @@
-// The HTTP benchmark's peer: a minimal sharp server doing Khung's frame job.
+// The HTTP job's peer (bench/run): a minimal sharp server doing Khung's frame job.
 // node's own http module, no framework, and a small multipart parser (below)
 // instead of a form library. It answers
 //
@@ -7,7 +7,7 @@
 //                                webp) and `quality` (default 90)
 //   GET  /healthz                "ok"
 //
-// The job is bench/frame/frame_sharp.mjs's: the photo turned upright (EXIF),
+// The job is frame_sharp.mjs's (job F): the photo turned upright (EXIF),
 // cover-resized to the frame's photo window, placed on a white canvas the
 // overlay's size at the window's corner, the overlay composited over it, and
 // written as JPEG quality 90, 4:2:0. The overlay is decoded once at start-up
