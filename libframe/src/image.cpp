@@ -15,22 +15,43 @@ namespace khung {
 namespace detail {
 
 namespace {
+
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
 }  // namespace
 
+// Large blocks are mapped from the kernel and unmapped when freed, so that
+// a long-running service hands their memory back at once (malloc would keep
+// them in per-thread arenas, resident), aligned to 2 MiB and marked for
+// transparent huge pages.
 void* allocate_pixels(std::size_t bytes) {
   if (bytes < kHugePage) {
     if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
     throw std::bad_alloc();
   }
-  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* p = std::aligned_alloc(kHugePage, rounded);
-  if (!p) throw std::bad_alloc();
-  madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without huge pages it changes nothing
-  return p;
+  const std::size_t size = mapped_size(bytes);
+  void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  // Keep the 2 MiB-aligned part; give back the slack on either side.
+  auto* base = static_cast<std::uint8_t*>(raw);
+  auto* aligned = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uintptr_t>(base) + kHugePage - 1) &
+                                                  ~(std::uintptr_t{kHugePage} - 1));
+  if (aligned > base) munmap(base, static_cast<std::size_t>(aligned - base));
+  if (std::size_t after = static_cast<std::size_t>(base + size + kHugePage - (aligned + size)))
+    munmap(aligned + size, after);
+  madvise(aligned, size, MADV_HUGEPAGE);  // a hint: without huge pages it changes nothing
+  return aligned;
 }
 
-void free_pixels(void* p) noexcept { std::free(p); }
+void free_pixels(void* p, std::size_t bytes) noexcept {
+  if (!p) return;
+  if (bytes < kHugePage)
+    std::free(p);
+  else
+    munmap(p, mapped_size(bytes));
+}
 
 }  // namespace detail
 

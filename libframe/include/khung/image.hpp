@@ -34,11 +34,11 @@ struct Rect {
 Rect unite(const Rect& a, const Rect& b);
 
 namespace detail {
-// Allocation of pixel memory (image.cpp): large blocks are aligned to and
-// marked for transparent huge pages, so that filling a new image takes a
-// page fault per 2 MiB rather than per 4 KiB.
+// Allocation of pixel memory (image.cpp): large blocks are mapped aligned to
+// and marked for transparent huge pages, so that filling a new image takes a
+// page fault per 2 MiB rather than per 4 KiB, and are unmapped when freed.
 void* allocate_pixels(std::size_t bytes);
-void free_pixels(void* p) noexcept;
+void free_pixels(void* p, std::size_t bytes) noexcept;
 
 // An allocator whose value-initialisation leaves bytes unset, so that a
 // large image can be allocated without first being zeroed.
@@ -49,7 +49,7 @@ struct PixelAllocator {
   template <class U>
   PixelAllocator(const PixelAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) { return static_cast<T*>(allocate_pixels(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t) noexcept { free_pixels(p); }
+  void deallocate(T* p, std::size_t n) noexcept { free_pixels(p, n * sizeof(T)); }
   template <class U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
