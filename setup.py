@@ -46,12 +46,16 @@ class BuildWithCMake(build_ext):
              f"-DPython3_EXECUTABLE={sys.executable}"],
             check=True)
         subprocess.run(
-            ["cmake", "--build", str(build_dir), "--target", "khung_python", "--parallel", str(os.cpu_count() or 1)],
+            ["cmake", "--build", str(build_dir), "--target", "khung_python", "khung_face",
+             "--parallel", str(os.cpu_count() or 1)],
             check=True)
         built = next((build_dir / "python" / "khung").glob("_khung*.so"))
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, target)
+        # The face module, opened on the first face search, is looked for
+        # beside the extension.
+        shutil.copy2(build_dir / "libkhung-face.so", target.parent / "libkhung-face.so")
 
 
 class BuildWithData(build_py):

@@ -2,108 +2,80 @@
 
 #include "khung/error.hpp"
 
-#include <opencv2/objdetect.hpp>
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <utility>
+#include <vector>
 
 namespace khung::detail {
 namespace {
 
-constexpr const char* kCascadeName = "haarcascade_frontalface_default.xml";
+constexpr const char* kModuleName = "libkhung-face.so";
+constexpr int kMaxFaces = 64;
 
-// KHUNG_CASCADE, else the first cascade found where OpenCV's data is usually
-// installed (the folder found at build time first). When none exists, the
-// first candidate, so the error names where it was expected.
-std::string cascade_path() {
-  if (const char* env = std::getenv("KHUNG_CASCADE"); env && *env) return env;
-  static const std::string found = [] {
-    std::vector<std::string> candidates;
-#ifdef KHUNG_FACE_CASCADE
-    candidates.emplace_back(KHUNG_FACE_CASCADE);
+using FindFn = int (*)(const unsigned char*, int, int, std::size_t, int, int*, int, char*, std::size_t);
+
+// Where the module may be: KHUNG_FACE_MODULE; beside whatever holds this
+// code (the khung executable, the Python extension); where it was built.
+std::vector<std::string> module_candidates() {
+  std::vector<std::string> out;
+  if (const char* env = std::getenv("KHUNG_FACE_MODULE"); env && *env) {
+    out.emplace_back(env);
+    return out;
+  }
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&module_candidates), &info) && info.dli_fname)
+    out.push_back((std::filesystem::path(info.dli_fname).parent_path() / kModuleName).string());
+#ifdef KHUNG_FACE_MODULE_PATH
+  out.emplace_back(KHUNG_FACE_MODULE_PATH);
 #endif
-    for (const char* dir : {"/usr/share/opencv4/haarcascades", "/usr/local/share/opencv4/haarcascades",
-                            "/usr/share/opencv/haarcascades", "/usr/local/share/opencv/haarcascades"})
-      candidates.push_back(std::string(dir) + "/" + kCascadeName);
-    for (const std::string& c : candidates) {
-      std::error_code ec;
-      if (std::filesystem::is_regular_file(c, ec)) return c;
-    }
-    return candidates.front();
-  }();
-  return found;
+  return out;
 }
 
-std::unique_ptr<cv::CascadeClassifier> load_cascade(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(ErrorCode::Io,
-                "face cascade '" + path + "': not found (install opencv-data or set KHUNG_CASCADE)");
-  auto cascade = std::make_unique<cv::CascadeClassifier>();
-  bool loaded = false;
-  try {
-    loaded = cascade->load(path);
-  } catch (const cv::Exception&) {
-    // A malformed XML file throws from OpenCV's parser; reported below.
-  }
-  if (!loaded || cascade->empty())
-    throw Error(ErrorCode::Io, "face cascade '" + path + "': not a cascade OpenCV can read");
-  return cascade;
-}
-
-// Idle classifiers for one cascade file. A caller takes one (or loads a new
-// one outside the lock) and gives it back when done; when the configured
-// path changes, classifiers of the old file are dropped.
-class CascadePool {
- public:
-  using Classifier = std::unique_ptr<cv::CascadeClassifier>;
-
-  Classifier take(const std::string& path) {
-    {
-      std::lock_guard lock(mutex_);
-      if (path != path_) {
-        idle_.clear();
-        path_ = path;
-      }
-      if (!idle_.empty()) {
-        Classifier c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-    }
-    return load_cascade(path);
-  }
-
-  void give_back(const std::string& path, Classifier c) {
-    std::lock_guard lock(mutex_);
-    if (path == path_) idle_.push_back(std::move(c));
-  }
-
- private:
-  std::mutex mutex_;
-  std::string path_;
-  std::vector<Classifier> idle_;
+struct Module {
+  FindFn find = nullptr;
+  std::string error;
 };
 
-CascadePool& pool() {
-  static CascadePool instance;
-  return instance;
+const Module& module() {
+  static const Module loaded = [] {
+    Module m;
+    std::string tried;
+    for (const std::string& path : module_candidates()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        tried += (tried.empty() ? "" : ", ") + path;
+        continue;
+      }
+      void* so = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!so) {
+        const char* why = dlerror();
+        m.error = "face module '" + path + "': cannot be loaded (" + (why ? why : "unknown reason") + ")";
+        return m;
+      }
+      m.find = reinterpret_cast<FindFn>(dlsym(so, "khung_face_find"));
+      if (!m.find) m.error = "face module '" + path + "': has no khung_face_find";
+      return m;
+    }
+    m.error = std::string("face module ") + kModuleName + ": not found (looked for " + tried + ")";
+    return m;
+  }();
+  return loaded;
 }
 
 }  // namespace
 
 std::vector<cv::Rect> find_faces(const cv::Mat& gray, int min_size) {
-  const std::string path = cascade_path();
-  CascadePool::Classifier cascade = pool().take(path);
+  const Module& m = module();
+  if (!m.find) throw Error(ErrorCode::Io, m.error);
+  int rects[4 * kMaxFaces];
+  char error[512] = {};
+  const int n = m.find(gray.data, gray.cols, gray.rows, gray.step, min_size, rects, kMaxFaces, error, sizeof error);
+  if (n < 0) throw Error(ErrorCode::Io, error);
   std::vector<cv::Rect> faces;
-  // minNeighbors 5: fewer false positives on clothing and backgrounds than
-  // the default 3, at no cost for the large faces of profile photos.
-  cascade->detectMultiScale(gray, faces, 1.1, 5, 0, cv::Size(min_size, min_size));
-  pool().give_back(path, std::move(cascade));
+  for (int i = 0; i < n; ++i) faces.emplace_back(rects[4 * i], rects[4 * i + 1], rects[4 * i + 2], rects[4 * i + 3]);
   return faces;
 }
 
