@@ -2,6 +2,7 @@
 #include "khung/render.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace cli {
@@ -60,17 +61,16 @@ khung::Fields parse_sets(const std::vector<std::string>& sets) {
 }  // namespace
 
 int run_render(const RenderArgs& args) {
-  khung::Template tpl = khung::Template::load(args.tpl);
   khung::RenderOptions options;
   options.fields = parse_sets(args.sets);
   options.placement = parse_placement(args.placement);
   options.photo.path = args.photo;
   options.width = args.width;
   std::vector<std::string> outputs = args.outputs;
-  if (outputs.empty()) outputs.push_back(tpl.id() + ".png");
+  if (outputs.empty()) outputs.push_back(std::filesystem::path(args.tpl).stem().string() + ".png");  // <id>.png
   for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering
   khung::EncodeOptions encode{args.quality};
-  khung::Image image = khung::render_template(tpl, options);
+  khung::Image image = khung::load_and_render(args.tpl, options);
   for (const std::string& output : outputs) khung::save_image(image, output, encode);
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <optional>
 
 namespace khung {
@@ -129,7 +130,6 @@ bool is_static(const Layer& layer) {
 }
 
 Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
-  if (photo.image) return *photo.image;
   if (!photo.bytes.empty()) return decode_image(photo.bytes, options);
   return read_image(photo.path, options);
 }
@@ -142,6 +142,10 @@ void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const Re
     composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
   } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
     if (options.without_photo) return;
+    if (options.photo.image) {
+      draw_photo(canvas, *options.photo.image, ph->window, options.placement);
+      return;
+    }
     Size need = photo_cover_size(ph->window.rect, options.placement);
     DecodeOptions decode{options.limits, need.width, need.height};
     draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);
@@ -192,6 +196,33 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
   int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
                                                         data.size.width)));
   return resize_image(canvas, {options.width, height});
+}
+
+Image load_and_render(std::string_view template_ref, const RenderOptions& options) {
+  const std::optional<Size> canvas = detail::peek_template_size(template_ref);
+  if (!canvas || options.photo.empty() || options.photo.image || options.without_photo)
+    return render_template(Template::load(template_ref), options);
+  // A window inside the canvas needs at most what covers the whole canvas.
+  Size bound;
+  try {
+    bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
+  } catch (const Error&) {
+    return render_template(Template::load(template_ref), options);  // reports it in the usual order
+  }
+  const DecodeOptions decode{options.limits, bound.width, bound.height};
+  std::future<Image> photo =
+      std::async(std::launch::async, [&options, decode] { return decode_photo(options.photo, decode); });
+  Template tpl = Template::load(template_ref);
+  // The template's own checks come first, as render_template makes them.
+  RenderOptions with_photo = options;
+  with_photo.photo = {};
+  check_fields_known(tpl, with_photo.fields);
+  const TemplateData& data = tpl.data();
+  if (!data.has_photo)
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
+  const Image decoded = photo.get();
+  with_photo.photo.image = &decoded;
+  return render_template(tpl, with_photo);
 }
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {

@@ -599,9 +599,20 @@ Template Template::load_id(std::string_view id, const std::filesystem::path& dir
   return t;
 }
 
+namespace {
+
+// Where Template::load finds a template: a bundled id, or a path to a .json.
+std::filesystem::path template_file(std::string_view id_or_path) {
+  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos)
+    return Template::bundled_dir() / (std::string(id_or_path) + ".json");
+  return std::filesystem::path(id_or_path);
+}
+
+}  // namespace
+
 Template Template::load(std::string_view id_or_path) {
   if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos) return load_id(id_or_path);
-  std::filesystem::path file(id_or_path);
+  std::filesystem::path file = template_file(id_or_path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
@@ -609,6 +620,21 @@ Template Template::load(std::string_view id_or_path) {
   t.data_ = parse_template(file);
   return t;
 }
+
+namespace detail {
+
+std::optional<Size> peek_template_size(std::string_view id_or_path) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(khung::read_file(template_file(id_or_path)));
+    const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
+    if (size.width > 0 && size.height > 0) return size;
+  } catch (const std::exception&) {
+    // Template::load reports it.
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
 
 const std::string& Template::id() const { return data_->id; }
 const std::string& Template::title() const { return data_->title; }

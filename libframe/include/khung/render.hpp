@@ -13,6 +13,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khung {
@@ -45,6 +46,14 @@ struct RenderOptions {
 // width; Error(Layout) when text cannot fit; photo errors from read_image.
 Image render_template(const Template& tpl, const RenderOptions& options,
                       const FontLibrary& fonts = FontLibrary::bundled());
+
+// Template::load(template_ref) and render_template in one call, for a
+// single render (the CLI's): the photo (a path or bytes) is decoded on a
+// second thread while the template loads, at a size that covers the whole
+// canvas (the most a window inside it can need; most often the same DCT
+// scale as the window's own). Same results and errors as the two calls;
+// a service that keeps its templates loaded calls render_template.
+Image load_and_render(std::string_view template_ref, const RenderOptions& options);
 
 // What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
 // is wrong there.
