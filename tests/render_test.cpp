@@ -197,3 +197,28 @@ TEST_CASE("check names missing fields, text that cannot fit and characters no fo
   CHECK(problems[1].message.rfind("text \"Nguyễn Thị Thanh Phượng Hoàng Lan Anh\": does not fit the 300x80 px box in 1 line(s) even at 20 px", 0) == 0);
   CHECK(problems[2] == CheckProblem{"layers[1]", "no font has U+4E2D"});
 }
+
+TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][photo]") {
+  const auto photo = std::filesystem::path(KHUNG_SOURCE_DIR) / "assets" / "photos" / "astronaut.png";
+  RenderOptions options;
+  options.photo.path = photo;
+  options.placement.zoom = 1.3f;
+  options.placement.offset_x = 0.2f;
+  CHECK(load_and_render("frame-ring", options) == render_template(Template::load("frame-ring"), options));
+
+  // The template's errors come before the photo's, as with the two calls.
+  RenderOptions missing;
+  missing.photo.path = "/no/such/photo.jpg";
+  CHECK_THROWS_WITH(load_and_render("no-such-template", missing), "template 'no-such-template': no such template");
+  CHECK_THROWS_WITH(load_and_render("frame-ring", missing),
+                    Catch::Matchers::StartsWith("photo '/no/such/photo.jpg': "));
+  Scratch s;
+  const std::string banner = s.write("t.json", kGreeting).string();
+  RenderOptions photo_for_banner;
+  photo_for_banner.fields = {{"name", "Lan"}};
+  photo_for_banner.photo.path = photo;
+  CHECK_THROWS_WITH(load_and_render(banner, photo_for_banner), "template 't': has no photo slot");
+  RenderOptions unknown_field = photo_for_banner;
+  unknown_field.fields["unti"] = "x";
+  CHECK_THROWS_WITH(load_and_render(banner, unknown_field), "field 'unti': not used by template 't' (its fields: name)");
+}
