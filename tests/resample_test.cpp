@@ -1,6 +1,9 @@
 // The resampler is private (libframe/src/resample.hpp): its vector code is
-// checked here against its plain code and against Lanczos-3 in doubles.
+// checked here against its plain code and against Lanczos-3 in doubles, and
+// the EXIF turn folded into it against turning the photo first.
 
+#include "orientation.hpp"
+#include "photo_stored.hpp"
 #include "resample.hpp"
 
 #include <catch2/catch.hpp>
@@ -124,6 +127,37 @@ TEST_CASE("a flat image stays flat at any scale", "[resample]") {
       REQUIRE(out[i + 1] == 10);
       REQUIRE(out[i + 2] == 99);
       REQUIRE(out[i + 3] == 255);
+    }
+  }
+}
+
+TEST_CASE("a stored photo drawn with its orientation folded in matches turning it first", "[resample][orientation]") {
+  // A smooth photo with a corner marked, so that every turn is distinct.
+  Image upright(300, 200);
+  for (int y = 0; y < 200; ++y)
+    for (int x = 0; x < 300; ++x) {
+      std::uint8_t* p = upright.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>(x * 255 / 299);
+      p[1] = static_cast<std::uint8_t>(y * 255 / 199);
+      p[2] = x < 60 && y < 40 ? 255 : 0;
+      p[3] = 255;
+    }
+  const khung::WindowMask window = khung::circle_window({20, 30, 150, 150});
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    // The stored pixels that `orientation` turns into `upright` (6 and 8
+    // undo each other; the others undo themselves).
+    const int inverse = orientation == 6 ? 8 : orientation == 8 ? 6 : orientation;
+    for (const khung::Placement& placement :
+         {khung::Placement{}, khung::Placement{.zoom = 1.7f, .offset_x = 0.3f, .offset_y = -0.2f}}) {
+      Image folded(200, 220), turned_first(200, 220);
+      khung::detail::draw_stored_photo(folded, khung::detail::apply_orientation(upright, inverse), orientation,
+                                       window, placement);
+      khung::draw_photo(turned_first, upright, window, placement);
+      int worst = 0;
+      for (int y = 0; y < 220; ++y)
+        for (int i = 0; i < 4 * 200; ++i) worst = std::max(worst, std::abs(folded.row(y)[i] - turned_first.row(y)[i]));
+      INFO("orientation " << orientation << ", zoom " << placement.zoom);
+      CHECK(worst <= 1);
     }
   }
 }

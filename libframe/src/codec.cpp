@@ -222,12 +222,27 @@ Image decode_image(std::span<const std::uint8_t> data, const DecodeOptions& opti
 }
 
 Image read_image(const std::filesystem::path& path, const DecodeOptions& options) {
+  detail::StoredImage stored = detail::read_stored(path, options);
+  return detail::apply_orientation(std::move(stored.pixels), stored.orientation);
+}
+
+namespace detail {
+
+StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  check_byte_limit(data.size(), options.limits);
+  if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_stored(data, options);
+  return {decode_image(data, options), 1};
+}
+
+StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options) {
   try {
-    return decode_image(detail::read_file(path, options.limits.max_bytes), options);
+    return decode_stored(read_file(path, options.limits.max_bytes), options);
   } catch (const Error& e) {
     throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
   }
 }
+
+}  // namespace detail
 
 ImageFormat format_from_path(const std::filesystem::path& path) {
   std::string ext = path.extension().string();

@@ -49,6 +49,19 @@ ScaleFactor choose_scale(int width, int height, int orientation, const DecodeOpt
 // Decoders return upright 8-bit RGBA; probes report what the header says.
 ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& limits);
 Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options);
+
+// Decoded pixels as stored, with the EXIF orientation still to apply (1..8;
+// only JPEG carries one here, so a stored image with orientation > 1 is
+// opaque). Turning the photo costs a pass over it and a second copy; the
+// renderer folds the turn into its resampling instead.
+struct StoredImage {
+  Image pixels;
+  int orientation = 1;
+};
+StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options);
+// decode_image and read_image (same checks and messages), not turned.
+StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options);
+StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options);
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality);
 
 ImageInfo probe_png(std::span<const std::uint8_t> data, const DecodeLimits& limits);

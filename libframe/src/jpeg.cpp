@@ -131,6 +131,11 @@ ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& lim
 }
 
 Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  StoredImage stored = decode_jpeg_stored(data, options);
+  return apply_orientation(std::move(stored.pixels), stored.orientation);
+}
+
+StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
   Handle handle(tjInitDecompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
   JpegMarkers markers = scan_markers(data);
@@ -153,7 +158,7 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
       throw decode_error(handle.get(), markers);
   }
   if (cmyk) cmyk_to_rgba(image, markers.adobe);
-  return apply_orientation(std::move(image), orientation);
+  return {std::move(image), orientation};
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {

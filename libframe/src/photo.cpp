@@ -2,6 +2,8 @@
 
 #include "composite.hpp"
 #include "face_cascade.hpp"
+#include "orientation.hpp"
+#include "photo_stored.hpp"
 #include "resample.hpp"
 #include "khung/error.hpp"
 
@@ -115,11 +117,13 @@ struct PhotoMap {
   }
 };
 
-PhotoMap place_photo(const Image& photo, const Rect& window, const Placement& p) {
+// `shown`: the photo's size as seen (upright); `photo`: its pixels, looked
+// at only for a face.
+PhotoMap place_photo(Size shown, const Image& photo, const Rect& window, const Placement& p) {
   PhotoMap map{};
   map.turn = turn(p.rotate);
   const Extent need = rotated_extent(window, map.turn);
-  const double pw = photo.width(), ph = photo.height();
+  const double pw = shown.width, ph = shown.height;
   map.scale = std::max(need.width / pw, need.height / ph) * p.zoom;
   map.centre_x = window.x + window.width / 2.0;
   map.centre_y = window.y + window.height / 2.0;
@@ -172,6 +176,23 @@ cv::Rect mask_box(const cv::Mat& mask) {
     y1 = y;
   }
   return y0 < 0 ? cv::Rect() : cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+}
+
+// The checks every photo drawing makes, and the part of the window on the
+// canvas (only that part is drawn); nullopt when none is.
+std::optional<Rect> drawn_part(const Image& canvas, const Image& photo, const WindowMask& window,
+                               const Placement& placement) {
+  validate(placement);
+  const Rect& rect = window.rect;
+  if (window.coverage.size() != (rect.empty() ? 0 : static_cast<std::size_t>(rect.width) * rect.height))
+    throw Error(ErrorCode::InvalidArgument,
+                "photo window: " + std::to_string(window.coverage.size()) + " coverage values for a " +
+                    std::to_string(rect.width) + "x" + std::to_string(rect.height) + " rectangle");
+  if (photo.empty()) throw Error(ErrorCode::InvalidArgument, "photo: the image is empty");
+  const int x0 = std::max(rect.x, 0), y0 = std::max(rect.y, 0);
+  const int x1 = std::min(rect.right(), canvas.width()), y1 = std::min(rect.bottom(), canvas.height());
+  if (rect.empty() || x0 >= x1 || y0 >= y1) return std::nullopt;
+  return Rect{x0, y0, x1 - x0, y1 - y0};
 }
 
 }  // namespace
@@ -286,19 +307,12 @@ std::optional<Rect> detect_face(const Image& photo) {
 }
 
 void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement) {
-  validate(placement);
+  const std::optional<Rect> drawn = drawn_part(canvas, photo, window, placement);
+  if (!drawn) return;
   const Rect& rect = window.rect;
-  if (window.coverage.size() != (rect.empty() ? 0 : static_cast<std::size_t>(rect.width) * rect.height))
-    throw Error(ErrorCode::InvalidArgument,
-                "photo window: " + std::to_string(window.coverage.size()) + " coverage values for a " +
-                    std::to_string(rect.width) + "x" + std::to_string(rect.height) + " rectangle");
-  if (photo.empty()) throw Error(ErrorCode::InvalidArgument, "photo: the image is empty");
-  // Only the part of the window on the canvas is drawn.
-  const int x0 = std::max(rect.x, 0), y0 = std::max(rect.y, 0);
-  const int x1 = std::min(rect.right(), canvas.width()), y1 = std::min(rect.bottom(), canvas.height());
-  if (rect.empty() || x0 >= x1 || y0 >= y1) return;
+  const int x0 = drawn->x, y0 = drawn->y, x1 = drawn->right(), y1 = drawn->bottom();
 
-  const PhotoMap map = place_photo(photo, rect, placement);
+  const PhotoMap map = place_photo({photo.width(), photo.height()}, photo, rect, placement);
 
   // The photo pixels the window can reach, plus room for the resampling
   // filter (Lanczos-3 reads 3 pixels either side, widened when shrinking).
@@ -367,5 +381,49 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
   detail::paint_layer(canvas, {x0, y0, x1 - x0, y1 - y0}, placed.data, placed.step, coverage,
                       static_cast<std::size_t>(rect.width));
 }
+
+namespace detail {
+
+void draw_stored_photo(Image& canvas, Image stored, int orientation, const WindowMask& window,
+                       const Placement& placement) {
+  // Turned by the placement or searched for a face: upright first.
+  if (orientation < 2 || orientation > 8 || turn(placement.rotate).cos != 1 || placement.focus == Focus::Face) {
+    draw_photo(canvas, apply_orientation(std::move(stored), orientation), window, placement);
+    return;
+  }
+  const std::optional<Rect> drawn = drawn_part(canvas, stored, window, placement);
+  if (!drawn) return;
+  const bool swap = orientation >= 5;
+  const Size shown = swap ? Size{stored.height(), stored.width()} : Size{stored.width(), stored.height()};
+  const PhotoMap map = place_photo(shown, stored, window.rect, placement);
+  // The upright photo's axes as draw_photo samples them, then in the stored
+  // pixels: a mirrored axis of length L maps u to L - u; orientations 5..8
+  // swap the axes, so the stored rows run across the window and the result
+  // is made transposed, then turned back.
+  const double k = map.scale;
+  const AxisMap across{map.anchor_x + (drawn->x - map.centre_x) / k, k};
+  const AxisMap down{map.anchor_y + (drawn->y - map.centre_y) / k, k};
+  auto mirror = [](AxisMap m, int length) { return AxisMap{length - m.offset, -m.scale}; };
+  const PixelsView source{stored.row(0), stored.stride(), stored.width(), stored.height()};
+  cv::Mat placed(drawn->height, drawn->width, CV_8UC4);
+  if (!swap) {
+    const AxisMap x = orientation == 2 || orientation == 3 ? mirror(across, shown.width) : across;
+    const AxisMap y = orientation == 3 || orientation == 4 ? mirror(down, shown.height) : down;
+    resample(source, placed.data, placed.step, placed.cols, placed.rows, x, y);
+  } else {
+    // 5: stored (column, row) = shown (y, x); 6: (y, W - x); 7: (H - y, W - x); 8: (H - y, x).
+    const AxisMap x = orientation == 5 || orientation == 6 ? down : mirror(down, shown.height);
+    const AxisMap y = orientation == 5 || orientation == 8 ? across : mirror(across, shown.width);
+    cv::Mat turned(drawn->width, drawn->height, CV_8UC4);
+    resample(source, turned.data, turned.step, turned.cols, turned.rows, x, y);
+    cv::transpose(turned, placed);
+  }
+  const Rect& rect = window.rect;
+  const std::uint8_t* coverage =
+      window.coverage.data() + static_cast<std::size_t>(drawn->y - rect.y) * rect.width + (drawn->x - rect.x);
+  paint_layer(canvas, *drawn, placed.data, placed.step, coverage, static_cast<std::size_t>(rect.width));
+}
+
+}  // namespace detail
 
 }  // namespace khung

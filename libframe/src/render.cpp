@@ -1,8 +1,10 @@
 #include "khung/render.hpp"
 
+#include "codecs.hpp"
 #include "composite.hpp"
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
+#include "photo_stored.hpp"
 #include "resample.hpp"
 #include "template_data.hpp"
 
@@ -129,13 +131,14 @@ bool is_static(const Layer& layer) {
   return !std::holds_alternative<PhotoLayer>(layer);
 }
 
-Image decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
-  if (!photo.bytes.empty()) return decode_image(photo.bytes, options);
-  return read_image(photo.path, options);
+StoredImage decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
+  if (!photo.bytes.empty()) return decode_stored(photo.bytes, options);
+  return read_stored(photo.path, options);
 }
 
+// `decoded`: the photo already decoded (load_and_render), else null.
 void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const RenderOptions& options,
-                const FontLibrary& fonts) {
+                const FontLibrary& fonts, StoredImage* decoded = nullptr) {
   if (const auto* f = std::get_if<FillLayer>(&layer)) {
     paint_fill(canvas, *f);
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
@@ -146,9 +149,14 @@ void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const Re
       draw_photo(canvas, *options.photo.image, ph->window, options.placement);
       return;
     }
-    Size need = photo_cover_size(ph->window.rect, options.placement);
-    DecodeOptions decode{options.limits, need.width, need.height};
-    draw_photo(canvas, decode_photo(options.photo, decode), ph->window, options.placement);
+    StoredImage photo;
+    if (decoded) {
+      photo = std::move(*decoded);
+    } else {
+      Size need = photo_cover_size(ph->window.rect, options.placement);
+      photo = decode_photo(options.photo, {options.limits, need.width, need.height});
+    }
+    draw_stored_photo(canvas, std::move(photo.pixels), photo.orientation, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
     draw_text(canvas, layout_text(text, t->style, t->box, fonts), t->style);
@@ -170,9 +178,8 @@ void draw_base(const Template& tpl, const FontLibrary& fonts) {
   data.base_layers = n;
 }
 
-}  // namespace
-
-Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
+// What render_template refuses before it draws anything.
+void check_options(const Template& tpl, const RenderOptions& options) {
   const TemplateData& data = tpl.data();
   check_fields_known(tpl, options.fields);
   if (options.without_photo && !options.photo.empty())
@@ -185,17 +192,30 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
   if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
     throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
                                                 std::to_string(4 * data.size.width) + " px");
+}
 
+// render_template once check_options has passed, with the photo already
+// decoded when `decoded` is set.
+Image render_checked(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts,
+                     StoredImage* decoded) {
+  const TemplateData& data = tpl.data();
   // Bundled fonts are the ones the cached base was drawn with.
   const bool cached = &fonts == &FontLibrary::bundled();
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl, fonts); });
   Image canvas = cached && data.base_layers > 0 ? data.base : Image(data.size.width, data.size.height);
   for (std::size_t i = cached ? data.base_layers : 0; i < data.layers.size(); ++i)
-    draw_layer(canvas, data.layers[i], tpl, options, fonts);
+    draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
   if (options.width == 0 || options.width == data.size.width) return canvas;
   int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
                                                         data.size.width)));
   return resize_image(canvas, {options.width, height});
+}
+
+}  // namespace
+
+Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
+  check_options(tpl, options);
+  return render_checked(tpl, options, fonts, nullptr);
 }
 
 Image load_and_render(std::string_view template_ref, const RenderOptions& options) {
@@ -210,19 +230,13 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
     return render_template(Template::load(template_ref), options);  // reports it in the usual order
   }
   const DecodeOptions decode{options.limits, bound.width, bound.height};
-  std::future<Image> photo =
+  std::future<StoredImage> photo =
       std::async(std::launch::async, [&options, decode] { return decode_photo(options.photo, decode); });
+  // The template's errors come first, then the photo's, as with the two calls.
   Template tpl = Template::load(template_ref);
-  // The template's own checks come first, as render_template makes them.
-  RenderOptions with_photo = options;
-  with_photo.photo = {};
-  check_fields_known(tpl, with_photo.fields);
-  const TemplateData& data = tpl.data();
-  if (!data.has_photo)
-    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
-  const Image decoded = photo.get();
-  with_photo.photo.image = &decoded;
-  return render_template(tpl, with_photo);
+  check_options(tpl, options);
+  StoredImage decoded = photo.get();
+  return render_checked(tpl, options, FontLibrary::bundled(), &decoded);
 }
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
