@@ -73,6 +73,7 @@ struct ServeArgs {
   khung::http::ServerOptions options;
   std::string key;
   bool quiet = false;
+  char** argv = nullptr;  // the whole command line, for khung to hand to khung-serve
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   bool templates_json = false;
   auto* templates = cli::add_templates_command(app, templates_json);
   cli::ServeArgs serve_args;
+  serve_args.argv = argv;
   auto* serve = cli::add_serve_command(app, serve_args);
   cli::SignArgs sign_args;
   auto* sign = cli::add_sign_command(app, sign_args);
