@@ -132,14 +132,17 @@ TEST_CASE("a flat image stays flat at any scale", "[resample]") {
 }
 
 TEST_CASE("a stored photo drawn with its orientation folded in matches turning it first", "[resample][orientation]") {
-  // A smooth photo with a corner marked, so that every turn is distinct.
+  // A detailed photo (noise, which shows any aliasing; kept within 64..191
+  // so that the filter's overshoot is not clipped, which would depend on
+  // the order of the passes) with a corner marked, so that every turn is
+  // distinct.
   Image upright(300, 200);
+  std::mt19937 rng(5);
   for (int y = 0; y < 200; ++y)
     for (int x = 0; x < 300; ++x) {
       std::uint8_t* p = upright.row(y) + 4 * x;
-      p[0] = static_cast<std::uint8_t>(x * 255 / 299);
-      p[1] = static_cast<std::uint8_t>(y * 255 / 199);
-      p[2] = x < 60 && y < 40 ? 255 : 0;
+      for (int c = 0; c < 3; ++c) p[c] = static_cast<std::uint8_t>(64 + rng() % 128);
+      if (x < 60 && y < 40) p[2] = 191;
       p[3] = 255;
     }
   const khung::WindowMask window = khung::circle_window({20, 30, 150, 150});
@@ -154,10 +157,18 @@ TEST_CASE("a stored photo drawn with its orientation folded in matches turning i
                                        window, placement);
       khung::draw_photo(turned_first, upright, window, placement);
       int worst = 0;
+      long total = 0;
       for (int y = 0; y < 220; ++y)
-        for (int i = 0; i < 4 * 200; ++i) worst = std::max(worst, std::abs(folded.row(y)[i] - turned_first.row(y)[i]));
+        for (int i = 0; i < 4 * 200; ++i) {
+          const int d = std::abs(folded.row(y)[i] - turned_first.row(y)[i]);
+          worst = std::max(worst, d);
+          total += d;
+        }
       INFO("orientation " << orientation << ", zoom " << placement.zoom);
-      CHECK(worst <= 1);
+      // Only the rounding between the passes differs, and for turns that
+      // swap the axes the passes run in the other order: at most 2 then.
+      CHECK(worst <= (orientation >= 5 ? 2 : 1));
+      CHECK(static_cast<double>(total) / (220 * 4 * 200) < 0.1);
     }
   }
 }

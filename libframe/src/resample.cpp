@@ -38,7 +38,8 @@ struct Taps {
 };
 
 Taps make_taps(int src_size, int dst_size, AxisMap map) {
-  const double stretch = std::max(1.0, 1.0 / map.scale);  // the filter widens when shrinking
+  // The filter widens when shrinking (a negative scale runs the axis backwards).
+  const double stretch = std::max(1.0, 1.0 / std::abs(map.scale));
   const double support = kLobes * stretch;
   Taps taps;
   // Rounded up to whole groups of four taps (the extra weights are 0), so
