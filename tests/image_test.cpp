@@ -97,3 +97,18 @@ TEST_CASE("rectangles unite, ignoring empty ones", "[image]") {
   CHECK(Rect{0, 0, 10, 10}.contains({2, 2, 8, 8}));
   CHECK_FALSE(Rect{0, 0, 10, 10}.contains({2, 2, 9, 8}));
 }
+
+TEST_CASE("opaque finds one translucent pixel anywhere", "[image]") {
+  // 37 x 3: whole 16-pixel groups and a tail; every position tried.
+  Image img(37, 3, {10, 20, 30, 255});
+  REQUIRE(img.opaque());
+  for (int y = 0; y < img.height(); ++y)
+    for (int x = 0; x < img.width(); ++x) {
+      img.row(y)[4 * x + 3] = 254;
+      CHECK_FALSE(img.opaque());
+      img.row(y)[4 * x + 3] = 255;
+      img.row(y)[4 * x] = 0;  // a colour channel does not count
+      CHECK(img.opaque());
+    }
+  CHECK(Image().opaque());
+}

@@ -6,9 +6,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 
 #include <sys/mman.h>
-#include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace khung {
 
@@ -87,8 +91,23 @@ Image::Image(int width, int height, Color fill) : Image(width, height, Unset{}) 
 }
 
 bool Image::opaque() const {
-  for (std::size_t i = 3; i < pixels_.size(); i += 4)
-    if (pixels_[i] != 255) return false;
+  // 64 bytes (16 pixels) at a time: AND them together, then test the four
+  // alpha bytes of the result.
+  const std::uint8_t* p = pixels_.data();
+  const std::size_t n = pixels_.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i all = _mm_set1_epi8(static_cast<char>(0xFF));
+  for (; i + 64 <= n; i += 64) {
+    const __m128i a = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16)));
+    const __m128i b = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 32)),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 48)));
+    if ((_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(a, b), all)) & 0x8888) != 0x8888) return false;
+  }
+#endif
+  for (i += 3; i < n; i += 4)
+    if (p[i] != 255) return false;
   return true;
 }
 
