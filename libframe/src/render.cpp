@@ -138,7 +138,7 @@ StoredImage decode_photo(const PhotoInput& photo, const DecodeOptions& options) 
 
 // `decoded`: the photo already decoded (load_and_render), else null.
 void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const RenderOptions& options,
-                const FontLibrary& fonts, StoredImage* decoded = nullptr) {
+                const FontLibrary* fonts, StoredImage* decoded = nullptr) {
   if (const auto* f = std::get_if<FillLayer>(&layer)) {
     paint_fill(canvas, *f);
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
@@ -159,21 +159,22 @@ void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const Re
     draw_stored_photo(canvas, std::move(photo.pixels), photo.orientation, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
-    draw_text(canvas, layout_text(text, t->style, t->box, fonts), t->style);
+    draw_text(canvas, layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled()), t->style);
   } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
     std::string text = substitute(tpl, a->text, options.fields);
-    draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts), a->style, a->arc);
+    draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts ? *fonts : FontLibrary::bundled()), a->style,
+                  a->arc);
   }
 }
 
 // Draws the run of unchanging bottom layers once, into the template's base.
-void draw_base(const Template& tpl, const FontLibrary& fonts) {
+void draw_base(const Template& tpl) {
   const TemplateData& data = tpl.data();
   std::size_t n = 0;
   while (n < data.layers.size() && is_static(data.layers[n])) ++n;
   if (n == 0) return;  // nothing to keep: every render starts from a clear canvas
   Image base(data.size.width, data.size.height);
-  for (std::size_t i = 0; i < n; ++i) draw_layer(base, data.layers[i], tpl, {}, fonts);
+  for (std::size_t i = 0; i < n; ++i) draw_layer(base, data.layers[i], tpl, {}, nullptr);
   data.base = std::move(base);
   data.base_layers = n;
 }
@@ -196,12 +197,14 @@ void check_options(const Template& tpl, const RenderOptions& options) {
 
 // render_template once check_options has passed, with the photo already
 // decoded when `decoded` is set.
-Image render_checked(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts,
+// `fonts`: null for the bundled ones, opened only if a text layer needs them
+// (a frame without text never does).
+Image render_checked(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
                      StoredImage* decoded) {
   const TemplateData& data = tpl.data();
   // Bundled fonts are the ones the cached base was drawn with.
-  const bool cached = &fonts == &FontLibrary::bundled();
-  if (cached) std::call_once(data.base_once, [&] { draw_base(tpl, fonts); });
+  const bool cached = !fonts || fonts == &FontLibrary::bundled();
+  if (cached) std::call_once(data.base_once, [&] { draw_base(tpl); });
   Image canvas = cached && data.base_layers > 0 ? data.base : Image(data.size.width, data.size.height);
   for (std::size_t i = cached ? data.base_layers : 0; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
@@ -213,9 +216,14 @@ Image render_checked(const Template& tpl, const RenderOptions& options, const Fo
 
 }  // namespace
 
+Image render_template(const Template& tpl, const RenderOptions& options) {
+  check_options(tpl, options);
+  return render_checked(tpl, options, nullptr, nullptr);
+}
+
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   check_options(tpl, options);
-  return render_checked(tpl, options, fonts, nullptr);
+  return render_checked(tpl, options, &fonts, nullptr);
 }
 
 Image load_and_render(std::string_view template_ref, const RenderOptions& options) {
@@ -236,7 +244,7 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   Template tpl = Template::load(template_ref);
   check_options(tpl, options);
   StoredImage decoded = photo.get();
-  return render_checked(tpl, options, FontLibrary::bundled(), &decoded);
+  return render_checked(tpl, options, nullptr, &decoded);
 }
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {

@@ -44,8 +44,10 @@ struct RenderOptions {
 // Throws Error(InvalidArgument) for a missing or unknown field, a photo given
 // to a template without a slot (or none to one with), a bad placement or
 // width; Error(Layout) when text cannot fit; photo errors from read_image.
-Image render_template(const Template& tpl, const RenderOptions& options,
-                      const FontLibrary& fonts = FontLibrary::bundled());
+// Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
+// when a text layer needs them).
+Image render_template(const Template& tpl, const RenderOptions& options);
+Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
 
 // Template::load(template_ref) and render_template in one call, for a
 // single render (the CLI's): the photo (a path or bytes) is decoded on a
