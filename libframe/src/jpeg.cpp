@@ -144,6 +144,9 @@ StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeO
   int orientation = read_exif_orientation(markers.exif);
 
   ScaleFactor scale = choose_scale(header.width, header.height, orientation, options, scaling_factors());
+  // libjpeg-turbo has SIMD inverse DCTs for 1/2 but not for 3/8: decoding at
+  // 1/2 is faster although it makes 1.8 times the pixels.
+  if (scale.num * 8 == scale.denom * 3) scale = {1, 2};
   Image image = Image::for_overwrite(scale.scale(header.width), scale.scale(header.height));
   bool cmyk = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
   // Given exactly the scaled size, TurboJPEG picks that same factor. CMYK
