@@ -959,11 +959,16 @@ TEST_CASE("shrink-on-load picks the smallest DCT scale that still covers the min
   Bytes jpeg = encode_jpeg(make_photo(4032, 3024), 80);
   auto size_of = [](const Image& image) { return Size{image.width(), image.height()}; };
 
-  // 1/8: 504x378, 1/4: 1008x756 are too small; 3/8: 1512x1134 covers 1080x1080.
+  // 1/8: 504x378, 1/4: 1008x756 are too small; 3/8: 1512x1134 would cover
+  // 1080x1080, but JPEG passes over 3/8 for 1/2 (2016x1512: libjpeg-turbo
+  // decodes 1/2 faster).
   Image shrunk = decode_image(jpeg, {.min_width = 1080, .min_height = 1080});
-  CHECK(size_of(shrunk) == Size{1512, 1134});
-  CHECK(near(shrunk.pixel(300, 200), kWhite, 24));
-  CHECK(size_of(decode_image(jpeg, {.min_width = 1080})) == Size{1512, 1134});
+  CHECK(size_of(shrunk) == Size{2016, 1512});
+  CHECK(near(shrunk.pixel(400, 267), kWhite, 24));
+  CHECK(size_of(decode_image(jpeg, {.min_width = 1080})) == Size{2016, 1512});
+  CHECK(size_of(decode_image(jpeg, {.min_width = 1000})) == Size{1008, 756});  // 1/4 covers: kept
+  // 5/8 (2520x1890) is kept: it is not 3/8.
+  CHECK(size_of(decode_image(jpeg, {.min_width = 2100})) == Size{2520, 1890});
   CHECK(size_of(decode_image(jpeg, {.min_width = 400, .min_height = 300})) == Size{504, 378});
   CHECK(size_of(decode_image(jpeg)) == Size{4032, 3024});
   // Never upscaled: larger minimums get the full size.
@@ -971,7 +976,7 @@ TEST_CASE("shrink-on-load picks the smallest DCT scale that still covers the min
 
   // Orientation 6 turns it to 3024x4032 first: 1080x1920 needs 4032 * f >= 1920, f = 1/2.
   Bytes turned = with_app1(jpeg, exif_payload(tiff_orientation_block(6, false)));
-  CHECK(size_of(decode_image(turned, {.min_width = 1080, .min_height = 1080})) == Size{1134, 1512});
+  CHECK(size_of(decode_image(turned, {.min_width = 1080, .min_height = 1080})) == Size{1512, 2016});
   CHECK(size_of(decode_image(turned, {.min_width = 1080, .min_height = 1920})) == Size{1512, 2016});
 
   // Smaller than the minimum in one dimension: that one stays full.

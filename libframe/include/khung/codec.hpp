@@ -37,8 +37,9 @@ struct DecodeOptions {
   // Shrink-on-load: when > 0, the decoder may reduce the image but the
   // upright result still covers min_width x min_height (in a dimension where
   // the full image is smaller, that dimension stays full); never enlarged.
-  // JPEG takes the smallest DCT scale (1/8, 1/4, 3/8, 1/2, ...) that covers,
-  // WebP the smallest eighth; other formats decode full size. A side left 0
+  // JPEG takes the smallest DCT scale (1/8, 1/4, 1/2, 5/8, ...) that covers
+  // (3/8 is passed over for 1/2, which libjpeg-turbo decodes faster), WebP
+  // the smallest eighth; other formats decode full size. A side left 0
   // is not constrained; both 0: full size.
   int min_width = 0, min_height = 0;
 };
