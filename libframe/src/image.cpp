@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <sys/mman.h>
 
@@ -27,18 +30,56 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // memory is wasted on rounding.
 std::size_t mapped_size(std::size_t bytes) { return (bytes + 4095) / 4096 * 4096; }
 
+// Freed blocks kept for the next image of the same size (a batch or a
+// service makes the same sizes over and over): a new mapping would fault in
+// every page again, and unmapping in a threaded process interrupts the other
+// cores to flush their TLBs. Bounded, so that idle memory goes back.
+class BlockCache {
+ public:
+  void* take(std::size_t size) {
+    std::lock_guard lock(mutex_);
+    for (auto it = blocks_.begin(); it != blocks_.end(); ++it)
+      if (it->second == size) {
+        void* p = it->first;
+        bytes_ -= size;
+        blocks_.erase(it);
+        return p;
+      }
+    return nullptr;
+  }
+  bool keep(void* p, std::size_t size) {
+    std::lock_guard lock(mutex_);
+    if (blocks_.size() >= kMaxBlocks || bytes_ + size > kMaxBytes) return false;
+    blocks_.emplace_back(p, size);
+    bytes_ += size;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kMaxBlocks = 8, kMaxBytes = std::size_t{48} << 20;
+  std::mutex mutex_;
+  std::vector<std::pair<void*, std::size_t>> blocks_;
+  std::size_t bytes_ = 0;
+};
+
+BlockCache& block_cache() {
+  static BlockCache* cache = new BlockCache;  // never destroyed: images may be freed during exit
+  return *cache;
+}
+
 }  // namespace
 
-// Large blocks are mapped from the kernel and unmapped when freed, so that
-// a long-running service hands their memory back at once (malloc would keep
-// them in per-thread arenas, resident), aligned to 2 MiB and marked for
-// transparent huge pages.
+// Large blocks are mapped from the kernel, aligned to 2 MiB and marked for
+// transparent huge pages (a page fault per 2 MiB rather than per 4 KiB), and
+// unmapped when freed beyond a small cache, so that a long-running service
+// hands their memory back (malloc would keep them in per-thread arenas).
 void* allocate_pixels(std::size_t bytes) {
   if (bytes < kHugePage) {
     if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
     throw std::bad_alloc();
   }
   const std::size_t size = mapped_size(bytes);
+  if (void* cached = block_cache().take(size)) return cached;
   void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   // Keep the 2 MiB-aligned part; give back the slack on either side.
@@ -54,10 +95,12 @@ void* allocate_pixels(std::size_t bytes) {
 
 void free_pixels(void* p, std::size_t bytes) noexcept {
   if (!p) return;
-  if (bytes < kHugePage)
+  if (bytes < kHugePage) {
     std::free(p);
-  else
-    munmap(p, mapped_size(bytes));
+    return;
+  }
+  const std::size_t size = mapped_size(bytes);
+  if (!block_cache().keep(p, size)) munmap(p, size);
 }
 
 }  // namespace detail
