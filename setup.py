@@ -46,16 +46,17 @@ class BuildWithCMake(build_ext):
              f"-DPython3_EXECUTABLE={sys.executable}"],
             check=True)
         subprocess.run(
-            ["cmake", "--build", str(build_dir), "--target", "khung_python", "khung_face",
+            ["cmake", "--build", str(build_dir), "--target", "khung_python", "khung_cv", "khung_face",
              "--parallel", str(os.cpu_count() or 1)],
             check=True)
         built = next((build_dir / "python" / "khung").glob("_khung*.so"))
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, target)
-        # The face module, opened on the first face search, is looked for
-        # beside the extension.
-        shutil.copy2(build_dir / "libkhung-face.so", target.parent / "libkhung-face.so")
+        # The OpenCV modules, opened on first need, are looked for beside the
+        # extension.
+        for module in ("libkhung-cv.so", "libkhung-face.so"):
+            shutil.copy2(build_dir / module, target.parent / module)
 
 
 class BuildWithData(build_py):

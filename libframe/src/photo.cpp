@@ -1,20 +1,20 @@
 #include "khung/photo.hpp"
 
 #include "composite.hpp"
-#include "face_cascade.hpp"
+#include "modules.hpp"
 #include "orientation.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
 #include "khung/error.hpp"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace khung {
 namespace {
@@ -25,14 +25,6 @@ constexpr int kSubrows = 16;
 // How far (px) the `auto` window reaches beyond its hole under the
 // overlay's partly transparent edge.
 constexpr int kUnderEdge = 2;
-// Face detection runs on a copy this long on its longest side: plenty for
-// the faces of a profile photo, and fast.
-constexpr int kFaceSearchSide = 480;
-
-// OpenCV reads the image through a Mat header; the data is never written.
-cv::Mat wrap(const Image& image) {
-  return {image.height(), image.width(), CV_8UC4, const_cast<std::uint8_t*>(image.row(0)), image.stride()};
-}
 
 // Coverage of a shape centred in `rect`, symmetric about both of its axes,
 // each row of it one span: the points with |x - cx| <= half_width(|y - cy|).
@@ -161,23 +153,6 @@ void check_range(const char* field, float value, float lo, float hi, const char*
     throw Error(ErrorCode::InvalidArgument, range_error(field, value, range));
 }
 
-// The bounding box of the 255s of a mask of 0s and 255s (memchr and memrchr
-// are vectorised; OpenCV's boundingRect of a mask is not).
-cv::Rect mask_box(const cv::Mat& mask) {
-  int x0 = mask.cols, x1 = -1, y0 = -1, y1 = -1;
-  for (int y = 0; y < mask.rows; ++y) {
-    const auto* row = mask.ptr<std::uint8_t>(y);
-    const void* first = std::memchr(row, 255, static_cast<std::size_t>(mask.cols));
-    if (!first) continue;
-    const void* last = memrchr(row, 255, static_cast<std::size_t>(mask.cols));
-    x0 = std::min(x0, static_cast<int>(static_cast<const std::uint8_t*>(first) - row));
-    x1 = std::max(x1, static_cast<int>(static_cast<const std::uint8_t*>(last) - row));
-    if (y0 < 0) y0 = y;
-    y1 = y;
-  }
-  return y0 < 0 ? cv::Rect() : cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
-}
-
 // The checks every photo drawing makes, and the part of the window on the
 // canvas (only that part is drawn); nullopt when none is.
 std::optional<Rect> drawn_part(const Image& canvas, const Image& photo, const WindowMask& window,
@@ -219,51 +194,20 @@ WindowMask rect_window(const Rect& rect, float corner_radius) {
 WindowMask find_window(const Image& overlay) {
   const char* none = "overlay: has no transparent hole for an auto photo window";
   if (overlay.empty()) throw Error(ErrorCode::Template, none);
-  cv::Mat alpha;
-  cv::extractChannel(wrap(overlay), alpha, 3);
-  cv::Mat holes, labels, stats, centroids;
-  cv::threshold(alpha, holes, 127, 255, cv::THRESH_BINARY_INV);
-  // Components are labelled only inside the box of all holes (most of an
-  // overlay is opaque). 4-connectivity: two holes touching only at a corner
-  // stay two windows.
-  const cv::Rect holes_box = mask_box(holes);
-  if (holes_box.empty()) throw Error(ErrorCode::Template, none);
-  const int count = cv::connectedComponentsWithStats(holes(holes_box), labels, stats, centroids, 4, CV_32S);
-  int best = 0;
-  for (int i = 1; i < count; ++i)
-    if (best == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
-  if (best == 0) throw Error(ErrorCode::Template, none);
-
   // Full coverage in the hole and under the overlay's soft edge around it:
   // the overlay's own alpha then blends its edge onto the photo. (Coverage
   // 255 - alpha would let the background show through where both are
-  // partial: up to a quarter of it at alpha 128.) The edge is every pixel
-  // within kUnderEdge of the hole (centre to centre) that is not opaque: a
-  // dilation by a disc, done only around the hole's box.
-  const int reach = kUnderEdge;
-  const cv::Rect hole_box(holes_box.x + stats.at<int>(best, cv::CC_STAT_LEFT),
-                          holes_box.y + stats.at<int>(best, cv::CC_STAT_TOP), stats.at<int>(best, cv::CC_STAT_WIDTH),
-                          stats.at<int>(best, cv::CC_STAT_HEIGHT));
-  const cv::Rect around =
-      (hole_box + cv::Point(-reach, -reach) + cv::Size(2 * reach, 2 * reach)) & cv::Rect(0, 0, alpha.cols, alpha.rows);
-  // The hole's labels, in `around` (labels are relative to holes_box; a
-  // pixel of `around` outside holes_box is not a hole).
-  cv::Mat hole = cv::Mat::zeros(around.size(), CV_8U);
-  const cv::Rect shared = around & holes_box;
-  hole(shared - around.tl()).setTo(255, labels(shared - holes_box.tl()) == best);
-  cv::Mat disc(2 * reach + 1, 2 * reach + 1, CV_8U);
-  for (int dy = -reach; dy <= reach; ++dy)
-    for (int dx = -reach; dx <= reach; ++dx)
-      disc.at<std::uint8_t>(dy + reach, dx + reach) = dx * dx + dy * dy <= reach * reach ? 1 : 0;
-  cv::Mat near;
-  cv::dilate(hole, near, disc, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(0));
-  cv::Mat coverage = hole | (near & (alpha(around) < 255));
-
-  const cv::Rect box = mask_box(coverage) + around.tl();
-  WindowMask mask{{box.x, box.y, box.width, box.height}, {}};
-  mask.coverage.resize(static_cast<std::size_t>(box.width) * box.height);
-  cv::Mat out(box.height, box.width, CV_8UC1, mask.coverage.data());
-  coverage(box - around.tl()).copyTo(out);
+  // partial: up to a quarter of it at alpha 128.)
+  detail::ModuleCall call;
+  int box[4] = {};
+  std::uint8_t* coverage = nullptr;
+  const int found = call.check(detail::cv_module().find_window(overlay.row(0), overlay.width(), overlay.height(),
+                                                               overlay.stride(), kUnderEdge, box, &coverage,
+                                                               call.error, sizeof call.error));
+  if (!found) throw Error(ErrorCode::Template, none);
+  WindowMask mask{{box[0], box[1], box[2], box[3]}, {}};
+  mask.coverage.assign(coverage, coverage + static_cast<std::size_t>(box[2]) * box[3]);
+  std::free(coverage);
   return mask;
 }
 
@@ -285,25 +229,13 @@ Size photo_cover_size(const Rect& window, const Placement& placement) {
 
 std::optional<Rect> detect_face(const Image& photo) {
   if (photo.empty()) return std::nullopt;
-  cv::Mat gray;
-  cv::cvtColor(wrap(photo), gray, cv::COLOR_RGBA2GRAY);
-  const int longest = std::max(photo.width(), photo.height());
-  const double f = longest > kFaceSearchSide ? static_cast<double>(kFaceSearchSide) / longest : 1.0;
-  if (f < 1) cv::resize(gray, gray, cv::Size(), f, f, cv::INTER_AREA);
-  cv::equalizeHist(gray, gray);
-  // Faces under a sixteenth of the shorter side are not what a profile photo
-  // is about; ignoring them also skips most false detections.
-  const int min_size = std::max(24, std::min(gray.cols, gray.rows) / 16);
-  std::vector<cv::Rect> faces = detail::find_faces(gray, min_size);
-  if (faces.empty()) return std::nullopt;
-  const cv::Rect& face = *std::max_element(
-      faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
-  // Back to photo pixels, rounded outwards and kept inside the photo.
-  int x0 = std::max(0, static_cast<int>(std::floor(face.x / f)));
-  int y0 = std::max(0, static_cast<int>(std::floor(face.y / f)));
-  int x1 = std::min(photo.width(), static_cast<int>(std::ceil((face.x + face.width) / f)));
-  int y1 = std::min(photo.height(), static_cast<int>(std::ceil((face.y + face.height) / f)));
-  return Rect{x0, y0, x1 - x0, y1 - y0};
+  detail::ModuleCall call;
+  int face[4] = {};
+  const int found = call.check(detail::face_module().find_face(photo.row(0), photo.width(), photo.height(),
+                                                               photo.stride(), face, call.error, sizeof call.error),
+                               ErrorCode::Io);
+  if (!found) return std::nullopt;
+  return Rect{face[0], face[1], face[2], face[3]};
 }
 
 void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement) {
@@ -339,28 +271,29 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
   std::vector<std::uint8_t> premultiplied;
   if (detail::has_transparency(source)) source = detail::premultiply(source, premultiplied);
 
-  cv::Mat placed(y1 - y0, x1 - x0, CV_8UC4);
+  const std::size_t placed_stride = 4 * static_cast<std::size_t>(x1 - x0);
+  std::vector<std::uint8_t> placed(placed_stride * static_cast<std::size_t>(y1 - y0));
   const double c = map.turn.cos, s = map.turn.sin, k = map.scale;
   if (c == 1 && s == 0) {
     // Upright: one separable pass from the photo straight to the window.
     // Canvas pixel x0 + i samples photo u = anchor + (x0 + i + 0.5 - centre) / scale.
     const detail::AxisMap mx{map.anchor_x + (x0 - map.centre_x) / k - rx0, k};
     const detail::AxisMap my{map.anchor_y + (y0 - map.centre_y) / k - ry0, k};
-    detail::resample(source, placed.data, placed.step, placed.cols, placed.rows, mx, my);
+    detail::resample(source, placed.data(), placed_stride, x1 - x0, y1 - y0, mx, my);
   } else {
     // Turned: shrink to about the final size first (so large reductions do
     // not alias), then one bicubic affine warp at a scale near 1.
     double kx = 1, ky = 1;
-    cv::Mat reduced;
+    std::vector<std::uint8_t> reduced;
+    detail::PixelsView from = source;
     if (k < 1) {
       const int w = std::max(1, static_cast<int>(std::lround(source.width * k)));
       const int h = std::max(1, static_cast<int>(std::lround(source.height * k)));
       kx = static_cast<double>(w) / source.width;
       ky = static_cast<double>(h) / source.height;
-      reduced.create(h, w, CV_8UC4);
-      detail::resample(source, reduced.data, reduced.step, w, h, {0, kx}, {0, ky});
-    } else {
-      reduced = cv::Mat(source.height, source.width, CV_8UC4, const_cast<std::uint8_t*>(source.data), source.stride);
+      reduced.resize(4 * static_cast<std::size_t>(w) * h);
+      detail::resample(source, reduced.data(), 4 * static_cast<std::size_t>(w), w, h, {0, kx}, {0, ky});
+      from = {reduced.data(), 4 * static_cast<std::size_t>(w), w, h};
     }
     // One affine map from source to destination. OpenCV puts pixel centres
     // at integer coordinates, ours at i + 0.5: the 0.5 terms convert.
@@ -370,15 +303,17 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
     const double pu = rx0 + 0.5 / kx - map.anchor_x, pv = ry0 + 0.5 / ky - map.anchor_y;
     const double b0 = map.centre_x - x0 - 0.5 + k * (c * pu - s * pv);
     const double b1 = map.centre_y - y0 - 0.5 + k * (s * pu + c * pv);
-    const cv::Matx23d forward(a00, a01, b0, a10, a11, b1);
+    const double forward[6] = {a00, a01, b0, a10, a11, b1};
     // Replicated borders: the clamp keeps the window inside the photo, and
     // replication keeps the kernel from fading the photo's outermost pixels.
-    cv::warpAffine(reduced, placed, forward, placed.size(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    detail::ModuleCall call;
+    call.check(detail::cv_module().warp_cubic(from.data, from.width, from.height, from.stride, placed.data(), x1 - x0,
+                                              y1 - y0, placed_stride, forward, call.error, sizeof call.error));
   }
 
   const std::uint8_t* coverage =
       window.coverage.data() + static_cast<std::size_t>(y0 - rect.y) * rect.width + (x0 - rect.x);
-  detail::paint_layer(canvas, {x0, y0, x1 - x0, y1 - y0}, placed.data, placed.step, coverage,
+  detail::paint_layer(canvas, {x0, y0, x1 - x0, y1 - y0}, placed.data(), placed_stride, coverage,
                       static_cast<std::size_t>(rect.width));
 }
 
@@ -405,23 +340,27 @@ void draw_stored_photo(Image& canvas, Image stored, int orientation, const Windo
   const AxisMap down{map.anchor_y + (drawn->y - map.centre_y) / k, k};
   auto mirror = [](AxisMap m, int length) { return AxisMap{length - m.offset, -m.scale}; };
   const PixelsView source{stored.row(0), stored.stride(), stored.width(), stored.height()};
-  cv::Mat placed(drawn->height, drawn->width, CV_8UC4);
+  const std::size_t placed_stride = 4 * static_cast<std::size_t>(drawn->width);
+  std::vector<std::uint8_t> placed(placed_stride * static_cast<std::size_t>(drawn->height));
   if (!swap) {
     const AxisMap x = orientation == 2 || orientation == 3 ? mirror(across, shown.width) : across;
     const AxisMap y = orientation == 3 || orientation == 4 ? mirror(down, shown.height) : down;
-    resample(source, placed.data, placed.step, placed.cols, placed.rows, x, y);
+    resample(source, placed.data(), placed_stride, drawn->width, drawn->height, x, y);
   } else {
     // 5: stored (column, row) = shown (y, x); 6: (y, W - x); 7: (H - y, W - x); 8: (H - y, x).
     const AxisMap x = orientation == 5 || orientation == 6 ? down : mirror(down, shown.height);
     const AxisMap y = orientation == 5 || orientation == 8 ? across : mirror(across, shown.width);
-    cv::Mat turned(drawn->width, drawn->height, CV_8UC4);
-    resample(source, turned.data, turned.step, turned.cols, turned.rows, x, y);
-    cv::transpose(turned, placed);
+    const std::size_t turned_stride = 4 * static_cast<std::size_t>(drawn->height);
+    std::vector<std::uint8_t> turned(turned_stride * static_cast<std::size_t>(drawn->width));
+    resample(source, turned.data(), turned_stride, drawn->height, drawn->width, x, y);
+    ModuleCall call;
+    call.check(cv_module().transpose(turned.data(), drawn->height, drawn->width, turned_stride, placed.data(),
+                                     placed_stride, call.error, sizeof call.error));
   }
   const Rect& rect = window.rect;
   const std::uint8_t* coverage =
       window.coverage.data() + static_cast<std::size_t>(drawn->y - rect.y) * rect.width + (drawn->x - rect.x);
-  paint_layer(canvas, *drawn, placed.data, placed.step, coverage, static_cast<std::size_t>(rect.width));
+  paint_layer(canvas, *drawn, placed.data(), placed_stride, coverage, static_cast<std::size_t>(rect.width));
 }
 
 }  // namespace detail

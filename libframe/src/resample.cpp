@@ -2,13 +2,12 @@
 
 #include "khung/error.hpp"
 
-#include <opencv2/core.hpp>
-
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace khung::detail {
@@ -244,6 +243,21 @@ void horizontal_row(const std::uint8_t* src, const Taps& taps, std::uint8_t* out
                            taps.weights.data() + static_cast<std::size_t>(i) * taps.width, taps.count[i], out);
 }
 
+// Runs body(first, last) over [0, blocks) in two halves, one on a second
+// thread when there is enough work and more than one core.
+template <class Body>
+void parallel_blocks(int blocks, Body body) {
+  static const bool cores = std::thread::hardware_concurrency() > 1;
+  if (!cores || blocks < 4) {
+    body(0, blocks);
+    return;
+  }
+  const int half = blocks / 2;
+  std::thread other([&] { body(half, blocks); });
+  body(0, half);
+  other.join();
+}
+
 }  // namespace
 
 Simd use_simd(Simd level) {
@@ -266,11 +280,11 @@ void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, 
   const int columns = tx.hi - tx.lo;
   const std::uint8_t* origin = src.data + 4 * static_cast<std::size_t>(tx.lo);
   const int blocks = (dst_height + kRowsPerBlock - 1) / kRowsPerBlock;
-  cv::parallel_for_(cv::Range(0, blocks), [&](const cv::Range& range) {
+  parallel_blocks(blocks, [&](int first_block, int last_block) {
     // One row of the vertical pass's result, with 16 spare bytes that the
     // horizontal pass may read (under zero weights).
     std::vector<std::uint8_t> row(4 * static_cast<std::size_t>(columns) + 16, 0);
-    for (int block = range.start; block < range.end; ++block) {
+    for (int block = first_block; block < last_block; ++block) {
       const int y1 = std::min(dst_height, (block + 1) * kRowsPerBlock);
       for (int oy = block * kRowsPerBlock; oy < y1; ++oy) {
         vertical_row(origin + src.stride * static_cast<std::size_t>(ty.first[oy]), src.stride,

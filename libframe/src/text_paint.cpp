@@ -1,6 +1,6 @@
 #include "text_paint.hpp"
 
-#include <opencv2/imgproc.hpp>
+#include "modules.hpp"
 
 #include <cmath>
 
@@ -24,9 +24,10 @@ void paint_text(Image& canvas, const Mask& fill, const Mask& grown, const TextSt
     if (stroked)
       unite_coverage(shadow, grown.coverage.data(), grown.rect.width, grown.rect.height, grown.rect.x, grown.rect.y);
     if (pad > 0) {
-      cv::Mat m(shadow.rect.height, shadow.rect.width, CV_8UC1, shadow.coverage.data());
       // A Gaussian cut at 3 sigma: the fade ends at the blur radius.
-      cv::GaussianBlur(m, m, cv::Size(2 * pad + 1, 2 * pad + 1), sh.blur / 3.0, sh.blur / 3.0, cv::BORDER_CONSTANT);
+      ModuleCall call;
+      call.check(cv_module().blur(shadow.coverage.data(), shadow.rect.width, shadow.rect.height, 2 * pad + 1,
+                                  sh.blur / 3.0, call.error, sizeof call.error));
     }
     paint_mask(canvas, shadow, sh.color, static_cast<int>(std::lround(sh.dx)), static_cast<int>(std::lround(sh.dy)));
   }

@@ -1,0 +1,118 @@
+#include "modules.hpp"
+
+#include "khung/error.hpp"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace khung::detail {
+
+namespace {
+
+// Where a module may be (see modules.hpp).
+std::vector<std::string> candidates(const char* file, const char* env, const char* built) {
+  std::vector<std::string> out;
+  if (const char* given = std::getenv(env); given && *given) {
+    out.emplace_back(given);
+    return out;
+  }
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&candidates), &info) && info.dli_fname)
+    out.push_back((std::filesystem::path(info.dli_fname).parent_path() / file).string());
+  if (built && *built) out.emplace_back(built);
+  return out;
+}
+
+// Opens the module and finds each symbol; throws Error(Io) naming what failed.
+class Opened {
+ public:
+  Opened(const char* file, const char* env, const char* built) : file_(file) {
+    std::string tried;
+    for (const std::string& path : candidates(file, env, built)) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        tried += (tried.empty() ? "" : ", ") + path;
+        continue;
+      }
+      so_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!so_) {
+        const char* why = dlerror();
+        throw Error(ErrorCode::Io, "module '" + path + "': cannot be loaded (" + (why ? why : "unknown reason") + ")");
+      }
+      path_ = path;
+      return;
+    }
+    throw Error(ErrorCode::Io, std::string("module ") + file + ": not found (looked for " + tried + ")");
+  }
+  template <class Fn>
+  void find(Fn& fn, const char* symbol) const {
+    fn = reinterpret_cast<Fn>(dlsym(so_, symbol));
+    if (!fn) throw Error(ErrorCode::Io, "module '" + path_ + "': has no " + symbol);
+  }
+
+ private:
+  std::string file_, path_;
+  void* so_ = nullptr;
+};
+
+#ifndef KHUNG_CV_MODULE_PATH
+#define KHUNG_CV_MODULE_PATH ""
+#endif
+#ifndef KHUNG_FACE_MODULE_PATH
+#define KHUNG_FACE_MODULE_PATH ""
+#endif
+
+}  // namespace
+
+const CvModule& cv_module() {
+  // A failure is kept and thrown again on every later call.
+  static const CvModule* module = nullptr;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    try {
+      Opened so("libkhung-cv.so", "KHUNG_CV_MODULE", KHUNG_CV_MODULE_PATH);
+      auto* m = new CvModule;
+      so.find(m->find_window, "khung_cv_find_window");
+      so.find(m->warp_cubic, "khung_cv_warp_cubic");
+      so.find(m->blur, "khung_cv_blur");
+      so.find(m->orient, "khung_cv_orient");
+      so.find(m->transpose, "khung_cv_transpose");
+      module = m;
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+  });
+  if (!module) throw Error(ErrorCode::Io, failure);
+  return *module;
+}
+
+const FaceModule& face_module() {
+  static const FaceModule* module = nullptr;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    try {
+      Opened so("libkhung-face.so", "KHUNG_FACE_MODULE", KHUNG_FACE_MODULE_PATH);
+      auto* m = new FaceModule;
+      so.find(m->find_face, "khung_face_find");
+      module = m;
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+  });
+  if (!module) throw Error(ErrorCode::Io, failure);
+  return *module;
+}
+
+int ModuleCall::check(int result, ErrorCode code) const {
+  if (result < 0) throw Error(code, error[0] ? error : "module call failed");
+  return result;
+}
+
+}  // namespace khung::detail

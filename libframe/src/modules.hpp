@@ -1,0 +1,67 @@
+#pragma once
+// The library's two modules, opened with dlopen on first need so that a
+// process which never needs them never loads what they link:
+//
+//   libkhung-cv.so    OpenCV core and imgproc (cv_module.cpp): a frame's
+//                     auto window, turned photos, text-shadow blur, EXIF
+//                     turns of whole images (~4.5 ms of start-up otherwise,
+//                     with TBB, LAPACK, GLX and X11 behind them)
+//   libkhung-face.so  OpenCV objdetect (face_module.cpp): --focus face
+//                     (~3.5 ms more: dnn, protobuf, calib3d)
+//
+// A module is found as $KHUNG_CV_MODULE / $KHUNG_FACE_MODULE when set, else
+// beside the executable or shared object holding this library (the khung
+// program, the Python extension), else where it was built. Each function
+// returns 0 on success, or -1 with a message in `error`.
+
+#include "khung/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace khung::detail {
+
+struct CvModule {
+  // The overlay's largest hole (4-connected pixels of alpha < 128), grown by
+  // `reach` px (centre to centre) into pixels that are not opaque: its box
+  // (x, y, w, h) and a malloc'ed box-sized coverage (0 or 255) that the
+  // caller frees. Returns 1 when there is a hole, 0 when none.
+  int (*find_window)(const std::uint8_t* rgba, int width, int height, std::size_t stride, int reach, int box[4],
+                     std::uint8_t** coverage, char* error, std::size_t error_size);
+  // Bicubic affine warp of RGBA, borders replicated: dst(x, y) =
+  // src(inverse of m applied to x, y), m the forward 2x3 map.
+  int (*warp_cubic)(const std::uint8_t* src, int src_width, int src_height, std::size_t src_stride,
+                    std::uint8_t* dst, int dst_width, int dst_height, std::size_t dst_stride, const double m[6],
+                    char* error, std::size_t error_size);
+  // Gaussian blur of an 8-bit mask in place, ksize x ksize, zero outside.
+  int (*blur)(std::uint8_t* mask, int width, int height, int ksize, double sigma, char* error,
+              std::size_t error_size);
+  // RGBA turned by EXIF orientation 2..8: 2-4 in place in `src`; 5-8 into
+  // `dst` (height x width pixels).
+  int (*orient)(std::uint8_t* src, int width, int height, std::uint8_t* dst, int orientation, char* error,
+                std::size_t error_size);
+  // RGBA transposed: src's rows become dst's columns (dst: width rows of
+  // height pixels).
+  int (*transpose)(const std::uint8_t* src, int width, int height, std::size_t src_stride, std::uint8_t* dst,
+                   std::size_t dst_stride, char* error, std::size_t error_size);
+};
+
+struct FaceModule {
+  // The largest frontal face in an RGBA photo (x, y, w, h in its pixels);
+  // 1 when found, 0 when none.
+  int (*find_face)(const std::uint8_t* rgba, int width, int height, std::size_t stride, int face[4], char* error,
+                   std::size_t error_size);
+};
+
+// Throw Error(Io) naming the module when it cannot be opened.
+const CvModule& cv_module();
+const FaceModule& face_module();
+
+// The message buffer of one module call: check() throws Error(code) with
+// it when the call returned -1, else passes the result on.
+struct ModuleCall {
+  char error[512] = {};
+  int check(int result, ErrorCode code = ErrorCode::Image) const;
+};
+
+}  // namespace khung::detail
