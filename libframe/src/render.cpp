@@ -195,18 +195,32 @@ void check_options(const Template& tpl, const RenderOptions& options) {
                                                 std::to_string(4 * data.size.width) + " px");
 }
 
-// render_template once check_options has passed, with the photo already
-// decoded when `decoded` is set.
-// `fonts`: null for the bundled ones, opened only if a text layer needs them
-// (a frame without text never does).
-Image render_checked(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
-                     StoredImage* decoded) {
+// A render begun: the canvas, and the first layer still to draw on it.
+struct Started {
+  Image canvas;
+  std::size_t next = 0;
+};
+
+// The canvas a render starts from: the template's cached unchanging bottom
+// layers when its fonts are the bundled ones (`fonts` null), else blank.
+Started start_render(const Template& tpl, const FontLibrary* fonts) {
   const TemplateData& data = tpl.data();
   // Bundled fonts are the ones the cached base was drawn with.
   const bool cached = !fonts || fonts == &FontLibrary::bundled();
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl); });
-  Image canvas = cached && data.base_layers > 0 ? data.base : Image(data.size.width, data.size.height);
-  for (std::size_t i = cached ? data.base_layers : 0; i < data.layers.size(); ++i)
+  if (cached && data.base_layers > 0) return {data.base, data.base_layers};
+  return {Image(data.size.width, data.size.height), 0};
+}
+
+// Draws the rest of the layers (once check_options has passed), with the
+// photo already decoded when `decoded` is set. `fonts`: null for the bundled
+// ones, opened only if a text layer needs them (a frame without text never
+// does).
+Image finish_render(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
+                    StoredImage* decoded, Started started) {
+  const TemplateData& data = tpl.data();
+  Image canvas = std::move(started.canvas);
+  for (std::size_t i = started.next; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
   if (options.width == 0 || options.width == data.size.width) return canvas;
   int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
@@ -218,12 +232,12 @@ Image render_checked(const Template& tpl, const RenderOptions& options, const Fo
 
 Image render_template(const Template& tpl, const RenderOptions& options) {
   check_options(tpl, options);
-  return render_checked(tpl, options, nullptr, nullptr);
+  return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr));
 }
 
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   check_options(tpl, options);
-  return render_checked(tpl, options, &fonts, nullptr);
+  return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts));
 }
 
 Image load_and_render(std::string_view template_ref, const RenderOptions& options) {
@@ -243,8 +257,13 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   // The template's errors come first, then the photo's, as with the two calls.
   Template tpl = Template::load(template_ref);
   check_options(tpl, options);
+  // The canvas and the layers under the photo, while it decodes.
+  Started started = start_render(tpl, nullptr);
+  const auto& layers = tpl.data().layers;
+  while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
+    draw_layer(started.canvas, layers[started.next++], tpl, options, nullptr);
   StoredImage decoded = photo.get();
-  return render_checked(tpl, options, nullptr, &decoded);
+  return finish_render(tpl, options, nullptr, &decoded, std::move(started));
 }
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
