@@ -27,6 +27,14 @@ int guarded(char* error, std::size_t error_size, Body body) {
   }
 }
 
+// OpenCV's own thread pool stays off: the library runs its work on the
+// threads it chooses (a frame's window is found while the photo decodes on
+// the other core, and a pool's workers would take that core from it).
+const bool kSequential = [] {
+  cv::setNumThreads(0);
+  return true;
+}();
+
 cv::Mat rgba(const std::uint8_t* data, int width, int height, std::size_t stride) {
   return {height, width, CV_8UC4, const_cast<std::uint8_t*>(data), stride};
 }
