@@ -31,7 +31,7 @@ std::vector<std::string> candidates(const char* file, const char* env, const cha
 // Opens the module and finds each symbol; throws Error(Io) naming what failed.
 class Opened {
  public:
-  Opened(const char* file, const char* env, const char* built) : file_(file) {
+  Opened(const char* file, const char* env, const char* built) {
     std::string tried;
     for (const std::string& path : candidates(file, env, built)) {
       std::error_code ec;
@@ -56,7 +56,7 @@ class Opened {
   }
 
  private:
-  std::string file_, path_;
+  std::string path_;
   void* so_ = nullptr;
 };
 
@@ -69,20 +69,20 @@ class Opened {
 
 }  // namespace
 
-const CvModule& cv_module() {
-  // A failure is kept and thrown again on every later call.
-  static const CvModule* module = nullptr;
+namespace {
+
+// Opens a module once per process and fills its table with `fill`; a
+// failure is kept and thrown again on every later call.
+template <class Module, class Fill>
+const Module& open_once(const char* file, const char* env, const char* built, Fill fill) {
+  static const Module* module = nullptr;
   static std::string failure;
   static std::once_flag once;
-  std::call_once(once, [] {
+  std::call_once(once, [&] {
     try {
-      Opened so("libkhung-cv.so", "KHUNG_CV_MODULE", KHUNG_CV_MODULE_PATH);
-      auto* m = new CvModule;
-      so.find(m->find_window, "khung_cv_find_window");
-      so.find(m->warp_cubic, "khung_cv_warp_cubic");
-      so.find(m->blur, "khung_cv_blur");
-      so.find(m->orient, "khung_cv_orient");
-      so.find(m->transpose, "khung_cv_transpose");
+      Opened so(file, env, built);
+      auto* m = new Module;  // kept for the life of the process, like the module
+      fill(so, *m);
       module = m;
     } catch (const Error& e) {
       failure = e.what();
@@ -92,22 +92,22 @@ const CvModule& cv_module() {
   return *module;
 }
 
+}  // namespace
+
+const CvModule& cv_module() {
+  return open_once<CvModule>("libkhung-cv.so", "KHUNG_CV_MODULE", KHUNG_CV_MODULE_PATH,
+                             [](const Opened& so, CvModule& m) {
+                               so.find(m.find_window, "khung_cv_find_window");
+                               so.find(m.warp_cubic, "khung_cv_warp_cubic");
+                               so.find(m.blur, "khung_cv_blur");
+                               so.find(m.orient, "khung_cv_orient");
+                               so.find(m.transpose, "khung_cv_transpose");
+                             });
+}
+
 const FaceModule& face_module() {
-  static const FaceModule* module = nullptr;
-  static std::string failure;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    try {
-      Opened so("libkhung-face.so", "KHUNG_FACE_MODULE", KHUNG_FACE_MODULE_PATH);
-      auto* m = new FaceModule;
-      so.find(m->find_face, "khung_face_find");
-      module = m;
-    } catch (const Error& e) {
-      failure = e.what();
-    }
-  });
-  if (!module) throw Error(ErrorCode::Io, failure);
-  return *module;
+  return open_once<FaceModule>("libkhung-face.so", "KHUNG_FACE_MODULE", KHUNG_FACE_MODULE_PATH,
+                               [](const Opened& so, FaceModule& m) { so.find(m.find_face, "khung_face_find"); });
 }
 
 int ModuleCall::check(int result, ErrorCode code) const {
