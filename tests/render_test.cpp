@@ -222,3 +222,63 @@ TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][
   unknown_field.fields["unti"] = "x";
   CHECK_THROWS_WITH(load_and_render(banner, unknown_field), "field 'unti': not used by template 't' (its fields: name)");
 }
+
+namespace {
+
+// A JPEG of `image` with EXIF orientation `o` in an APP1 segment after SOI
+// (a little-endian TIFF block with one IFD entry).
+std::vector<std::uint8_t> jpeg_with_orientation(const Image& image, int o) {
+  std::vector<std::uint8_t> jpeg = encode_image(image, ImageFormat::Jpeg, {.quality = 92});
+  const std::uint8_t app1[] = {0xFF, 0xE1, 0x00, 34, 'E', 'x', 'i', 'f', 0, 0,  // marker, length 34, "Exif\0\0"
+                               'I', 'I', 42, 0, 8, 0, 0, 0,                      // TIFF header, IFD0 at 8
+                               1, 0,                                             // one entry
+                               0x12, 0x01, 3, 0, 1, 0, 0, 0,                     // Orientation, SHORT, 1
+                               static_cast<std::uint8_t>(o), 0, 0, 0,            // its value
+                               0, 0, 0, 0};                                      // no next IFD
+  jpeg.insert(jpeg.begin() + 2, std::begin(app1), std::end(app1));
+  return jpeg;
+}
+
+}  // namespace
+
+TEST_CASE("load_and_render takes a JPEG row by row and gives the same bytes as decoding it whole", "[render][photo]") {
+  // A detailed photo, so that any difference in the resampling shows.
+  Image photo(640, 480);
+  for (int y = 0; y < 480; ++y)
+    for (int x = 0; x < 640; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>((x * 7 + y * 3) % 256);
+      p[1] = static_cast<std::uint8_t>((x * x / 7 + y) % 256);
+      p[2] = static_cast<std::uint8_t>((x ^ y) & 0xFF);
+      p[3] = 255;
+    }
+  Scratch s;
+  for (int o : {1, 3, 6, 8}) {
+    const std::vector<std::uint8_t> jpeg = jpeg_with_orientation(photo, o);
+    const auto path = s.write("photo-" + std::to_string(o) + ".jpg", std::string(jpeg.begin(), jpeg.end()));
+    RenderOptions options;
+    options.photo.path = path;
+    options.placement.zoom = 1.4f;
+    options.placement.offset_y = 0.1f;
+    INFO("orientation " << o);
+    CHECK(load_and_render("frame-ring", options) == render_template(Template::load("frame-ring"), options));
+  }
+  // A file cut short: the whole-image decoder's error, as the two calls give.
+  std::vector<std::uint8_t> cut = jpeg_with_orientation(photo, 6);
+  cut.resize(cut.size() / 2);
+  RenderOptions options;
+  options.photo.path = s.write("cut.jpg", std::string(cut.begin(), cut.end()));
+  std::string whole, fed;
+  try {
+    render_template(Template::load("frame-ring"), options);
+  } catch (const Error& e) {
+    whole = e.what();
+  }
+  try {
+    load_and_render("frame-ring", options);
+  } catch (const Error& e) {
+    fed = e.what();
+  }
+  CHECK_FALSE(whole.empty());
+  CHECK(fed == whole);
+}

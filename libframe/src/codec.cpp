@@ -4,6 +4,7 @@
 #include "codecs.hpp"
 #include "khung/error.hpp"
 #include "orientation.hpp"
+#include "row_feed.hpp"
 
 #include <algorithm>
 #include <array>
@@ -239,6 +240,34 @@ StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& 
     return decode_stored(read_file(path, options.limits.max_bytes), options);
   } catch (const Error& e) {
     throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
+  }
+}
+
+std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                             RowFeed& feed) {
+  try {
+    check_byte_limit(data.size(), options.limits);
+    if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_fed(data, options, feed);
+    feed.fail();
+    return StoredImage{decode_image(data, options), 1};
+  } catch (...) {
+    feed.fail();
+    throw;
+  }
+}
+
+std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,
+                                           RowFeed& feed) {
+  try {
+    // The bytes live in the feed's decode only for its length: the decoder
+    // finishes with them before it returns.
+    return decode_stored_fed(read_file(path, options.limits.max_bytes), options, feed);
+  } catch (const Error& e) {
+    feed.fail();
+    throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
+  } catch (...) {
+    feed.fail();
+    throw;
   }
 }
 

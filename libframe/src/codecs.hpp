@@ -9,11 +9,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace khung::detail {
+
+class RowFeed;
 
 // The bytes of a file, refused past max_bytes (Error(Image), as
 // decode_image's byte limit) and for folders and unreadable files (Error(Io)
@@ -62,6 +65,19 @@ StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeO
 // decode_image and read_image (same checks and messages), not turned.
 StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options);
 StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options);
+// decode_jpeg_stored, handing its rows to `feed` as they are decoded:
+// nullopt when every row went into feed.image; else (CMYK, or anything
+// libjpeg reported) feed.fail() and the whole-image decoder's result, with
+// its errors.
+// decode_stored and read_stored (same checks and messages), a JPEG handed
+// to `feed` row by row (see decode_jpeg_fed); anything else, and any error,
+// feed.fail() first.
+std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                             RowFeed& feed);
+std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,
+                                           RowFeed& feed);
+std::optional<StoredImage> decode_jpeg_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                           RowFeed& feed);
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality);
 
 ImageInfo probe_png(std::span<const std::uint8_t> data, const DecodeLimits& limits);

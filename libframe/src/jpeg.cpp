@@ -4,11 +4,18 @@
 #include "codecs.hpp"
 #include "exif.hpp"
 #include "orientation.hpp"
+#include "row_feed.hpp"
 
 #include <turbojpeg.h>
+// libjpeg's own API, for decoding row by row (stream_rows).
+#include <cstdio>  // jpeglib.h needs FILE
+#include <jpeglib.h>
 
+#include <algorithm>
+#include <csetjmp>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace khung::detail {
@@ -135,33 +142,129 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
   return apply_orientation(std::move(stored.pixels), stored.orientation);
 }
 
-StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
-  Handle handle(tjInitDecompress());
-  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
-  JpegMarkers markers = scan_markers(data);
-  Header header = read_header(handle.get(), data, markers);
-  check_pixel_limit(ImageFormat::Jpeg, header.width, header.height, options.limits);
-  int orientation = read_exif_orientation(markers.exif);
+namespace {
 
-  ScaleFactor scale = choose_scale(header.width, header.height, orientation, options, scaling_factors());
+// What a decode will make: checked against the limits, the scale chosen.
+struct Plan {
+  Header header;
+  JpegMarkers markers;
+  int orientation = 1;
+  ScaleFactor scale;
+  bool cmyk = false;
+};
+
+Plan plan_decode(tjhandle handle, std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  Plan plan;
+  plan.markers = scan_markers(data);
+  plan.header = read_header(handle, data, plan.markers);
+  check_pixel_limit(ImageFormat::Jpeg, plan.header.width, plan.header.height, options.limits);
+  plan.orientation = read_exif_orientation(plan.markers.exif);
+  plan.scale = choose_scale(plan.header.width, plan.header.height, plan.orientation, options, scaling_factors());
   // libjpeg-turbo has SIMD inverse DCTs for 1/2 but not for 3/8: decoding at
   // 1/2 is faster although it makes 1.8 times the pixels.
-  if (scale.num * 8 == scale.denom * 3) scale = {1, 2};
-  Image image = Image::for_overwrite(scale.scale(header.width), scale.scale(header.height));
-  bool cmyk = header.colorspace == TJCS_CMYK || header.colorspace == TJCS_YCCK;
+  if (plan.scale.num * 8 == plan.scale.denom * 3) plan.scale = {1, 2};
+  plan.cmyk = plan.header.colorspace == TJCS_CMYK || plan.header.colorspace == TJCS_YCCK;
+  return plan;
+}
+
+// libjpeg's error handling for stream_rows: any error or warning ends the
+// attempt (the whole-image decoder then judges the file, with its messages).
+struct StreamError {
+  jpeg_error_mgr pub;
+  std::jmp_buf jump;
+};
+
+[[noreturn]] void stream_give_up(j_common_ptr cinfo) { std::longjmp(reinterpret_cast<StreamError*>(cinfo->err)->jump, 1); }
+
+void stream_message(j_common_ptr cinfo, int level) {
+  if (level < 0) stream_give_up(cinfo);
+}
+
+// Progressive files with very many scans are left to the whole-image
+// decoder, which limits them.
+void stream_scans(j_common_ptr cinfo) {
+  if (cinfo->is_decompressor && reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > 100)
+    stream_give_up(cinfo);
+}
+
+// Decodes into `image` (already the scaled size) row by row, telling `feed`
+// as rows are done. C-style: nothing with a destructor lives across the
+// longjmp. False when libjpeg reported anything.
+bool stream_rows(std::span<const std::uint8_t> data, ScaleFactor scale, Image& image, RowFeed& feed) {
+  jpeg_decompress_struct cinfo;
+  StreamError error;
+  jpeg_progress_mgr progress;
+  cinfo.err = jpeg_std_error(&error.pub);
+  error.pub.error_exit = stream_give_up;
+  error.pub.emit_message = stream_message;
+  if (setjmp(error.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, data.data(), static_cast<unsigned long>(data.size()));
+  jpeg_read_header(&cinfo, TRUE);
+  progress.progress_monitor = stream_scans;
+  cinfo.progress = &progress;
+  cinfo.scale_num = static_cast<unsigned>(scale.num);
+  cinfo.scale_denom = static_cast<unsigned>(scale.denom);
+  cinfo.out_color_space = JCS_EXT_RGBA;
+  jpeg_start_decompress(&cinfo);
+  if (cinfo.output_width != static_cast<JDIMENSION>(image.width()) ||
+      cinfo.output_height != static_cast<JDIMENSION>(image.height())) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW rows[4];
+    const int n = static_cast<int>(std::min<JDIMENSION>(4, cinfo.output_height - cinfo.output_scanline));
+    for (int i = 0; i < n; ++i) rows[i] = image.row(static_cast<int>(cinfo.output_scanline) + i);
+    jpeg_read_scanlines(&cinfo, rows, static_cast<JDIMENSION>(n));
+    if (cinfo.output_scanline % 16 == 0 || cinfo.output_scanline == cinfo.output_height)
+      feed.rows(static_cast<int>(cinfo.output_scanline));
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return true;
+}
+
+StoredImage decode_planned(tjhandle handle, std::span<const std::uint8_t> data, const Plan& plan) {
+  Image image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
   // Given exactly the scaled size, TurboJPEG picks that same factor. CMYK
   // has as many bytes per pixel as RGBA, so it is converted in place.
-  if (tjDecompress2(handle.get(), data.data(), static_cast<unsigned long>(data.size()), image.row(0), image.width(),
-                    static_cast<int>(image.stride()), image.height(), cmyk ? TJPF_CMYK : TJPF_RGBA,
+  if (tjDecompress2(handle, data.data(), static_cast<unsigned long>(data.size()), image.row(0), image.width(),
+                    static_cast<int>(image.stride()), image.height(), plan.cmyk ? TJPF_CMYK : TJPF_RGBA,
                     TJFLAG_LIMITSCANS) != 0) {
     // Warnings leave a complete image (extraneous bytes, a bad Huffman code
     // in one block: browsers show these), except a premature end, which
     // leaves the rest grey.
-    if (tjGetErrorCode(handle.get()) != TJERR_WARNING || is_truncation(tjGetErrorStr2(handle.get())))
-      throw decode_error(handle.get(), markers);
+    if (tjGetErrorCode(handle) != TJERR_WARNING || is_truncation(tjGetErrorStr2(handle)))
+      throw decode_error(handle, plan.markers);
   }
-  if (cmyk) cmyk_to_rgba(image, markers.adobe);
-  return {std::move(image), orientation};
+  if (plan.cmyk) cmyk_to_rgba(image, plan.markers.adobe);
+  return {std::move(image), plan.orientation};
+}
+
+}  // namespace
+
+StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+  Handle handle(tjInitDecompress());
+  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
+  return decode_planned(handle.get(), data, plan_decode(handle.get(), data, options));
+}
+
+std::optional<StoredImage> decode_jpeg_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                           RowFeed& feed) {
+  Handle handle(tjInitDecompress());
+  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
+  const Plan plan = plan_decode(handle.get(), data, options);
+  if (!plan.cmyk) {
+    feed.image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
+    feed.start(plan.orientation);
+    if (stream_rows(data, plan.scale, feed.image, feed)) return std::nullopt;
+  }
+  feed.fail();
+  return decode_planned(handle.get(), data, plan);
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {

@@ -4,6 +4,7 @@
 #include "modules.hpp"
 #include "orientation.hpp"
 #include "photo_stored.hpp"
+#include "row_feed.hpp"
 #include "resample.hpp"
 #include "khung/error.hpp"
 
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -319,13 +321,18 @@ void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, con
 
 namespace detail {
 
-void draw_stored_photo(Image& canvas, Image stored, int orientation, const WindowMask& window,
-                       const Placement& placement) {
-  // Turned by the placement or searched for a face: upright first.
-  if (orientation < 2 || orientation > 8 || turn(placement.rotate).cos != 1 || placement.focus == Focus::Face) {
-    draw_photo(canvas, apply_orientation(std::move(stored), orientation), window, placement);
-    return;
-  }
+namespace {
+
+// Turned by the placement or searched for a face: the photo is turned
+// upright first (draw_photo).
+bool needs_upright(int orientation, const Placement& placement) {
+  return orientation < 1 || orientation > 8 || turn(placement.rotate).cos != 1 || placement.focus == Focus::Face;
+}
+
+// The stored photo resampled straight onto the window, its EXIF turn folded
+// into the axes (orientation 1..8). `rows_ready` as for resample.
+void draw_folded(Image& canvas, const Image& stored, int orientation, const WindowMask& window,
+                 const Placement& placement, const std::function<void(int)>& rows_ready) {
   const std::optional<Rect> drawn = drawn_part(canvas, stored, window, placement);
   if (!drawn) return;
   const bool swap = orientation >= 5;
@@ -345,14 +352,14 @@ void draw_stored_photo(Image& canvas, Image stored, int orientation, const Windo
   if (!swap) {
     const AxisMap x = orientation == 2 || orientation == 3 ? mirror(across, shown.width) : across;
     const AxisMap y = orientation == 3 || orientation == 4 ? mirror(down, shown.height) : down;
-    resample(source, placed.data(), placed_stride, drawn->width, drawn->height, x, y);
+    resample(source, placed.data(), placed_stride, drawn->width, drawn->height, x, y, rows_ready);
   } else {
     // 5: stored (column, row) = shown (y, x); 6: (y, W - x); 7: (H - y, W - x); 8: (H - y, x).
     const AxisMap x = orientation == 5 || orientation == 6 ? down : mirror(down, shown.height);
     const AxisMap y = orientation == 5 || orientation == 8 ? across : mirror(across, shown.width);
     const std::size_t turned_stride = 4 * static_cast<std::size_t>(drawn->height);
     std::vector<std::uint8_t> turned(turned_stride * static_cast<std::size_t>(drawn->width));
-    resample(source, turned.data(), turned_stride, drawn->height, drawn->width, x, y);
+    resample(source, turned.data(), turned_stride, drawn->height, drawn->width, x, y, rows_ready);
     ModuleCall call;
     call.check(cv_module().transpose(turned.data(), drawn->height, drawn->width, turned_stride, placed.data(),
                                      placed_stride, call.error, sizeof call.error));
@@ -361,6 +368,37 @@ void draw_stored_photo(Image& canvas, Image stored, int orientation, const Windo
   const std::uint8_t* coverage =
       window.coverage.data() + static_cast<std::size_t>(drawn->y - rect.y) * rect.width + (drawn->x - rect.x);
   paint_layer(canvas, *drawn, placed.data(), placed_stride, coverage, static_cast<std::size_t>(rect.width));
+}
+
+// Thrown by a feed's rows_ready when its decoder gave up.
+struct FeedEnded {};
+
+}  // namespace
+
+void draw_stored_photo(Image& canvas, Image stored, int orientation, const WindowMask& window,
+                       const Placement& placement) {
+  if (orientation == 1 || needs_upright(orientation, placement)) {
+    draw_photo(canvas, apply_orientation(std::move(stored), orientation), window, placement);
+    return;
+  }
+  draw_folded(canvas, stored, orientation, window, placement, {});
+}
+
+bool draw_fed_photo(Image& canvas, RowFeed& feed, int orientation, const WindowMask& window,
+                    const Placement& placement) {
+  if (needs_upright(orientation, placement)) {
+    if (!feed.wait_rows(feed.image.height())) return false;
+    draw_photo(canvas, apply_orientation(feed.image, orientation), window, placement);
+    return true;
+  }
+  try {
+    draw_folded(canvas, feed.image, orientation, window, placement, [&feed](int rows) {
+      if (!feed.wait_rows(rows)) throw FeedEnded{};
+    });
+  } catch (const FeedEnded&) {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace detail

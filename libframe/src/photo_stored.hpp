@@ -12,4 +12,12 @@ namespace khung::detail {
 void draw_stored_photo(Image& canvas, Image stored, int orientation, const WindowMask& window,
                        const Placement& placement);
 
+class RowFeed;
+
+// The same, for a photo still arriving in feed.image: the resampling takes
+// rows as the feed makes them ready. False when the feed's decoder gave up
+// (nothing is drawn then; the decoder's result says why).
+bool draw_fed_photo(Image& canvas, RowFeed& feed, int orientation, const WindowMask& window,
+                    const Placement& placement);
+
 }  // namespace khung::detail

@@ -6,6 +6,7 @@
 #include "khung/error.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
+#include "row_feed.hpp"
 #include "template_data.hpp"
 
 #include <algorithm>
@@ -252,8 +253,13 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
     return render_template(Template::load(template_ref), options);  // reports it in the usual order
   }
   const DecodeOptions decode{options.limits, bound.width, bound.height};
-  std::future<StoredImage> photo =
-      std::async(std::launch::async, [&options, decode] { return decode_photo(options.photo, decode); });
+  // A JPEG comes row by row through the feed, and its resampling starts on
+  // this thread as rows arrive.
+  RowFeed feed;
+  std::future<std::optional<StoredImage>> photo = std::async(std::launch::async, [&options, decode, &feed] {
+    return options.photo.bytes.empty() ? read_stored_fed(options.photo.path, decode, feed)
+                                       : decode_stored_fed(options.photo.bytes, decode, feed);
+  });
   // The template's errors come first, then the photo's, as with the two calls.
   Template tpl = Template::load(template_ref);
   check_options(tpl, options);
@@ -262,8 +268,17 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   const auto& layers = tpl.data().layers;
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
     draw_layer(started.canvas, layers[started.next++], tpl, options, nullptr);
-  StoredImage decoded = photo.get();
-  return finish_render(tpl, options, nullptr, &decoded, std::move(started));
+  int orientation = 1;
+  if (started.next < layers.size() && feed.wait_start(orientation) &&
+      draw_fed_photo(started.canvas, feed, orientation, std::get<PhotoLayer>(layers[started.next]).window,
+                     options.placement)) {
+    ++started.next;
+    photo.get();  // done (nullopt): its pixels were the feed's
+    return finish_render(tpl, options, nullptr, nullptr, std::move(started));
+  }
+  // Not fed (not a JPEG, or the decoder gave up): the photo as decoded whole.
+  std::optional<StoredImage> decoded = photo.get();
+  return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {

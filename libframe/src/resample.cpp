@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -244,7 +245,8 @@ void horizontal_row(const std::uint8_t* src, const Taps& taps, std::uint8_t* out
 }
 
 // Runs body(first, last) over [0, blocks) in two halves, one on a second
-// thread when there is enough work and more than one core.
+// thread when there is enough work and more than one core. An exception in
+// either half is thrown again here, after both are done.
 template <class Body>
 void parallel_blocks(int blocks, Body body) {
   static const bool cores = std::thread::hardware_concurrency() > 1;
@@ -253,9 +255,22 @@ void parallel_blocks(int blocks, Body body) {
     return;
   }
   const int half = blocks / 2;
-  std::thread other([&] { body(half, blocks); });
-  body(0, half);
+  std::exception_ptr failed;
+  std::thread other([&] {
+    try {
+      body(half, blocks);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  try {
+    body(0, half);
+  } catch (...) {
+    other.join();
+    throw;
+  }
   other.join();
+  if (failed) std::rethrow_exception(failed);
 }
 
 }  // namespace
@@ -272,7 +287,7 @@ Simd use_simd(Simd level) {
 }
 
 void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, int dst_width, int dst_height,
-              AxisMap x, AxisMap y) {
+              AxisMap x, AxisMap y, const std::function<void(int)>& rows_ready) {
   if (dst_width <= 0 || dst_height <= 0 || src.width <= 0 || src.height <= 0) return;
   const Taps tx = make_taps(src.width, dst_width, x);
   const Taps ty = make_taps(src.height, dst_height, y);
@@ -280,13 +295,22 @@ void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, 
   const int columns = tx.hi - tx.lo;
   const std::uint8_t* origin = src.data + 4 * static_cast<std::size_t>(tx.lo);
   const int blocks = (dst_height + kRowsPerBlock - 1) / kRowsPerBlock;
+  // A mirrored vertical axis reads the source from the bottom up: its
+  // blocks go last to first, so that they come in the order rows are ready.
+  const bool upward = ty.first.front() > ty.first.back();
   parallel_blocks(blocks, [&](int first_block, int last_block) {
     // One row of the vertical pass's result, with 16 spare bytes that the
     // horizontal pass may read (under zero weights).
     std::vector<std::uint8_t> row(4 * static_cast<std::size_t>(columns) + 16, 0);
-    for (int block = first_block; block < last_block; ++block) {
-      const int y1 = std::min(dst_height, (block + 1) * kRowsPerBlock);
-      for (int oy = block * kRowsPerBlock; oy < y1; ++oy) {
+    for (int k = first_block; k < last_block; ++k) {
+      const int block = upward ? first_block + last_block - 1 - k : k;
+      const int y0 = block * kRowsPerBlock, y1 = std::min(dst_height, y0 + kRowsPerBlock);
+      if (rows_ready) {
+        int needed = 0;
+        for (int oy = y0; oy < y1; ++oy) needed = std::max(needed, ty.first[oy] + ty.count[oy]);
+        rows_ready(needed);
+      }
+      for (int oy = y0; oy < y1; ++oy) {
         vertical_row(origin + src.stride * static_cast<std::size_t>(ty.first[oy]), src.stride,
                      &ty.weights[static_cast<std::size_t>(oy) * ty.width], ty.count[oy], row.data(), 4 * columns);
         horizontal_row(row.data(), tx, dst + dst_stride * static_cast<std::size_t>(oy), dst_width);

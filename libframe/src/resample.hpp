@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace khung::detail {
@@ -30,8 +31,11 @@ struct PixelsView {
 // `dst`, rows dst_stride bytes apart. Taps beyond the source's edges read its
 // edge pixels. Colour channels may overshoot alpha a little on premultiplied
 // input (the filter's negative lobes); callers clamp.
+// `rows_ready`, when set, is called before source rows are read with the
+// number of rows from the top that must be ready (it may wait, or throw to
+// abandon); rows are then taken in the order they are ready in.
 void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, int dst_width, int dst_height,
-              AxisMap x, AxisMap y);
+              AxisMap x, AxisMap y, const std::function<void(int)>& rows_ready = {});
 
 // The instruction set the resampler uses: the best the processor has, found
 // once. Every level gives the same bytes; tests pin each in turn. Returns
