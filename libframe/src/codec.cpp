@@ -229,6 +229,20 @@ Image read_image(const std::filesystem::path& path, const DecodeOptions& options
 
 namespace detail {
 
+namespace {
+
+// Runs fn, naming the photo's file in any error it throws.
+template <class Fn>
+auto naming_photo(const std::filesystem::path& path, Fn fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
+  }
+}
+
+}  // namespace
+
 StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
   check_byte_limit(data.size(), options.limits);
   if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_stored(data, options);
@@ -236,39 +250,20 @@ StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOption
 }
 
 StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options) {
-  try {
-    return decode_stored(read_file(path, options.limits.max_bytes), options);
-  } catch (const Error& e) {
-    throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
-  }
+  return naming_photo(path, [&] { return decode_stored(read_file(path, options.limits.max_bytes), options); });
 }
 
 std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
                                              RowFeed& feed) {
-  try {
-    check_byte_limit(data.size(), options.limits);
-    if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_fed(data, options, feed);
-    feed.fail();
-    return StoredImage{decode_image(data, options), 1};
-  } catch (...) {
-    feed.fail();
-    throw;
-  }
+  check_byte_limit(data.size(), options.limits);
+  if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_fed(data, options, feed);
+  feed.fail();
+  return StoredImage{decode_image(data, options), 1};
 }
 
 std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,
                                            RowFeed& feed) {
-  try {
-    // The bytes live in the feed's decode only for its length: the decoder
-    // finishes with them before it returns.
-    return decode_stored_fed(read_file(path, options.limits.max_bytes), options, feed);
-  } catch (const Error& e) {
-    feed.fail();
-    throw Error(e.code(), "photo '" + path.string() + "': " + e.what());
-  } catch (...) {
-    feed.fail();
-    throw;
-  }
+  return naming_photo(path, [&] { return decode_stored_fed(read_file(path, options.limits.max_bytes), options, feed); });
 }
 
 }  // namespace detail

@@ -70,8 +70,8 @@ StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& 
 // libjpeg reported) feed.fail() and the whole-image decoder's result, with
 // its errors.
 // decode_stored and read_stored (same checks and messages), a JPEG handed
-// to `feed` row by row (see decode_jpeg_fed); anything else, and any error,
-// feed.fail() first.
+// to `feed` row by row (see decode_jpeg_fed); anything else feed.fail()
+// first. On an error the caller tells the feed (load_and_render does).
 std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
                                              RowFeed& feed);
 std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,

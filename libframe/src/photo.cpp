@@ -1,19 +1,18 @@
 #include "khung/photo.hpp"
 
 #include "composite.hpp"
+#include "khung/error.hpp"
 #include "modules.hpp"
 #include "orientation.hpp"
 #include "photo_stored.hpp"
-#include "row_feed.hpp"
 #include "resample.hpp"
-#include "khung/error.hpp"
+#include "row_feed.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>

@@ -257,8 +257,13 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   // this thread as rows arrive.
   RowFeed feed;
   std::future<std::optional<StoredImage>> photo = std::async(std::launch::async, [&options, decode, &feed] {
-    return options.photo.bytes.empty() ? read_stored_fed(options.photo.path, decode, feed)
-                                       : decode_stored_fed(options.photo.bytes, decode, feed);
+    try {
+      return options.photo.bytes.empty() ? read_stored_fed(options.photo.path, decode, feed)
+                                         : decode_stored_fed(options.photo.bytes, decode, feed);
+    } catch (...) {
+      feed.fail();  // the reader stops waiting; photo.get() throws the error
+      throw;
+    }
   });
   // The template's errors come first, then the photo's, as with the two calls.
   Template tpl = Template::load(template_ref);
