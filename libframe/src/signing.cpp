@@ -2,11 +2,12 @@
 
 #include "khung/error.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 namespace khung {
@@ -26,10 +27,11 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
 std::array<unsigned char, 32> mac(std::string_view path, std::string_view query, std::string_view key) {
   std::string message(path);
   if (!query.empty()) message.append("?").append(query);
-  std::array<unsigned char, 32> out{};
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), out.data(), &len);
+  hmac_sha256_ctx ctx;
+  hmac_sha256_set_key(&ctx, key.size(), reinterpret_cast<const std::uint8_t*>(key.data()));
+  hmac_sha256_update(&ctx, message.size(), reinterpret_cast<const std::uint8_t*>(message.data()));
+  std::array<unsigned char, SHA256_DIGEST_SIZE> out{};
+  hmac_sha256_digest(&ctx, out.size(), out.data());
   return out;
 }
 
@@ -50,10 +52,12 @@ bool is_sig(std::string_view param) { return param.substr(0, 4) == "sig="; }
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return hex(digest, len);
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, data.size(), reinterpret_cast<const std::uint8_t*>(data.data()));
+  unsigned char digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx, sizeof digest, digest);
+  return hex(digest, sizeof digest);
 }
 
 std::string sign_url(std::string_view path_and_query, std::string_view key) {
@@ -89,7 +93,7 @@ SignatureCheck check_signature(std::string_view path, std::string_view query, st
   auto expected = mac(path, rest, key);
   std::string want = hex(expected.data(), expected.size());
   if (given.size() != want.size()) return SignatureCheck::Invalid;
-  return CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0 ? SignatureCheck::Valid : SignatureCheck::Invalid;
+  return memeql_sec(given.data(), want.data(), want.size()) ? SignatureCheck::Valid : SignatureCheck::Invalid;
 }
 
 }  // namespace khung
