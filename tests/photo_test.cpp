@@ -185,6 +185,27 @@ TEST_CASE("an auto window is the overlay's largest hole", "[window]") {
     }
 }
 
+TEST_CASE("auto window holes join along edges, not at corners; a tie goes to the first", "[window]") {
+  auto with_holes = [](std::initializer_list<Rect> holes) {
+    Image overlay(20, 20, {0, 0, 0, 255});
+    for (const Rect& r : holes)
+      for (int y = r.y; y < r.bottom(); ++y)
+        for (int x = r.x; x < r.right(); ++x) overlay.row(y)[4 * x + 3] = 0;
+    return overlay;
+  };
+  // A 3x3 hole touching a 4x4 one at a corner: two holes, the larger is the
+  // window, and of the smaller only its corner pixel lies within reach
+  // (2 px, centre to centre) of it.
+  WindowMask m = find_window(with_holes({{2, 2, 3, 3}, {5, 5, 4, 4}}));
+  CHECK(m.rect == Rect{4, 4, 5, 5});
+  CHECK(at(m, 4, 4) == 255);
+  CHECK(at(m, 4, 6) == 0);  // opaque, though within reach
+  // Sharing an edge, they are one hole.
+  CHECK(find_window(with_holes({{2, 2, 3, 3}, {5, 4, 4, 4}})).rect == Rect{2, 2, 7, 6});
+  // Two equal holes: the first in reading order (by its top row).
+  CHECK(find_window(with_holes({{2, 12, 3, 3}, {12, 2, 3, 3}})).rect == Rect{12, 2, 3, 3});
+}
+
 TEST_CASE("an overlay without a hole is a template error", "[window]") {
   Image opaque(50, 40, {0, 0, 0, 255});
   try {

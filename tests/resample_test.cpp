@@ -172,3 +172,20 @@ TEST_CASE("a stored photo drawn with its orientation folded in matches turning i
     }
   }
 }
+
+TEST_CASE("transpose moves pixel (x, y) to (y, x), for any size and stride", "[resample]") {
+  std::mt19937 rng(11);
+  for (auto [w, h] : {std::pair{1, 1}, {37, 19}, {16, 16}, {5, 70}}) {
+    std::vector<std::uint8_t> src(static_cast<std::size_t>(4 * w + 12) * h);
+    for (auto& b : src) b = static_cast<std::uint8_t>(rng());
+    const std::size_t dst_stride = 4 * static_cast<std::size_t>(h) + 8;
+    std::vector<std::uint8_t> dst(dst_stride * w, 0);
+    khung::detail::transpose({src.data(), 4 * static_cast<std::size_t>(w) + 12, w, h}, dst.data(), dst_stride);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int c = 0; c < 4; ++c) {
+          INFO(w << "x" << h << " pixel " << x << "," << y);
+          REQUIRE(dst[dst_stride * x + 4 * y + c] == src[(4 * w + 12) * static_cast<std::size_t>(y) + 4 * x + c]);
+        }
+  }
+}

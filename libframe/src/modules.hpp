@@ -2,10 +2,10 @@
 // The library's two modules, opened with dlopen on first need so that a
 // process which never needs them never loads what they link:
 //
-//   libkhung-cv.so    OpenCV core and imgproc (cv_module.cpp): a frame's
-//                     auto window, turned photos, text-shadow blur, EXIF
-//                     turns of whole images (~4.5 ms of start-up otherwise,
-//                     with TBB, LAPACK, GLX and X11 behind them)
+//   libkhung-cv.so    OpenCV core and imgproc (cv_module.cpp): photos
+//                     turned by any angle, text-shadow blur (~5 ms to load,
+//                     with TBB, LAPACK, GLX and X11 behind them: a frame's
+//                     auto window and EXIF turns are done without it)
 //   libkhung-face.so  OpenCV objdetect (face_module.cpp): --focus face
 //                     (~3.5 ms more: dnn, protobuf, calib3d)
 //
@@ -22,12 +22,6 @@
 namespace khung::detail {
 
 struct CvModule {
-  // The overlay's largest hole (4-connected pixels of alpha < 128), grown by
-  // `reach` px (centre to centre) into pixels that are not opaque: its box
-  // (x, y, w, h) and a malloc'ed box-sized coverage (0 or 255) that the
-  // caller frees. Returns 1 when there is a hole, 0 when none.
-  int (*find_window)(const std::uint8_t* rgba, int width, int height, std::size_t stride, int reach, int box[4],
-                     std::uint8_t** coverage, char* error, std::size_t error_size);
   // Bicubic affine warp of RGBA, borders replicated: dst(x, y) =
   // src(inverse of m applied to x, y), m the forward 2x3 map.
   int (*warp_cubic)(const std::uint8_t* src, int src_width, int src_height, std::size_t src_stride,
@@ -36,14 +30,6 @@ struct CvModule {
   // Gaussian blur of an 8-bit mask in place, ksize x ksize, zero outside.
   int (*blur)(std::uint8_t* mask, int width, int height, int ksize, double sigma, char* error,
               std::size_t error_size);
-  // RGBA turned by EXIF orientation 2..8: 2-4 in place in `src`; 5-8 into
-  // `dst` (height x width pixels).
-  int (*orient)(std::uint8_t* src, int width, int height, std::uint8_t* dst, int orientation, char* error,
-                std::size_t error_size);
-  // RGBA transposed: src's rows become dst's columns (dst: width rows of
-  // height pixels).
-  int (*transpose)(const std::uint8_t* src, int width, int height, std::size_t src_stride, std::uint8_t* dst,
-                   std::size_t dst_stride, char* error, std::size_t error_size);
 };
 
 struct FaceModule {

@@ -4,6 +4,7 @@
 #include "khung/error.hpp"
 #include "modules.hpp"
 #include "orientation.hpp"
+#include "parallel.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
 #include "row_feed.hpp"
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -192,23 +194,108 @@ WindowMask rect_window(const Rect& rect, float corner_radius) {
   });
 }
 
+namespace {
+
+// A run of hole pixels (alpha <= 127) in one row: [x0, x1).
+struct Run {
+  int y, x0, x1;
+  int parent;  // union-find over runs; a root is its component's first run
+};
+
+int root_of(std::vector<Run>& runs, int i) {
+  while (runs[i].parent != i) i = runs[i].parent = runs[runs[i].parent].parent;
+  return i;
+}
+
+}  // namespace
+
 WindowMask find_window(const Image& overlay) {
   const char* none = "overlay: has no transparent hole for an auto photo window";
   if (overlay.empty()) throw Error(ErrorCode::Template, none);
+  const int width = overlay.width(), height = overlay.height();
+  auto alpha = [&](int x, int y) { return overlay.row(y)[4 * static_cast<std::size_t>(x) + 3]; };
+  // The holes as runs, row by row; runs of successive rows that share a
+  // column join (4-connectivity: holes touching only at a corner stay two).
+  std::vector<Run> runs;
+  std::size_t above = 0, above_end = 0;  // the previous row's runs
+  for (int y = 0; y < height; ++y) {
+    const std::uint8_t* a = overlay.row(y) + 3;
+    const std::size_t row_start = runs.size();
+    for (int x = 0; x < width;) {
+      if (a[4 * x] > 127) {
+        ++x;
+        continue;
+      }
+      const int x0 = x;
+      while (x < width && a[4 * x] <= 127) ++x;
+      const int self = static_cast<int>(runs.size());
+      runs.push_back({y, x0, x, self});
+      // Runs of both rows come left to right: skip those above that end
+      // before this one starts, join those that overlap it.
+      while (above < above_end && runs[above].x1 <= x0) ++above;
+      for (std::size_t p = above; p < above_end && runs[p].x0 < x; ++p) {
+        const int r = root_of(runs, static_cast<int>(p)), s = root_of(runs, self);
+        // The earlier run stays root: components keep reading order.
+        if (r != s) runs[std::max(r, s)].parent = std::min(r, s);
+      }
+    }
+    above = row_start;
+    above_end = runs.size();
+  }
+  // The largest component (the first in reading order on a tie).
+  std::vector<std::int64_t> area(runs.size(), 0);
+  for (std::size_t i = 0; i < runs.size(); ++i) area[root_of(runs, static_cast<int>(i))] += runs[i].x1 - runs[i].x0;
+  if (runs.empty()) throw Error(ErrorCode::Template, none);
+  const int best = static_cast<int>(std::max_element(area.begin(), area.end()) - area.begin());
+  // The hole's box, widened by the reach under the overlay's edge.
+  int bx0 = width, bx1 = 0, by0 = height, by1 = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (root_of(runs, static_cast<int>(i)) == best) {
+      bx0 = std::min(bx0, runs[i].x0), bx1 = std::max(bx1, runs[i].x1);
+      by0 = std::min(by0, runs[i].y), by1 = std::max(by1, runs[i].y + 1);
+    }
+  const int ax0 = std::max(0, bx0 - kUnderEdge), ay0 = std::max(0, by0 - kUnderEdge);
+  const int ax1 = std::min(width, bx1 + kUnderEdge), ay1 = std::min(height, by1 + kUnderEdge);
+  const int aw = ax1 - ax0, ah = ay1 - ay0;
   // Full coverage in the hole and under the overlay's soft edge around it:
-  // the overlay's own alpha then blends its edge onto the photo. (Coverage
-  // 255 - alpha would let the background show through where both are
-  // partial: up to a quarter of it at alpha 128.)
-  detail::ModuleCall call;
-  int box[4] = {};
-  std::uint8_t* coverage = nullptr;
-  const int found = call.check(detail::cv_module().find_window(overlay.row(0), overlay.width(), overlay.height(),
-                                                               overlay.stride(), kUnderEdge, box, &coverage,
-                                                               call.error, sizeof call.error));
-  if (!found) throw Error(ErrorCode::Template, none);
-  WindowMask mask{{box[0], box[1], box[2], box[3]}, {}};
-  mask.coverage.assign(coverage, coverage + static_cast<std::size_t>(box[2]) * box[3]);
-  std::free(coverage);
+  // every pixel within kUnderEdge of the hole (centre to centre, a disc)
+  // that is not opaque. The overlay's own alpha then blends its edge onto
+  // the photo. (Coverage 255 - alpha would let the background show through
+  // where both are partial: up to a quarter of it at alpha 128.)
+  constexpr std::uint8_t kNear = 1;
+  std::vector<std::uint8_t> cover(static_cast<std::size_t>(aw) * ah, 0);
+  auto at = [&](int x, int y) { return cover.data() + static_cast<std::size_t>(y - ay0) * aw + (x - ax0); };
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (root_of(runs, static_cast<int>(i)) != best) continue;
+    const Run& r = runs[i];
+    for (int dy = -kUnderEdge; dy <= kUnderEdge; ++dy) {
+      const int y = r.y + dy;
+      if (y < ay0 || y >= ay1) continue;
+      const int reach = static_cast<int>(std::sqrt(kUnderEdge * kUnderEdge - dy * dy));
+      const int x0 = std::max(ax0, r.x0 - reach), x1 = std::min(ax1, r.x1 + reach);
+      std::uint8_t* p = at(x0, y);
+      for (int x = x0; x < x1; ++x, ++p) *p |= kNear;
+    }
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (root_of(runs, static_cast<int>(i)) == best) std::memset(at(runs[i].x0, runs[i].y), 255, runs[i].x1 - runs[i].x0);
+  int cx0 = aw, cx1 = -1, cy0 = -1, cy1 = -1;
+  for (int y = ay0; y < ay1; ++y) {
+    std::uint8_t* p = at(ax0, y);
+    for (int x = 0; x < aw; ++x) {
+      if (p[x] == kNear) p[x] = alpha(ax0 + x, y) < 255 ? 255 : 0;
+      if (p[x]) {
+        cx0 = std::min(cx0, x), cx1 = std::max(cx1, x);
+        if (cy0 < 0) cy0 = y - ay0;
+        cy1 = y - ay0;
+      }
+    }
+  }
+  WindowMask mask{{ax0 + cx0, ay0 + cy0, cx1 - cx0 + 1, cy1 - cy0 + 1}, {}};
+  mask.coverage.resize(static_cast<std::size_t>(mask.rect.width) * mask.rect.height);
+  for (int y = 0; y < mask.rect.height; ++y)
+    std::memcpy(mask.coverage.data() + static_cast<std::size_t>(y) * mask.rect.width, at(mask.rect.x, mask.rect.y + y),
+                mask.rect.width);
   return mask;
 }
 
@@ -346,27 +433,35 @@ void draw_folded(Image& canvas, const Image& stored, int orientation, const Wind
   const AxisMap down{map.anchor_y + (drawn->y - map.centre_y) / k, k};
   auto mirror = [](AxisMap m, int length) { return AxisMap{length - m.offset, -m.scale}; };
   const PixelsView source{stored.row(0), stored.stride(), stored.width(), stored.height()};
-  const std::size_t placed_stride = 4 * static_cast<std::size_t>(drawn->width);
-  std::vector<std::uint8_t> placed(placed_stride * static_cast<std::size_t>(drawn->height));
+  Image placed = Image::for_overwrite(drawn->width, drawn->height);
+  Image turned;
   if (!swap) {
     const AxisMap x = orientation == 2 || orientation == 3 ? mirror(across, shown.width) : across;
     const AxisMap y = orientation == 3 || orientation == 4 ? mirror(down, shown.height) : down;
-    resample(source, placed.data(), placed_stride, drawn->width, drawn->height, x, y, rows_ready);
+    resample(source, placed.row(0), placed.stride(), drawn->width, drawn->height, x, y, rows_ready);
   } else {
     // 5: stored (column, row) = shown (y, x); 6: (y, W - x); 7: (H - y, W - x); 8: (H - y, x).
     const AxisMap x = orientation == 5 || orientation == 6 ? down : mirror(down, shown.height);
     const AxisMap y = orientation == 5 || orientation == 8 ? across : mirror(across, shown.width);
-    const std::size_t turned_stride = 4 * static_cast<std::size_t>(drawn->height);
-    std::vector<std::uint8_t> turned(turned_stride * static_cast<std::size_t>(drawn->width));
-    resample(source, turned.data(), turned_stride, drawn->height, drawn->width, x, y, rows_ready);
-    ModuleCall call;
-    call.check(cv_module().transpose(turned.data(), drawn->height, drawn->width, turned_stride, placed.data(),
-                                     placed_stride, call.error, sizeof call.error));
+    turned = Image::for_overwrite(drawn->height, drawn->width);
+    resample(source, turned.row(0), turned.stride(), drawn->height, drawn->width, x, y, rows_ready);
   }
+  // Turned back and painted in bands of rows, on both cores: the photo's
+  // decoder is done with the other one by now.
   const Rect& rect = window.rect;
-  const std::uint8_t* coverage =
-      window.coverage.data() + static_cast<std::size_t>(drawn->y - rect.y) * rect.width + (drawn->x - rect.x);
-  paint_layer(canvas, *drawn, placed.data(), placed_stride, coverage, static_cast<std::size_t>(rect.width));
+  constexpr int kBand = 64;
+  parallel_blocks((drawn->height + kBand - 1) / kBand, [&](int first, int last) {
+    for (int band = first; band < last; ++band) {
+      const int y0 = band * kBand, rows = std::min(kBand, drawn->height - y0);
+      if (swap)
+        transpose({turned.row(0) + 4 * static_cast<std::size_t>(y0), turned.stride(), rows, drawn->width},
+                  placed.row(y0), placed.stride());
+      const std::uint8_t* coverage = window.coverage.data() +
+                                     static_cast<std::size_t>(drawn->y + y0 - rect.y) * rect.width + (drawn->x - rect.x);
+      paint_layer(canvas, {drawn->x, drawn->y + y0, drawn->width, rows}, placed.row(y0), placed.stride(), coverage,
+                  static_cast<std::size_t>(rect.width));
+    }
+  });
 }
 
 // Thrown by a feed's rows_ready when its decoder gave up.

@@ -1,14 +1,13 @@
 #include "resample.hpp"
 
 #include "khung/error.hpp"
+#include "parallel.hpp"
 
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <exception>
-#include <thread>
 #include <vector>
 
 namespace khung::detail {
@@ -244,35 +243,6 @@ void horizontal_row(const std::uint8_t* src, const Taps& taps, std::uint8_t* out
                            taps.weights.data() + static_cast<std::size_t>(i) * taps.width, taps.count[i], out);
 }
 
-// Runs body(first, last) over [0, blocks) in two halves, one on a second
-// thread when there is enough work and more than one core. An exception in
-// either half is thrown again here, after both are done.
-template <class Body>
-void parallel_blocks(int blocks, Body body) {
-  static const bool cores = std::thread::hardware_concurrency() > 1;
-  if (!cores || blocks < 4) {
-    body(0, blocks);
-    return;
-  }
-  const int half = blocks / 2;
-  std::exception_ptr failed;
-  std::thread other([&] {
-    try {
-      body(half, blocks);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-  });
-  try {
-    body(0, half);
-  } catch (...) {
-    other.join();
-    throw;
-  }
-  other.join();
-  if (failed) std::rethrow_exception(failed);
-}
-
 }  // namespace
 
 Simd use_simd(Simd level) {
@@ -317,6 +287,20 @@ void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, 
       }
     }
   });
+}
+
+void transpose(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride) {
+  // In tiles, so that both sides stay in the cache.
+  constexpr int kTile = 16;
+  for (int y0 = 0; y0 < src.height; y0 += kTile)
+    for (int x0 = 0; x0 < src.width; x0 += kTile) {
+      const int y1 = std::min(src.height, y0 + kTile), x1 = std::min(src.width, x0 + kTile);
+      for (int y = y0; y < y1; ++y) {
+        const std::uint8_t* s = src.data + src.stride * static_cast<std::size_t>(y);
+        for (int x = x0; x < x1; ++x)
+          std::memcpy(dst + dst_stride * static_cast<std::size_t>(x) + 4 * static_cast<std::size_t>(y), s + 4 * x, 4);
+      }
+    }
 }
 
 bool has_transparency(const PixelsView& src) {

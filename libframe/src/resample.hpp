@@ -44,6 +44,10 @@ void resample(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride, 
 enum class Simd { Plain, Sse2, Avx2 };
 Simd use_simd(Simd level);
 
+// Writes the transpose of `src` (width x height pixels) at `dst`: pixel
+// (x, y) goes to row x, column y; rows dst_stride bytes apart.
+void transpose(const PixelsView& src, std::uint8_t* dst, std::size_t dst_stride);
+
 // True when some pixel of `src` has alpha below 255.
 bool has_transparency(const PixelsView& src);
 

@@ -27,7 +27,8 @@ WindowMask rect_window(const Rect& rect, float corner_radius = 0);
 // is 255 in that region and also under the overlay's partly transparent
 // edge up to 2 px beyond it, so the photo runs under the soft edge and the
 // overlay, drawn next, blends its edge onto the photo with no gap; 0
-// elsewhere (a smaller hole is ignored). rect is the bounding box of the
+// elsewhere (a smaller hole is ignored; of two equal ones, the first in
+// reading order is the window). rect is the bounding box of the
 // coverage. Throws Error(Template) when the overlay has no hole.
 //   WindowMask hole = find_window(frame);  // then draw_photo, then the frame on top
 WindowMask find_window(const Image& overlay);
