@@ -99,6 +99,32 @@ TEST_CASE("the service lists templates and renders what the library renders", "[
   CHECK(metrics->body.find("khung_render_seconds_count 2") != std::string::npos);
 }
 
+// The body of a raw answer from Server::respond, parsed as JSON.
+nlohmann::json answer_body(const std::string& answer) { return nlohmann::json::parse(answer.substr(answer.find("\r\n\r\n") + 4)); }
+
+TEST_CASE("a request answered in process gives the bytes a client would read", "[server]") {
+  http::Server server({});
+  const std::string ok = server.respond("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(ok.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(ok.substr(ok.size() - 3) == "ok\n");
+  const std::string listed = server.respond("GET /v1/templates HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(answer_body(listed).size() >= 5);
+  CHECK(server.respond("BREW /pot HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0) == 0);
+}
+
+TEST_CASE("a value that is not UTF-8, or is long, is quoted in a 400 as valid JSON", "[server][errors]") {
+  // Found by fuzz/run (http): a format value with bytes that are not UTF-8
+  // made the JSON of the error answer throw, and the client got a 500.
+  http::Server server({});
+  const std::string answer = server.respond("GET /v1/render/cover?unit=A&format=%FF%FEpng HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(answer.rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(answer_body(answer)["error"]["message"] == "parameter 'format': '\xEF\xBF\xBD\xEF\xBF\xBDpng' is not one of: png, jpeg, webp");
+  const std::string long_value(5000, '7');
+  const std::string answer2 = server.respond("GET /v1/render/cover?unit=A&width=" + long_value + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(answer2.rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(answer_body(answer2)["error"]["message"] == "parameter 'width': '" + long_value.substr(0, 64) + "...' is not a whole number");
+}
+
 TEST_CASE("every error status is reached, with the JSON body", "[server][errors]") {
   http::ServerOptions o;
   o.max_body_bytes = 20u * 1024 * 1024;

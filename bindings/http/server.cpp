@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -67,7 +68,9 @@ int status_of(ErrorCode code) {
 void send_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   nlohmann::json body = {{"error", {{"code", status_code_name(status)}, {"message", message}}}};
-  res.set_content(body.dump(), "application/json");
+  // A message may quote what the client sent: bytes that are not UTF-8
+  // become U+FFFD rather than make the answer fail.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 // -------------------------------------------------------------- thread use
@@ -179,11 +182,16 @@ struct RenderParams {
   int width = 0;
 };
 
+// A request value as an error message quotes it: at most 64 bytes of it.
+std::string quoted(const std::string& value) {
+  return "'" + (value.size() <= 64 ? value : value.substr(0, 64) + "...") + "'";
+}
+
 float parse_number(const std::string& name, const std::string& value) {
   float v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': '" + value + "' is not a number"};
+    throw Failure{400, "parameter '" + name + "': " + quoted(value) + " is not a number"};
   return v;
 }
 
@@ -191,7 +199,7 @@ int parse_int(const std::string& name, const std::string& value) {
   int v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': '" + value + "' is not a whole number"};
+    throw Failure{400, "parameter '" + name + "': " + quoted(value) + " is not a whole number"};
   return v;
 }
 
@@ -199,7 +207,7 @@ ImageFormat parse_format(const std::string& value) {
   if (value == "png") return ImageFormat::Png;
   if (value == "jpeg" || value == "jpg") return ImageFormat::Jpeg;
   if (value == "webp") return ImageFormat::Webp;
-  throw Failure{400, "parameter 'format': '" + value + "' is not one of: png, jpeg, webp"};
+  throw Failure{400, "parameter 'format': " + quoted(value) + " is not one of: png, jpeg, webp"};
 }
 
 const char* mime_of(ImageFormat f) {
@@ -218,7 +226,7 @@ void apply_param(RenderParams& p, const std::string& name, const std::string& va
   else if (name == "offset_y") p.placement.offset_y = parse_number(name, value);
   else if (name == "rotate") p.placement.rotate = parse_number(name, value);
   else if (name == "focus") {
-    if (value != "center" && value != "face") throw Failure{400, "parameter 'focus': '" + value + "' is not one of: center, face"};
+    if (value != "center" && value != "face") throw Failure{400, "parameter 'focus': " + quoted(value) + " is not one of: center, face"};
     p.placement.focus = value == "face" ? Focus::Face : Focus::Center;
   } else if (name == "format") p.format = parse_format(value);
   else if (name == "quality") p.quality = parse_int(name, value);
@@ -245,6 +253,43 @@ void validate(const ServerOptions& o) {
     if (t < 1 || t > 3600) throw bad("timeouts must be between 1 and 3600 seconds");
 }
 
+// cpp-httplib's server, with its handling of one request from a stream
+// made reachable for Server::respond.
+struct HttpServer : httplib::Server {
+  using httplib::Server::process_request;
+};
+
+// A connection held in memory: reads the request's bytes, keeps the answer.
+class MemoryStream final : public httplib::Stream {
+ public:
+  MemoryStream(std::string_view in, std::string& out) : in_(in), out_(out) {}
+  bool is_readable() const override { return !in_.empty(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    size = std::min(size, in_.size());
+    std::memcpy(ptr, in_.data(), size);
+    in_.remove_prefix(size);
+    return static_cast<ssize_t>(size);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 0;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+
+ private:
+  std::string_view in_;
+  std::string& out_;
+};
+
 struct Server::Impl {
   ServerOptions options;
   std::map<std::string, Template, std::less<>> templates;
@@ -253,7 +298,7 @@ struct Server::Impl {
   int waiting = 32;
   RenderGate gate;
   Metrics metrics;
-  httplib::Server http;
+  HttpServer http;
   std::mutex previews_mutex;
   std::map<std::pair<std::string, int>, std::string> previews;  // (id, width) -> PNG
 
@@ -298,8 +343,8 @@ struct Server::Impl {
 
   // Runs a handler, turning every failure into the JSON error answer.
   template <class Fn>
-  httplib::Server::Handler guarded(Fn fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+  static httplib::Server::Handler guarded(Fn fn) {
+    return [fn](const httplib::Request& req, httplib::Response& res) {
       watch::request_arrived(peer_of(req));
       try {
         fn(req, res);
@@ -522,5 +567,13 @@ void Server::run() {
 }
 
 void Server::stop() { impl_->http.stop(); }
+
+std::string Server::respond(std::string_view request) {
+  std::string response;
+  MemoryStream stream(request, response);
+  bool closed = false;
+  impl_->http.process_request(stream, true, closed, [](httplib::Request&) {});
+  return response;
+}
 
 }  // namespace khung::http

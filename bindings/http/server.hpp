@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khung::http {
@@ -53,6 +54,11 @@ class Server {
   void run();
   // Safe from any thread, and from a signal-watching thread.
   void stop();
+
+  // Answers one raw HTTP request (the bytes a client sends) on this thread,
+  // with no socket, as the service would on a connection that then closes:
+  // the bytes of the response. For tests and fuzzing; bind() is not needed.
+  std::string respond(std::string_view request);
 
  private:
   struct Impl;

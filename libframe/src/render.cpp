@@ -51,9 +51,13 @@ std::string substitute(const Template& tpl, const std::string& text, const Field
   return out;
 }
 
+bool uses_field(const Template& tpl, std::string_view name) {
+  return std::any_of(tpl.fields().begin(), tpl.fields().end(), [name](const TemplateField& f) { return f.name == name; });
+}
+
 void check_fields_known(const Template& tpl, const Fields& fields) {
   for (const auto& [name, value] : fields)
-    if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
+    if (!uses_field(tpl, name))
       throw Error(ErrorCode::InvalidArgument, "field '" + name + "': not used by template '" + tpl.id() +
                                                   "' (its fields: " + field_list(tpl) + ")");
 }
@@ -291,7 +295,7 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
   for (const auto& f : tpl.fields())
     if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
   for (const auto& [name, value] : fields)
-    if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
+    if (!uses_field(tpl, name))
       problems.push_back({"field '" + name + "'", "not used by template '" + tpl.id() + "'"});
 
   const auto& layers = tpl.data().layers;

@@ -333,11 +333,11 @@ FillLayer read_fill(const Node& n) {
       f.area = circle_window({x0, y0, static_cast<int>(std::ceil(cx + r)) - x0, static_cast<int>(std::ceil(cy + r)) - y0});
     } else if (type == "ring") {
       s->object({"type", "center", "inner", "outer"});
-      auto [cx, cy] = (*s)["center"].point();
+      const auto centre = (*s)["center"].point();
       float inner = (*s)["inner"].real(0, kMaxSide), outer = (*s)["outer"].real(1, kMaxSide);
       if (inner >= outer) (*s)["inner"].fail("must be less than 'outer'");
-      auto disc = [&](float r) {
-        int x0 = static_cast<int>(std::lround(cx - r)), y0 = static_cast<int>(std::lround(cy - r));
+      auto disc = [&centre](float r) {
+        int x0 = static_cast<int>(std::lround(centre.first - r)), y0 = static_cast<int>(std::lround(centre.second - r));
         int side = static_cast<int>(std::lround(2 * r));
         return circle_window({x0, y0, side, side});
       };
@@ -451,6 +451,12 @@ json parse_json(const std::string& text, const std::filesystem::path& path) {
     }
     throw Error(ErrorCode::Template, "template '" + path.string() + "': invalid JSON at line " + std::to_string(line) +
                                          ", column " + std::to_string(col));
+  } catch (const json::exception& e) {
+    // Well-formed but unreadable, such as a number past a double's range:
+    // nlohmann's message without its "[json.exception....] " tag.
+    std::string what = e.what();
+    if (auto tag = what.find("] "); tag != std::string::npos) what.erase(0, tag + 2);
+    throw Error(ErrorCode::Template, "template '" + path.string() + "': invalid JSON: " + what);
   }
 }
 
