@@ -125,6 +125,65 @@ TEST_CASE("a value that is not UTF-8, or is long, is quoted in a 400 as valid JS
   CHECK(answer_body(answer2)["error"]["message"] == "parameter 'width': '" + long_value.substr(0, 64) + "...' is not a whole number");
 }
 
+// All the server sends back on one connection for `request`, until it
+// closes the connection (or 5 s pass).
+std::string talk(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE("a refused request's body is never read as another request", "[server][errors]") {
+  // Found by bench/soak: a multipart upload without a boundary got its 400,
+  // and then the part of its body past the first 4096 bytes read was
+  // answered as a request of its own.
+  Running s({});
+  const std::string inner = "GET /v1/templates HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto smuggling = [&](const std::string& head) {
+    const std::string padding(4096 - head.size() - 30, 'a');  // the inner request starts past 4096 bytes
+    const std::string body = padding + inner;
+    return head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string answer =
+      talk(s.port, smuggling("POST /v1/render/frame-ring HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data\r\n"));
+  CHECK(answer.rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(count_of(answer, "HTTP/1.1 ") == 1);
+  CHECK(count_of(talk(s.port, smuggling("PROPFIND / HTTP/1.1\r\nHost: x\r\n")), "HTTP/1.1 ") == 1);
+  // Two requests sent at once: the first is answered, with Connection: close.
+  const std::string two = talk(s.port, inner + inner);
+  CHECK(count_of(two, "HTTP/1.1 200 ") == 1);
+  CHECK(two.find("Connection: close\r\n") != std::string::npos);
+}
+
+TEST_CASE("a body without a length is refused at once, not after the read timeout", "[server][errors]") {
+  // Found by bench/soak: cpp-httplib read such a body to the end of the
+  // connection, so the client waited out the 10 s read timeout.
+  Running s({});
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer =
+      talk(s.port, "POST /v1/render/frame-ring HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n\r\n");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
+  REQUIRE(answer.rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(answer.find("\"message\":\"request body: needs a Content-Length\"") != std::string::npos);
+}
+
 TEST_CASE("every error status is reached, with the JSON body", "[server][errors]") {
   http::ServerOptions o;
   o.max_body_bytes = 20u * 1024 * 1024;

@@ -465,8 +465,12 @@ struct Server::Impl {
     http.set_payload_max_length(options.max_body_bytes);
     http.set_read_timeout(options.read_timeout_seconds, 0);
     http.set_write_timeout(options.write_timeout_seconds, 0);
-    http.set_keep_alive_timeout(2);
-    http.set_keep_alive_max_count(100);
+    // One request per connection. cpp-httplib 0.11 answers some bad
+    // requests (a multipart type without a boundary, an unknown method)
+    // without reading their bodies, then reads those bodies as further
+    // requests on a kept-alive connection: a way to smuggle requests past
+    // a proxy. A proxy in front (deploy/) keeps the clients' connections.
+    http.set_keep_alive_max_count(1);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_request_start = Clock::now();
@@ -475,6 +479,13 @@ struct Server::Impl {
       for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
       if (header_bytes > options.max_header_bytes) {
         send_error(res, 431, "request headers: over " + std::to_string(options.max_header_bytes) + " bytes");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // A body with neither a length nor chunks runs to the end of the
+      // connection: cpp-httplib would wait for it until the read timeout.
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !req.has_header("Content-Length") &&
+          req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
+        send_error(res, 400, "request body: needs a Content-Length");
         return httplib::Server::HandlerResponse::Handled;
       }
       std::string origin = req.get_header_value("Origin");
