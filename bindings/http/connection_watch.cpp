@@ -146,3 +146,14 @@ extern "C" int close(int fd) {
   khung::http::watch::closing(fd);
   return static_cast<int>(syscall(SYS_close, fd));
 }
+
+// Before it writes an answer, cpp-httplib checks that the peer is still
+// there by peeking one byte, and takes the end of input for a closed
+// connection. A client that sent its request and then shut down its sending
+// side (a half-close, as `nc -N` does) is still reading, yet got no answer.
+// The one-byte peek reports a byte at the end of input instead; a peer that
+// is really gone makes the write itself fail, as it would in any case.
+extern "C" ssize_t recv(int fd, void* buffer, size_t length, int flags) {
+  const auto n = static_cast<ssize_t>(syscall(SYS_recvfrom, fd, buffer, length, flags, nullptr, nullptr));
+  return n == 0 && flags == MSG_PEEK && length == 1 ? 1 : n;
+}
