@@ -465,6 +465,37 @@ TEST_CASE("a tiny file claiming 60000x60000 pixels is refused in every format be
 
 // ======================================================================== 2. truncated, corrupt and empty files
 
+TEST_CASE("a JPEG cut right after its scan header is truncated, not decoded", "[hostile][truncated]") {
+  // TurboJPEG once "decoded" this (no scan data at all) into an image whose
+  // pixels were whatever the heap held: another photo's, in a service.
+  Bytes jpeg = jpeg_of(gradient(64, 48));
+  std::size_t sos = find_marker(jpeg, 0xDA);
+  std::size_t header_end = sos + 2 + (std::size_t{jpeg[sos + 2]} << 8 | jpeg[sos + 3]);
+  for (std::size_t cut = sos; cut <= header_end; ++cut) {
+    INFO("cut at " << cut);
+    CHECK(std::string(error_of([&] { decode_image(std::span(jpeg).first(cut)); }).what()) ==
+          "JPEG data is truncated (the file is incomplete)");
+  }
+}
+
+TEST_CASE("a JPEG error after a warning is an error, not an image with unwritten rows", "[hostile][corrupt]") {
+  // Stray bytes before the scan are a warning; Huffman tables the scan names
+  // but the file lacks are an error. TurboJPEG 2.1 still calls the pair a
+  // warning.
+  Bytes jpeg = jpeg_of(gradient(64, 48));
+  std::size_t sos = find_marker(jpeg, 0xDA);
+  for (int c = 0; c < jpeg[sos + 4]; ++c) jpeg[sos + 6 + 2 * static_cast<std::size_t>(c)] = 0x33;
+  jpeg.insert(jpeg.begin() + static_cast<std::ptrdiff_t>(sos), {0x00, 0x00});
+  Error e = error_of([&] { decode_image(jpeg); });
+  CHECK(e.code() == ErrorCode::Image);
+  CHECK(std::string(e.what()) == "corrupt JPEG data: Huffman table 0x03 was not defined");
+
+  // A warning alone still leaves a whole image, as browsers show it.
+  Bytes stray = jpeg_of(gradient(64, 48));
+  stray.insert(stray.begin() + static_cast<std::ptrdiff_t>(find_marker(stray, 0xDA)), {0x00, 0x00});
+  CHECK(decode_image(stray).width() == 64);
+}
+
 TEST_CASE("zero-byte and one-byte files are named, not decoded", "[hostile][truncated]") {
   ScratchDir scratch("hostile-empty");
   fs::path empty = scratch.write("empty.jpg", "");
