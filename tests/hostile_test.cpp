@@ -156,6 +156,10 @@ void put_be32(Bytes& out, std::uint32_t v) {
   put_be16(out, v >> 16);
   put_be16(out, v & 0xFFFF);
 }
+void set_be32(Bytes& out, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
+
 std::string text_of(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
 
 // A picture with something in every row and column: a gradient.
@@ -388,6 +392,19 @@ Bytes make_heic(const Image& image) {
   return out;
 }
 
+// The HEIC with its 'ispe' property (the size the file declares) rewritten.
+Bytes heic_claiming(std::uint32_t width, std::uint32_t height) {
+  Bytes heic = make_heic(gradient(64, 64));
+  for (std::size_t i = 4; i + 16 <= heic.size(); ++i)
+    if (std::memcmp(heic.data() + i, "ispe", 4) == 0) {
+      set_be32(heic, i + 8, width);
+      set_be32(heic, i + 12, height);
+      return heic;
+    }
+  FAIL("no ispe box");
+  return {};
+}
+
 // One small, valid file of every format, with the name its messages use.
 struct Sample {
   std::string format;
@@ -442,6 +459,10 @@ TEST_CASE("a tiny file claiming 60000x60000 pixels is refused in every format be
       {"TGA", make_tga(pixel, 60000, 60000)},
       {"PSD", make_psd(pixel, 60000, 60000)},
   };
+  if (have_heic_encoder())
+    bombs.push_back({"HEIC", heic_claiming(60000, 60000)});
+  else
+    WARN("libheif has no HEVC encoder here: the HEIC bomb is not tested");
 
   ScratchDir scratch("hostile-bomb");
   for (const auto& [format, bytes] : bombs) {
@@ -461,6 +482,23 @@ TEST_CASE("a tiny file claiming 60000x60000 pixels is refused in every format be
     write_bytes(file, bytes);
     CHECK(error_of([&] { read_image(file); }).what() == "photo '" + file.string() + "': " + expected);
   }
+}
+
+TEST_CASE("HEIC past the HEIC decoder's own side limit is named with its size", "[hostile][bomb]") {
+  if (!have_heic_encoder()) {
+    WARN("libheif has no HEVC encoder here: HEIC is not tested");
+    return;
+  }
+  // libheif refuses a side of 32768 or more before Khung sees the size;
+  // its refusal is reported as Khung's limits are.
+  CHECK(std::string(error_of([] { decode_image(heic_claiming(40000, 40000)); }).what()) ==
+        "HEIC image 40000x40000: over the 50000000-pixel limit");
+  Error strip = error_of([] { decode_image(heic_claiming(100000, 1)); });
+  CHECK(strip.code() == ErrorCode::Image);
+  CHECK(std::string(strip.what()) == "HEIC image 100000x1: over the HEIC decoder's size limit");
+  // Under that side limit the pixel limit speaks.
+  CHECK(std::string(error_of([] { decode_image(heic_claiming(10000, 10000)); }).what()) ==
+        "HEIC image 10000x10000: over the 50000000-pixel limit");
 }
 
 // ======================================================================== 2. truncated, corrupt and empty files
