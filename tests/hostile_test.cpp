@@ -503,6 +503,35 @@ TEST_CASE("HEIC past the HEIC decoder's own side limit is named with its size", 
 
 // ======================================================================== 2. truncated, corrupt and empty files
 
+TEST_CASE("a file of any format cut anywhere is an error naming its format, never part of an image",
+          "[hostile][truncated]") {
+  for (const auto& [format, bytes] : samples_of_every_format()) {
+    INFO(format);
+    const Image whole = decode_image(bytes);
+    const std::string truncated = format + " data is truncated (the file is incomplete)";
+    std::size_t step = std::max<std::size_t>(1, bytes.size() / 300);
+    for (std::size_t cut = 0; cut < bytes.size(); cut += (cut < 64 ? 1 : step)) {
+      INFO("first " << cut << " of " << bytes.size() << " bytes");
+      try {
+        // Only the bytes after the image may be missing (a PNG's IEND).
+        Image image = decode_image(std::span(bytes).first(cut));
+        CHECK(image == whole);
+      } catch (const Error& e) {
+        const std::string message = e.what();
+        if (e.code() == ErrorCode::Unsupported) {
+          // Too little is left to tell the format.
+          CHECK(starts_with(message, "not an image Khung reads"));
+        } else {
+          CHECK(e.code() == ErrorCode::Image);
+          CHECK((message == truncated || starts_with(message, "corrupt " + format + " data: ")));
+        }
+      }
+    }
+    // Cut in the middle, the file is said to be cut.
+    CHECK(error_of([&] { decode_image(std::span(bytes).first(bytes.size() * 3 / 4)); }).what() == truncated);
+  }
+}
+
 TEST_CASE("a JPEG cut right after its scan header is truncated, not decoded", "[hostile][truncated]") {
   // TurboJPEG once "decoded" this (no scan data at all) into an image whose
   // pixels were whatever the heap held: another photo's, in a service.
@@ -594,6 +623,25 @@ TEST_CASE("GIF palettes: full 256-colour, local, transparent and indices past th
   CHECK(partly.pixel(0, 0).a == 0);
 }
 
+TEST_CASE("odd GIFs are corrupt GIF data, each with a reason", "[hostile][gif]") {
+  auto message = [](const Bytes& gif) { return std::string(error_of([&] { decode_image(gif); }).what()); };
+  // No frame at all: only the header, palette and trailer.
+  CHECK(message(make_gif(8, 6, {})) == "corrupt GIF data: no frame that can be decoded");
+  // An LZW code size GIF does not have (at most 12).
+  GifFrame wide_codes = flat_frame(8, 6, 1);
+  Bytes gif = make_gif(8, 6, {wide_codes});
+  gif[13 + 3 * 256 + 10] = 13;  // the frame's code size byte, after its descriptor
+  CHECK(message(gif) == "corrupt GIF data: no frame that can be decoded");
+  // A frame that does not fit on the screen.
+  GifFrame outside = {4, 4, 8, 6, std::vector<std::uint8_t>(48, 1)};
+  CHECK(starts_with(message(make_gif(8, 6, {outside})), "corrupt GIF data: "));
+  // A screen of no pixels.
+  CHECK(message(make_gif(0, 0, {flat_frame(1, 1, 1)})) == "GIF image 0x0: has no pixels");
+  // The reason never comes from an earlier file (stb keeps it per thread).
+  CHECK(error_of([] { decode_image(png_header_only(1, 1)); }).code() == ErrorCode::Image);
+  CHECK(message(make_gif(8, 6, {})) == "corrupt GIF data: no frame that can be decoded");
+}
+
 // ======================================================================== 4. metadata bombs
 
 TEST_CASE("megabytes of EXIF and ICC segments in a JPEG are skipped", "[hostile][metadata]") {
@@ -626,7 +674,7 @@ TEST_CASE("1x100000 and 100000x1 photos fill a frame's window", "[hostile][strip
   for (Size size : {Size{1, 100000}, Size{100000, 1}}) {
     INFO(size.width << "x" << size.height);
     Image strip(size.width, size.height, {30, 160, 220, 255});
-    for (const char* name : {"strip.png"}) {
+    for (const char* name : {"strip.png", "strip.bmp"}) {
       INFO(name);
       fs::path file = scratch.dir / name;
       write_bytes(file, std::string(name) == "strip.png" ? encode_image(strip, ImageFormat::Png) : make_bmp(strip));
