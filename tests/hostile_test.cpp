@@ -189,6 +189,13 @@ void put_png_chunk(Bytes& out, std::string_view type, const Bytes& body) {
 
 constexpr std::size_t kAfterIhdr = 8 + 25;
 
+Bytes with_png_chunks(const Bytes& png, std::string_view type, const std::vector<Bytes>& bodies) {
+  Bytes out(png.begin(), png.begin() + kAfterIhdr);
+  for (const Bytes& body : bodies) put_png_chunk(out, type, body);
+  out.insert(out.end(), png.begin() + kAfterIhdr, png.end());
+  return out;
+}
+
 Bytes png_header_only(std::uint32_t width, std::uint32_t height) {
   Bytes png;
   put(png, "\x89PNG\r\n\x1A\n");
@@ -199,6 +206,16 @@ Bytes png_header_only(std::uint32_t width, std::uint32_t height) {
   put_png_chunk(png, "IHDR", ihdr);
   put_png_chunk(png, "IEND", {});
   return png;
+}
+
+// zlib-compressed zeros: a small body that inflates to `size` bytes.
+Bytes deflated_zeros(std::size_t size) {
+  Bytes zeros(size, 0);
+  uLongf length = compressBound(static_cast<uLong>(size));
+  Bytes out(length);
+  REQUIRE(compress2(out.data(), &length, zeros.data(), static_cast<uLong>(size), 9) == Z_OK);
+  out.resize(length);
+  return out;
 }
 
 // JPEG: segments inserted after SOI; the frame header patched to claim a size.
@@ -662,6 +679,46 @@ TEST_CASE("megabytes of EXIF and ICC segments in a JPEG are skipped", "[hostile]
   CHECK(seconds_of([&] { image = decode_image(jpeg); }) < 0.5);
   CHECK(image == decode_image(plain));
   CHECK(probe_image(jpeg).orientation == 1);
+}
+
+TEST_CASE("large PNG metadata is read or refused at its limit, never inflated without bound",
+          "[hostile][metadata]") {
+  Bytes png = encode_image(gradient(32, 16), ImageFormat::Png);
+  const Image plain = decode_image(png);
+
+  // Megabytes that stay megabytes: decoded as usual.
+  Bytes icc;
+  put(icc, std::string_view("display\0\0", 9));  // name, compression method
+  Bytes raw(5u << 20, 7);
+  icc.insert(icc.end(), raw.begin(), raw.end());
+  CHECK(decode_image(with_png_chunks(png, "iCCP", {icc})) == plain);
+  Bytes exif;
+  put(exif, std::string_view("MM\0\x2A\0\0\0\x08", 8));
+  exif.resize(5u << 20, 0);
+  CHECK(decode_image(with_png_chunks(png, "eXIf", {exif})) == plain);
+
+  // A profile and a text that inflate to 17 MB from a few kilobytes, and
+  // thousands of small texts: over the metadata limit, refused quickly.
+  const std::string refused = "PNG metadata (text, ICC profile and other chunks): over the 16 MB or 1000-chunk limit";
+  Bytes bomb = deflated_zeros(17u << 20);
+  REQUIRE(bomb.size() < 64 * 1024);
+  Bytes iccp;
+  put(iccp, std::string_view("bomb\0\0", 6));
+  iccp.insert(iccp.end(), bomb.begin(), bomb.end());
+  Bytes ztxt;
+  put(ztxt, std::string_view("Comment\0\0", 9));
+  ztxt.insert(ztxt.end(), bomb.begin(), bomb.end());
+  Bytes text;
+  put(text, std::string_view("k\0v", 3));
+  for (const Bytes& file : {with_png_chunks(png, "iCCP", {iccp}), with_png_chunks(png, "zTXt", {ztxt}),
+                            with_png_chunks(png, "tEXt", std::vector<Bytes>(5000, text))}) {
+    Error e(ErrorCode::InvalidArgument, "");
+    HeapUse heap;
+    CHECK(seconds_of([&] { heap = heap_use([&] { e = error_of([&] { decode_image(file); }); }); }) < 0.5);
+    CHECK(e.code() == ErrorCode::Image);
+    CHECK(std::string(e.what()) == refused);
+    CHECK(heap.largest < (1u << 20));
+  }
 }
 
 // ======================================================================== 5. strips
