@@ -746,6 +746,34 @@ TEST_CASE("1x100000 and 100000x1 photos fill a frame's window", "[hostile][strip
   }
 }
 
+TEST_CASE("1x100000 and 100000x1 assets render in every fit", "[hostile][strip]") {
+  ScratchDir scratch("hostile-strip-asset");
+  // The strip's middle is red, its ends blue: cover shows the middle.
+  for (Size size : {Size{1, 100000}, Size{100000, 1}}) {
+    INFO(size.width << "x" << size.height);
+    Image strip(size.width, size.height, {0, 0, 255, 255});
+    for (int i = std::max(size.width, size.height) / 2 - 100; i < std::max(size.width, size.height) / 2 + 100; ++i) {
+      std::uint8_t* p = size.width == 1 ? strip.row(i) : strip.row(0) + 4 * i;
+      p[0] = 255, p[2] = 0;
+    }
+    write_bytes(scratch.dir / "strip.png", encode_image(strip, ImageFormat::Png));
+    for (const char* fit : {"contain", "cover", "stretch"}) {
+      INFO(fit);
+      fs::path file = scratch.write("t.json", std::string(R"({"width": 400, "height": 300, "layers": [
+          {"type": "image", "src": "strip.png", "box": [50, 50, 300, 200], "fit": ")") + fit + R"("}]})");
+      Image image;
+      HeapUse heap = heap_use([&] { image = render_template(Template::load(file.string()), {}); });
+      CHECK(image.width() == 400);
+      CHECK(heap.largest < (8u << 20));  // never the strip scaled whole: that would be gigabytes
+      if (std::string(fit) == "cover") {
+        CHECK(image.pixel(200, 150) == Color{255, 0, 0, 255});
+        CHECK(image.pixel(52, 52).a == 255);
+        CHECK(image.pixel(20, 20).a == 0);
+      }
+    }
+  }
+}
+
 // ======================================================================== 7. a 100 000-row data file
 
 TEST_CASE("a 100 000-row CSV is read in little memory: rows are streamed", "[hostile][data]") {
