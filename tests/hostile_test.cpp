@@ -845,6 +845,18 @@ TEST_CASE("absurd template sizes are refused at load", "[hostile][template]") {
                             std::string(400000, ']') + "}") == "layers[0]: missing 'type'");
 }
 
+TEST_CASE("an output width that would make an absurd image is refused before drawing", "[hostile][template]") {
+  TemplateScratch s;
+  Template big = Template::load(
+      s.write("big.json", R"({"width": 6000, "height": 6000, "layers": [{"type": "fill", "color": "#fff"}]})").string());
+  RenderOptions options;
+  options.width = 20000;
+  Error e(ErrorCode::Io, "");
+  CHECK(seconds_of([&] { e = error_of([&] { render_template(big, options); }); }) < 0.5);
+  CHECK(e.code() == ErrorCode::InvalidArgument);
+  CHECK(std::string(e.what()) == "width 20000: the image would be 20000x20000, over the 100000000-pixel limit");
+}
+
 TEST_CASE("missing assets and fonts are named", "[hostile][template]") {
   TemplateScratch s;
   std::string missing = s.error_of_template(

@@ -180,6 +180,12 @@ void draw_base(const Template& tpl) {
   data.base_layers = n;
 }
 
+// The size of a render `width` pixels wide: the template's aspect kept.
+Size output_size(const Template& tpl, int width) {
+  const Size canvas = tpl.size();
+  return {width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * width / canvas.width)))};
+}
+
 // What render_template refuses before it draws anything.
 void check_options(const Template& tpl, const RenderOptions& options) {
   const TemplateData& data = tpl.data();
@@ -194,6 +200,16 @@ void check_options(const Template& tpl, const RenderOptions& options) {
   if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
     throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
                                                 std::to_string(4 * data.size.width) + " px");
+  // Before drawing, not once the canvas is drawn and the resized copy
+  // cannot be made.
+  if (options.width != 0) {
+    const Size out = output_size(tpl, options.width);
+    if (std::int64_t{out.width} * out.height > Image::max_pixels())
+      throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": the image would be " +
+                                                  std::to_string(out.width) + "x" + std::to_string(out.height) +
+                                                  ", over the " + std::to_string(Image::max_pixels()) +
+                                                  "-pixel limit");
+  }
 }
 
 // A render begun: the canvas, and the first layer still to draw on it.
@@ -224,9 +240,7 @@ Image finish_render(const Template& tpl, const RenderOptions& options, const Fon
   for (std::size_t i = started.next; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
   if (options.width == 0 || options.width == data.size.width) return canvas;
-  int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
-                                                        data.size.width)));
-  return resize_image(canvas, {options.width, height});
+  return resize_image(canvas, output_size(tpl, options.width));
 }
 
 }  // namespace
