@@ -774,6 +774,77 @@ TEST_CASE("1x100000 and 100000x1 assets render in every fit", "[hostile][strip]"
   }
 }
 
+// ======================================================================== 6. megabyte text
+
+namespace {
+
+// About `bytes` of Vietnamese words, cut at a character boundary.
+std::string vietnamese_text(std::size_t bytes) {
+  const std::string words = "Công đoàn cơ sở Điện lực Hà Nội ";
+  std::string text;
+  while (text.size() + words.size() <= bytes) text += words;
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a 1 MB field is refused at once, naming the field and the limit", "[hostile][text]") {
+  const std::string megabyte = vietnamese_text(1u << 20);
+  const std::string refused = "field 'unit': " + std::to_string(megabyte.size()) + " bytes, over the 65536-byte limit";
+  RenderOptions options;
+  options.fields = {{"unit", megabyte}};
+  Error e(ErrorCode::Io, "");
+  CHECK(seconds_of([&] { e = error_of([&] { render_template(Template::load("web-banner"), options); }); }) < 0.5);
+  CHECK(e.code() == ErrorCode::InvalidArgument);
+  CHECK(std::string(e.what()) == refused);
+  CHECK(error_of([&] { load_and_render("web-banner", options); }).what() == refused);
+  CHECK(check_template(Template::load("web-banner"), options.fields) ==
+        std::vector<CheckProblem>{{"field 'unit'", std::to_string(megabyte.size()) + " bytes, over the 65536-byte limit"}});
+}
+
+TEST_CASE("a field at the limit renders ellipsized, or fails to fit with a short message", "[hostile][text]") {
+  const std::string longest = vietnamese_text(max_field_bytes);
+  REQUIRE(longest.size() > max_field_bytes - 64);
+  // web-banner ends its unit with an ellipsis.
+  const Template banner = Template::load("web-banner");
+  RenderOptions options;
+  options.fields = {{"unit", longest}};
+  Image image;
+  CHECK(seconds_of([&] { image = render_template(banner, options); }) < 2);
+  CHECK(image.width() == banner.size().width);
+
+  // post's name must fit: a Layout error that quotes only the text's start.
+  const Template post = Template::load("post");
+  options.fields = {{"name", longest}, {"unit", "Tổ 1"}};
+  Error e(ErrorCode::Io, "");
+  CHECK(seconds_of([&] { e = error_of([&] { render_template(post, options); }); }) < 2);
+  CHECK(e.code() == ErrorCode::Layout);
+  CHECK(starts_with(e.what(), "text \""));
+  CHECK(std::string(e.what()).find("…\": does not fit the 920x210 px box") != std::string::npos);
+  CHECK(std::string(e.what()).size() < 200);
+}
+
+TEST_CASE("a 1 MB CSV cell fails its row at once; the other rows render", "[hostile][text]") {
+  ScratchDir scratch("hostile-cell");
+  scratch.write("card.json", R"({"width": 320, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
+       "font": {"family": "Noto Sans", "size": [8, 40]}, "max_lines": 1, "overflow": "error"}]})");
+  const std::string megabyte = vietnamese_text(1u << 20);
+  fs::path data = scratch.write("rows.csv", "name\nAn\n\"" + megabyte + "\"\nBình\n");
+  BatchOptions options;
+  options.data = data;
+  options.output_dir = scratch.dir / "out";
+  options.jobs = 2;
+  BatchSummary summary;
+  CHECK(seconds_of([&] { summary = run_batch(Template::load((scratch.dir / "card.json").string()), options); }) < 2);
+  CHECK(summary.rendered == 2);
+  REQUIRE(summary.failures.size() == 1);
+  CHECK(summary.failures[0].row == 2);
+  CHECK(summary.failures[0].message ==
+        "field 'name': " + std::to_string(megabyte.size()) + " bytes, over the 65536-byte limit");
+  CHECK(files_in(options.output_dir) == std::set<std::string>{"1.png", "3.png", "report.csv"});
+}
+
 // ======================================================================== 7. a 100 000-row data file
 
 TEST_CASE("a 100 000-row CSV is read in little memory: rows are streamed", "[hostile][data]") {

@@ -51,11 +51,21 @@ std::string substitute(const Template& tpl, const std::string& text, const Field
   return out;
 }
 
-void check_fields_known(const Template& tpl, const Fields& fields) {
-  for (const auto& [name, value] : fields)
+// Why a field's value is too long to render, or empty when it is not.
+std::string overlong(const std::string& value) {
+  if (value.size() <= max_field_bytes) return {};
+  return std::to_string(value.size()) + " bytes, over the " + std::to_string(max_field_bytes) + "-byte limit";
+}
+
+// Every field given is one the template uses, and not overlong.
+void check_fields(const Template& tpl, const Fields& fields) {
+  for (const auto& [name, value] : fields) {
     if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
       throw Error(ErrorCode::InvalidArgument, "field '" + name + "': not used by template '" + tpl.id() +
                                                   "' (its fields: " + field_list(tpl) + ")");
+    if (std::string why = overlong(value); !why.empty())
+      throw Error(ErrorCode::InvalidArgument, "field '" + name + "': " + why);
+  }
 }
 
 // A gradient's colour at t in [0, 1], interpolated on premultiplied values.
@@ -189,7 +199,7 @@ Size output_size(const Template& tpl, int width) {
 // What render_template refuses before it draws anything.
 void check_options(const Template& tpl, const RenderOptions& options) {
   const TemplateData& data = tpl.data();
-  check_fields_known(tpl, options.fields);
+  check_fields(tpl, options.fields);
   if (options.without_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
   if (data.has_photo && options.photo.empty() && !options.without_photo)
@@ -304,9 +314,15 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
   std::vector<CheckProblem> problems;
   for (const auto& f : tpl.fields())
     if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
-  for (const auto& [name, value] : fields)
+  std::vector<std::string> overlong_fields;
+  for (const auto& [name, value] : fields) {
     if (std::none_of(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& f) { return f.name == name; }))
       problems.push_back({"field '" + name + "'", "not used by template '" + tpl.id() + "'"});
+    if (std::string why = overlong(value); !why.empty()) {
+      problems.push_back({"field '" + name + "'", why});
+      overlong_fields.push_back(name);
+    }
+  }
 
   const auto& layers = tpl.data().layers;
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -314,6 +330,12 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     const auto* t = std::get_if<TextLayer>(&layers[i]);
     const auto* a = std::get_if<ArcTextLayer>(&layers[i]);
     if (!t && !a) continue;
+    // An overlong field is reported once, above, and not laid out.
+    const auto placeholders = find_placeholders(t ? t->text : a->text);
+    if (std::any_of(placeholders.begin(), placeholders.end(), [&](const Placeholder& p) {
+          return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end();
+        }))
+      continue;
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
