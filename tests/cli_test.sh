@@ -85,6 +85,39 @@ echo "not a photo" >"$tmp/fake.jpg"
 grep -q "^khung: error: photo '$tmp/fake.jpg': " "$tmp/err" || fail "fake photo: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.png" ] || fail "fake photo: left an output file"
 
+# Hostile photos fail the render (exit 1) with their reason, leaving no
+# output and never touching a file already at the output path.
+: >"$tmp/empty.jpg"
+printf 'GIF89a\x60\xea\x60\xea\x80\0\0\0\0\0\xff\xff\xff;' >"$tmp/bomb.gif"
+head -c 2000 "$photo" >"$tmp/cut.png"
+echo "the previous render" >"$tmp/kept.png"
+for case in "empty.jpg|not an image Khung reads (JPEG, PNG, WebP, HEIC, GIF, BMP, TGA, PSD): the data is empty" \
+            "bomb.gif|GIF image 60000x60000: over the 50000000-pixel limit" \
+            "cut.png|PNG data is truncated (the file is incomplete)"; do
+  file=${case%%|*} why=${case#*|}
+  "$khung" render frame-ring -p "$tmp/$file" -o "$tmp/x.png" 2>"$tmp/err"
+  [ $? = 1 ] || fail "$file: expected exit 1"
+  grep -qxF "khung: error: photo '$tmp/$file': $why" "$tmp/err" || fail "$file: stderr was: $(cat "$tmp/err")"
+  [ ! -e "$tmp/x.png" ] || fail "$file: left an output file"
+  "$khung" render frame-ring -p "$tmp/$file" -o "$tmp/kept.png" 2>/dev/null
+  [ "$(cat "$tmp/kept.png")" = "the previous render" ] || fail "$file: replaced the file at the output path"
+done
+ls -a "$tmp" | grep -q '\.tmp-' && fail "hostile photos: left a temporary file"
+
+# A field longer than the library takes (one argument is at most 128 KiB on
+# Linux, so the CLI never sees a megabyte) is bad usage, named.
+long=$(head -c 100000 /dev/zero | tr '\0' x)
+expect_usage_error "long field" "field 'unit': 100000 bytes, over the 65536-byte limit" render cover --set "unit=$long" -o "$tmp/x.png"
+
+# A template whose paths leave its folder is refused, naming the path.
+mkdir -p "$tmp/tpl"
+printf '{"width": 10, "height": 10, "layers": [{"type": "image", "src": "../../../etc/passwd"}]}' >"$tmp/tpl/evil.json"
+"$khung" render "$tmp/tpl/evil.json" -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "evil template: expected exit 1"
+grep -qxF "khung: error: template '$tmp/tpl/evil.json': layers[0].src: '../../../etc/passwd' must stay inside the template's folder ('..' is refused)" "$tmp/err" \
+  || fail "evil template: stderr was: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.png" ] || fail "evil template: left an output file"
+
 # templates: the table and the JSON.
 "$khung" templates | grep -q "^frame-ring  *frame  *1080x1080" || fail "templates: no frame-ring row"
 "$khung" templates --json | grep -q '"id": "cover"' || fail "templates --json: no cover"
@@ -103,6 +136,14 @@ grep -q "^khung: batch: 2 rendered, 1 failed, 0 skipped of 3 rows in " "$tmp/err
 [ "$(wc -l <"$tmp/batch/report.csv")" = 4 ] || fail "batch: report.csv should have a header and 3 rows"
 expect_usage_error "bad shard" "--shard '2': expected I/N, for example 0/3" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --shard 2
 expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
+
+# A 1 MB cell fails its row, named, and the other rows render.
+{ printf 'name,unit\nAn,Tổ 1\n"'; head -c 1048576 /dev/zero | tr '\0' y; printf '",Tổ 2\nBình,Tổ 3\n'; } >"$tmp/big.csv"
+"$khung" batch post --data "$tmp/big.csv" -o "$tmp/big" --width 270 >/dev/null 2>"$tmp/err"
+[ $? = 1 ] || fail "batch with a 1 MB cell: expected exit 1"
+grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 65536-byte limit" "$tmp/err" \
+  || fail "batch with a 1 MB cell: $(head -c 300 "$tmp/err")"
+[ "$(ls "$tmp/big")" = "$(printf '1.png\n3.png\nreport.csv')" ] || fail "batch with a 1 MB cell: outputs: $(ls -a "$tmp/big")"
 
 # check --data: one line per problem, exit 1 when a row would fail.
 "$khung" check post --data "$tmp/rows.csv" >"$tmp/out" 2>"$tmp/err"

@@ -1,5 +1,6 @@
 // The HTTP service against a real server on 127.0.0.1: every error status,
-// limits, caching, CORS, signatures, a slow client, and a graceful stop.
+// hostile requests, limits, caching, CORS, signatures, a slow client, and a
+// graceful stop.
 
 #include "khung/codec.hpp"
 #include "khung/demo.hpp"
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -249,6 +251,79 @@ TEST_CASE("every error status is reached, with the JSON body", "[server][errors]
   CHECK(huge->status == 422);
   // And the service goes on.
   CHECK(c.Post("/v1/render/frame-ring", upload(photo))->status == 200);
+}
+
+TEST_CASE("hostile requests get their documented status and a JSON body, never a 500", "[server][hostile]") {
+  Running s({});
+  auto c = s.client();
+  auto message = [](const httplib::Result& r) {
+    return nlohmann::json::parse(r->body)["error"]["message"].get<std::string>();
+  };
+
+  // Tiny photos that claim 60000 x 60000 pixels, in three more formats.
+  std::string gif = std::string("GIF89a") + "\x60\xEA\x60\xEA" + std::string("\x80\0\0\0\0\0\xFF\xFF\xFF;", 10);
+  std::string bmp = "BM" + std::string(12, '\0');
+  bmp[10] = 54;
+  bmp += std::string("\x28\0\0\0\x60\xEA\0\0\x60\xEA\0\0\x01\0\x18\0", 16) + std::string(24, '\0');
+  auto jpeg_bytes = encode_image(Image(16, 16, {10, 20, 30, 255}), ImageFormat::Jpeg);
+  std::string jpeg(reinterpret_cast<const char*>(jpeg_bytes.data()), jpeg_bytes.size());
+  std::size_t sof = jpeg.find("\xFF\xC0");
+  REQUIRE(sof != std::string::npos);
+  jpeg.replace(sof + 5, 4, "\xEA\x60\xEA\x60");
+  for (const auto& [format, photo] : {std::pair{"GIF", gif}, std::pair{"BMP", bmp}, std::pair{"JPEG", jpeg}}) {
+    INFO(format);
+    auto r = c.Post("/v1/render/frame-ring", upload(photo));
+    REQUIRE(r);
+    CHECK(r->status == 422);
+    CHECK(message(r) == std::string(format) + " image 60000x60000: over the 50000000-pixel limit");
+  }
+
+  // Cut short, and empty.
+  auto cut = c.Post("/v1/render/frame-ring", upload(bmp.substr(0, 30)));
+  CHECK(cut->status == 422);
+  CHECK(message(cut) == "BMP data is truncated (the file is incomplete)");
+  auto empty = c.Post("/v1/render/frame-ring", upload(""));
+  CHECK(empty->status == 400);
+  CHECK(message(empty) == "part 'photo': missing (template 'frame-ring' is a frame)");
+
+  // A 1 MB field, in a JSON body and in a form; a 1 MB query is over the
+  // request line's limit.
+  std::string megabyte(1u << 20, 'x');
+  auto json_field = c.Post("/v1/render/web-banner", nlohmann::json{{"unit", megabyte}}.dump(), "application/json");
+  CHECK(json_field->status == 400);
+  CHECK(message(json_field) == "field 'unit': 1048576 bytes, over the 65536-byte limit");
+  auto form_field = c.Post("/v1/render/web-banner", httplib::MultipartFormDataItems{{"unit", megabyte, "", ""}});
+  CHECK(form_field->status == 400);
+  CHECK(message(form_field) == "field 'unit': 1048576 bytes, over the 65536-byte limit");
+  auto query = c.Get("/v1/render/web-banner?unit=" + megabyte);
+  REQUIRE(query);
+  CHECK(query->status == 414);
+  CHECK(error_code(query) == "bad_request");
+
+  // Paths that try to leave their folder match no route.
+  for (const char* path : {"/v1/render/..%2F..%2Fetc%2Fpasswd?unit=x", "/v1/render/../../etc/passwd",
+                           "/v1/render/%2e%2e?unit=x", "/static/..%2F..%2FCMakeLists.txt", "/static/..",
+                           "/v1/templates/..%2Fcover/preview.png"}) {
+    INFO(path);
+    auto r = c.Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    CHECK(error_code(r) == "not_found");
+  }
+  // A client's file name is never used.
+  std::string evil = (std::filesystem::temp_directory_path() / "khung-server-test-evil.png").string();
+  httplib::MultipartFormDataItems named = {{"photo", astronaut(), "../../../.." + evil, "image/png"}};
+  CHECK(c.Post("/v1/render/frame-ring", named)->status == 200);
+  CHECK_FALSE(std::filesystem::exists(evil));
+
+  // An absurd width.
+  auto wide = c.Get("/v1/render/cover?unit=x&width=100000");
+  CHECK(wide->status == 400);
+  CHECK(message(wide) == "width 100000: must be between 16 and 6560 px");
+
+  // The service goes on.
+  CHECK(c.Post("/v1/render/frame-ring", upload(astronaut()))->status == 200);
+  CHECK(c.Get("/metrics")->body.find("code=\"500\"") == std::string::npos);
 }
 
 TEST_CASE("a full render queue answers 503 with Retry-After", "[server][load]") {

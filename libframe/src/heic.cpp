@@ -13,9 +13,14 @@
 
 #include <dlfcn.h>
 
+#include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace khung::detail {
 
@@ -76,7 +81,83 @@ void check(heif_error error) {
   if (error.code == heif_error_Ok) return;
   if (error.code == heif_error_Invalid_input && error.subcode == heif_suberror_End_of_data)
     throw truncated_data(ImageFormat::Heic);
-  throw corrupt_data(ImageFormat::Heic, error.message ? error.message : "decoding failed");
+  std::string why = error.message ? error.message : "decoding failed";
+  while (!why.empty() && std::isspace(static_cast<unsigned char>(why.back()))) why.pop_back();
+  throw corrupt_data(ImageFormat::Heic, why);
+}
+
+// ISO-BMFF boxes, read only as far as messages need them: libheif reports a
+// file cut inside its 'ftyp' or 'meta' box as a missing box, and refuses a
+// side over its own limit without saying how large the image is.
+
+std::uint32_t u32_be(std::span<const std::uint8_t> data, std::size_t at) {
+  return std::uint32_t{data[at]} << 24 | std::uint32_t{data[at + 1]} << 16 | std::uint32_t{data[at + 2]} << 8 |
+         data[at + 3];
+}
+
+// Calls fn(type, body) for each box of `data` in turn. False when the data
+// ends inside a box; a malformed size ends the walk, for libheif to judge.
+template <class Fn>
+bool for_each_box(std::span<const std::uint8_t> data, Fn fn) {
+  std::size_t at = 0;
+  while (at < data.size()) {
+    if (data.size() - at < 8) return false;
+    std::uint64_t size = u32_be(data, at);
+    std::size_t header = 8;
+    if (size == 1) {  // a 64-bit size follows the type
+      if (data.size() - at < 16) return false;
+      size = std::uint64_t{u32_be(data, at + 8)} << 32 | u32_be(data, at + 12);
+      header = 16;
+    } else if (size == 0) {  // the box runs to the end of the file
+      size = data.size() - at;
+    }
+    if (size < header) return true;
+    if (size > data.size() - at) return false;
+    fn(std::string_view(reinterpret_cast<const char*>(data.data() + at + 4), 4),
+       data.subspan(at + header, static_cast<std::size_t>(size) - header));
+    at += static_cast<std::size_t>(size);
+  }
+  return true;
+}
+
+// The body of the first box of that type in `data`; empty when there is none.
+std::span<const std::uint8_t> find_box(std::span<const std::uint8_t> data, std::string_view type) {
+  std::optional<std::span<const std::uint8_t>> found;
+  for_each_box(data, [&](std::string_view t, std::span<const std::uint8_t> body) {
+    if (t == type && !found) found = body;
+  });
+  return found.value_or(std::span<const std::uint8_t>{});
+}
+
+// The largest image size an 'ispe' property declares (meta/iprp/ipco): the
+// primary image's, as thumbnails and grid tiles are smaller.
+std::optional<std::pair<std::int64_t, std::int64_t>> declared_size(std::span<const std::uint8_t> data) {
+  std::span<const std::uint8_t> meta = find_box(data, "meta");
+  if (meta.size() < 4) return std::nullopt;
+  // The boxes in 'meta' follow its version and flags.
+  std::span<const std::uint8_t> properties = find_box(find_box(meta.subspan(4), "iprp"), "ipco");
+  std::optional<std::pair<std::int64_t, std::int64_t>> largest;
+  for_each_box(properties, [&](std::string_view type, std::span<const std::uint8_t> ispe) {
+    if (type != "ispe" || ispe.size() < 12) return;
+    std::int64_t width = u32_be(ispe, 4), height = u32_be(ispe, 8);
+    if (!largest || width * height > largest->first * largest->second) largest = {width, height};
+  });
+  return largest;
+}
+
+// check() for the calls that read the file's structure.
+void check_structure(heif_error error, std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  if (error.code == heif_error_Ok) return;
+  if (error.subcode == heif_suberror_Security_limit_exceeded) {
+    if (auto size = declared_size(data)) {
+      check_pixel_limit(ImageFormat::Heic, size->first, size->second, limits);
+      throw Error(ErrorCode::Image, "HEIC image " + std::to_string(size->first) + "x" + std::to_string(size->second) +
+                                        ": over the HEIC decoder's size limit");
+    }
+  }
+  const bool whole = for_each_box(data, [](std::string_view, std::span<const std::uint8_t>) {});
+  if (!whole) throw truncated_data(ImageFormat::Heic);
+  check(error);
 }
 
 // The context reads from `data` without copying: it must outlive the
@@ -92,9 +173,11 @@ Opened open_heic(std::span<const std::uint8_t> data, const DecodeLimits& limits)
   Opened opened;
   opened.context.reset(heif.heif_context_alloc());
   if (!opened.context) throw Error(ErrorCode::Image, "HEIC decoder: out of memory");
-  check(heif.heif_context_read_from_memory_without_copy(opened.context.get(), data.data(), data.size(), nullptr));
+  check_structure(
+      heif.heif_context_read_from_memory_without_copy(opened.context.get(), data.data(), data.size(), nullptr), data,
+      limits);
   heif_image_handle* handle = nullptr;
-  check(heif.heif_context_get_primary_image_handle(opened.context.get(), &handle));
+  check_structure(heif.heif_context_get_primary_image_handle(opened.context.get(), &handle), data, limits);
   opened.primary.reset(handle);
   opened.width = heif.heif_image_handle_get_width(handle);
   opened.height = heif.heif_image_handle_get_height(handle);

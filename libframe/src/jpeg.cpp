@@ -10,6 +10,7 @@
 // libjpeg's own API, for decoding row by row (stream_rows).
 #include <cstdio>  // jpeglib.h needs FILE
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include <algorithm>
 #include <csetjmp>
@@ -17,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace khung::detail {
 
@@ -31,7 +34,7 @@ using Handle = std::unique_ptr<void, HandleDeleter>;
 struct JpegMarkers {
   std::span<const std::uint8_t> exif;  // TIFF block of the first APP1 "Exif"
   bool adobe = false;                  // APP14 "Adobe": CMYK is stored inverted
-  bool cut_short = false;              // the data ends before the first scan
+  bool cut_short = false;              // the data ends before the first scan's data
 };
 
 // Walks the marker segments before the first scan. Stops quietly at anything
@@ -54,9 +57,13 @@ JpegMarkers scan_markers(std::span<const std::uint8_t> data) {
       pos += 2;
       continue;
     }
-    if (marker == 0xDA || marker == 0xD9) break;  // start of scan, end of image
+    if (marker == 0xD9) break;  // end of image
     std::size_t length = static_cast<std::size_t>(data[pos + 2]) << 8 | data[pos + 3];
     if (length < 2) break;
+    if (marker == 0xDA) {  // start of scan: its header, then at least some data
+      found.cut_short = length >= data.size() - pos - 2;
+      break;
+    }
     if (length > data.size() - pos - 2) {
       found.cut_short = true;
       break;
@@ -78,6 +85,27 @@ struct Header {
 // end of JPEG file"; in the headers, the end it fakes shows up as some later
 // structural error instead, which cut_short recognises.
 bool is_truncation(const char* message) { return std::strstr(message, "Premature end") != nullptr; }
+
+// Whether TurboJPEG's message is a warning's. TurboJPEG 2.1 keeps answering
+// TJERR_WARNING once a warning has been emitted, even when a fatal error
+// follows it and leaves the rest of the image unwritten. libjpeg outputs
+// only the first warning and always the error that ends a decode, so the
+// last message tells which happened. Compared up to the first conversion.
+bool is_warning(std::string_view message) {
+  static const std::vector<std::string> prefixes = [] {
+    jpeg_error_mgr err;
+    jpeg_std_error(&err);
+    std::vector<std::string> out;
+    for (int code : {JWRN_ADOBE_XFORM, JWRN_BOGUS_PROGRESSION, JWRN_EXTRANEOUS_DATA, JWRN_HIT_MARKER,
+                     JWRN_HUFF_BAD_CODE, JWRN_JFIF_MAJOR, JWRN_JPEG_EOF, JWRN_MUST_RESYNC, JWRN_NOT_SEQUENTIAL,
+                     JWRN_TOO_MUCH_DATA, JWRN_BOGUS_ICC}) {
+      std::string_view format = err.jpeg_message_table[code];
+      out.emplace_back(format.substr(0, format.find('%')));
+    }
+    return out;
+  }();
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return message.starts_with(p); });
+}
 
 Error decode_error(tjhandle handle, const JpegMarkers& markers) {
   const char* message = tjGetErrorStr2(handle);
@@ -237,8 +265,9 @@ StoredImage decode_planned(tjhandle handle, std::span<const std::uint8_t> data, 
                     TJFLAG_LIMITSCANS) != 0) {
     // Warnings leave a complete image (extraneous bytes, a bad Huffman code
     // in one block: browsers show these), except a premature end, which
-    // leaves the rest grey.
-    if (tjGetErrorCode(handle) != TJERR_WARNING || is_truncation(tjGetErrorStr2(handle)))
+    // leaves the rest grey. After an error, rows are left unwritten.
+    const char* message = tjGetErrorStr2(handle);
+    if (tjGetErrorCode(handle) != TJERR_WARNING || !is_warning(message) || is_truncation(message))
       throw decode_error(handle, plan.markers);
   }
   if (plan.cmyk) cmyk_to_rgba(image, plan.markers.adobe);

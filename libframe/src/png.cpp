@@ -21,11 +21,16 @@ struct ContextDeleter {
 using Context = std::unique_ptr<spng_ctx, ContextDeleter>;
 
 // Ancillary chunks (text, ICC profiles) are kept in memory by libspng while
-// decoding; this bounds what a file can make it hold.
+// decoding; these bound what a file can make it hold.
 constexpr std::size_t kChunkCacheLimit = 16u << 20;
+constexpr int kChunkCountLimit = 1000;
 
 Error png_error(int rc) {
   if (rc == SPNG_IO_EOF || rc == SPNG_EOF) return truncated_data(ImageFormat::Png);
+  if (rc == SPNG_ECHUNK_LIMITS)
+    return Error(ErrorCode::Image, "PNG metadata (text, ICC profile and other chunks): over the " +
+                                       std::to_string(kChunkCacheLimit >> 20) + " MB or " +
+                                       std::to_string(kChunkCountLimit) + "-chunk limit");
   return corrupt_data(ImageFormat::Png, spng_strerror(rc));
 }
 
@@ -45,6 +50,7 @@ Context open_png(std::span<const std::uint8_t> data, const DecodeLimits& limits,
       std::clamp<std::int64_t>(limits.max_pixels, 1, std::numeric_limits<std::int32_t>::max()));
   spng_set_image_limits(ctx.get(), side_limit, side_limit);
   spng_set_chunk_limits(ctx.get(), data.size(), kChunkCacheLimit);
+  spng_set_option(ctx.get(), SPNG_CHUNK_COUNT_LIMIT, kChunkCountLimit);
   // A bad checksum in a critical chunk is corruption; in an ancillary chunk
   // the chunk is dropped, as browsers do.
   spng_set_crc_action(ctx.get(), SPNG_CRC_ERROR, SPNG_CRC_DISCARD);

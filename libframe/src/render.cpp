@@ -55,11 +55,21 @@ bool uses_field(const Template& tpl, std::string_view name) {
   return std::any_of(tpl.fields().begin(), tpl.fields().end(), [name](const TemplateField& f) { return f.name == name; });
 }
 
-void check_fields_known(const Template& tpl, const Fields& fields) {
-  for (const auto& [name, value] : fields)
+// Why a field's value is too long to render, or empty when it is not.
+std::string overlong(const std::string& value) {
+  if (value.size() <= max_field_bytes) return {};
+  return std::to_string(value.size()) + " bytes, over the " + std::to_string(max_field_bytes) + "-byte limit";
+}
+
+// Every field given is one the template uses, and not overlong.
+void check_fields(const Template& tpl, const Fields& fields) {
+  for (const auto& [name, value] : fields) {
     if (!uses_field(tpl, name))
       throw Error(ErrorCode::InvalidArgument, "field '" + name + "': not used by template '" + tpl.id() +
                                                   "' (its fields: " + field_list(tpl) + ")");
+    if (std::string why = overlong(value); !why.empty())
+      throw Error(ErrorCode::InvalidArgument, "field '" + name + "': " + why);
+  }
 }
 
 // A gradient's colour at t in [0, 1], interpolated on premultiplied values.
@@ -184,10 +194,16 @@ void draw_base(const Template& tpl) {
   data.base_layers = n;
 }
 
+// The size of a render `width` pixels wide: the template's aspect kept.
+Size output_size(const Template& tpl, int width) {
+  const Size canvas = tpl.size();
+  return {width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * width / canvas.width)))};
+}
+
 // What render_template refuses before it draws anything.
 void check_options(const Template& tpl, const RenderOptions& options) {
   const TemplateData& data = tpl.data();
-  check_fields_known(tpl, options.fields);
+  check_fields(tpl, options.fields);
   if (options.without_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
   if (data.has_photo && options.photo.empty() && !options.without_photo)
@@ -198,6 +214,16 @@ void check_options(const Template& tpl, const RenderOptions& options) {
   if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
     throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
                                                 std::to_string(4 * data.size.width) + " px");
+  // Before drawing, not once the canvas is drawn and the resized copy
+  // cannot be made.
+  if (options.width != 0) {
+    const Size out = output_size(tpl, options.width);
+    if (std::int64_t{out.width} * out.height > Image::max_pixels())
+      throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": the image would be " +
+                                                  std::to_string(out.width) + "x" + std::to_string(out.height) +
+                                                  ", over the " + std::to_string(Image::max_pixels()) +
+                                                  "-pixel limit");
+  }
 }
 
 // A render begun: the canvas, and the first layer still to draw on it.
@@ -228,9 +254,7 @@ Image finish_render(const Template& tpl, const RenderOptions& options, const Fon
   for (std::size_t i = started.next; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
   if (options.width == 0 || options.width == data.size.width) return canvas;
-  int height = std::max(1, static_cast<int>(std::lround(static_cast<double>(data.size.height) * options.width /
-                                                        data.size.width)));
-  return resize_image(canvas, {options.width, height});
+  return resize_image(canvas, output_size(tpl, options.width));
 }
 
 }  // namespace
@@ -294,9 +318,15 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
   std::vector<CheckProblem> problems;
   for (const auto& f : tpl.fields())
     if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
-  for (const auto& [name, value] : fields)
+  std::vector<std::string> overlong_fields;
+  for (const auto& [name, value] : fields) {
     if (!uses_field(tpl, name))
       problems.push_back({"field '" + name + "'", "not used by template '" + tpl.id() + "'"});
+    if (std::string why = overlong(value); !why.empty()) {
+      problems.push_back({"field '" + name + "'", why});
+      overlong_fields.push_back(name);
+    }
+  }
 
   const auto& layers = tpl.data().layers;
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -304,6 +334,12 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     const auto* t = std::get_if<TextLayer>(&layers[i]);
     const auto* a = std::get_if<ArcTextLayer>(&layers[i]);
     if (!t && !a) continue;
+    // An overlong field is reported once, above, and not laid out.
+    const auto placeholders = find_placeholders(t ? t->text : a->text);
+    if (std::any_of(placeholders.begin(), placeholders.end(), [&](const Placeholder& p) {
+          return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end();
+        }))
+      continue;
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);

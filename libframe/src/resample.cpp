@@ -327,14 +327,27 @@ PixelsView premultiply(const PixelsView& src, std::vector<std::uint8_t>& storage
   return {storage.data(), stride, src.width, src.height};
 }
 
-Image resize_image(Image image, Size size) {
+namespace {
+
+void check_target(Size size) {
   if (size.width <= 0 || size.height <= 0)
     throw Error(ErrorCode::InvalidArgument,
                 "size " + std::to_string(size.width) + "x" + std::to_string(size.height) + ": must not be empty");
+}
+
+}  // namespace
+
+Image resize_image(Image image, Size size) {
+  check_target(size);
   if (size == Size{image.width(), image.height()}) return image;
   if (image.empty()) return Image(size.width, size.height);
-  const AxisMap x{0, static_cast<double>(size.width) / image.width()};
-  const AxisMap y{0, static_cast<double>(size.height) / image.height()};
+  return resample_image(image, size, {0, static_cast<double>(size.width) / image.width()},
+                        {0, static_cast<double>(size.height) / image.height()});
+}
+
+Image resample_image(const Image& image, Size size, AxisMap x, AxisMap y) {
+  check_target(size);
+  if (image.empty()) return Image(size.width, size.height);
   Image out(size.width, size.height);
   PixelsView src{image.row(0), image.stride(), image.width(), image.height()};
   std::vector<std::uint8_t> premultiplied;

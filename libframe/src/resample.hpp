@@ -59,4 +59,8 @@ PixelsView premultiply(const PixelsView& src, std::vector<std::uint8_t>& storage
 // an empty target size.
 Image resize_image(Image image, Size size);
 
+// As resize_image, sampling the source along the maps `x` and `y`: a part of
+// the image, scaled, without making the whole image at that scale first.
+Image resample_image(const Image& image, Size size, AxisMap x, AxisMap y);
+
 }  // namespace khung::detail

@@ -386,20 +386,21 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
     layer.y = box.y;
     return layer;
   }
-  double s = fit == Fit::Contain ? std::min(sx, sy) : std::max(sx, sy);
-  Size scaled{std::max(1, static_cast<int>(std::lround(pixels.width() * s))),
-              std::max(1, static_cast<int>(std::lround(pixels.height() * s)))};
-  Image resized = resize_image(std::move(pixels), scaled);
   if (fit == Fit::Contain) {
-    layer.pixels = std::move(resized);
+    double s = std::min(sx, sy);
+    Size scaled{std::max(1, static_cast<int>(std::lround(pixels.width() * s))),
+                std::max(1, static_cast<int>(std::lround(pixels.height() * s)))};
+    layer.pixels = resize_image(std::move(pixels), scaled);
     layer.x = box.x + (box.width - scaled.width) / 2;
     layer.y = box.y + (box.height - scaled.height) / 2;
     return layer;
   }
-  // Cover: crop the centre to the box.
-  Image cropped(box.width, box.height);
-  composite_image(cropped, resized, -(scaled.width - box.width) / 2, -(scaled.height - box.height) / 2);
-  layer.pixels = std::move(cropped);
+  // Cover: the centre of the image, scaled into the box. Only that part is
+  // sampled: a thin strip scaled whole to cover a box could be thousands of
+  // times the box's size.
+  double s = std::max(sx, sy);
+  layer.pixels = resample_image(pixels, {box.width, box.height}, {(pixels.width() - box.width / s) / 2, s},
+                                {(pixels.height() - box.height / s) / 2, s});
   layer.x = box.x;
   layer.y = box.y;
   return layer;

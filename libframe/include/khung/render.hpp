@@ -20,6 +20,11 @@ namespace khung {
 
 using Fields = std::map<std::string, std::string, std::less<>>;
 
+// The longest field value a render takes, in bytes of UTF-8: far more than
+// any banner shows, and laying out more would keep a renderer busy for
+// seconds (a megabyte: about two) on text that ends up cut off anyway.
+constexpr std::size_t max_field_bytes = 64 * 1024;
+
 // A member's photo: a file, encoded bytes, or pixels already decoded. Set one.
 struct PhotoInput {
   std::filesystem::path path;
@@ -41,9 +46,11 @@ struct RenderOptions {
 
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
-// Throws Error(InvalidArgument) for a missing or unknown field, a photo given
-// to a template without a slot (or none to one with), a bad placement or
-// width; Error(Layout) when text cannot fit; photo errors from read_image.
+// Throws Error(InvalidArgument) for a missing or unknown field, a field over
+// max_field_bytes ("field 'unit': 1048576 bytes, over the 65536-byte
+// limit"), a photo given to a template without a slot (or none to one
+// with), a bad placement or width; Error(Layout) when text cannot fit;
+// photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
 Image render_template(const Template& tpl, const RenderOptions& options);
@@ -65,9 +72,9 @@ struct CheckProblem {
   friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
 };
 
-// Validates fields against the template without drawing: missing and unused
-// fields, text that cannot fit at its smallest size, characters no font
-// covers. Empty when all is well.
+// Validates fields against the template without drawing: missing, unused
+// and overlong fields, text that cannot fit at its smallest size,
+// characters no font covers. Empty when all is well.
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
                                          const FontLibrary& fonts = FontLibrary::bundled());
 
