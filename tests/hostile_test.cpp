@@ -5,7 +5,7 @@
 // documented error quickly, or renders correctly; none crashes, hangs or
 // leaves a partial file. The HTTP face's statuses for the same inputs are
 // in server_test.cpp, the CLI's exit codes in cli_test.sh. Every input is
-// made here, byte by byte or with the codec libraries.
+// made here or in image_files.cpp, byte by byte or with the codec libraries.
 
 #include "khung/batch.hpp"
 #include "khung/codec.hpp"
@@ -16,104 +16,29 @@
 #include "khung/template.hpp"
 
 #include <catch2/catch.hpp>
-#include <libheif/heif.h>
-#include <malloc.h>
 #include <zlib.h>
 
+#include "heap_use.hpp"
+#include "image_files.hpp"
 #include "scratch.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <new>
 #include <set>
 #include <string>
 #include <vector>
 
 using namespace khung;
 namespace fs = std::filesystem;
-using Bytes = std::vector<std::uint8_t>;
-
-// Counts the heap this test makes through operator new: the largest single
-// allocation, and the peak of what is held at once, while a test asks for
-// it. (The C codec libraries allocate with malloc and are held by their own
-// limits, set from ours; the time a refusal takes shows they did not fill
-// gigabytes either.)
-namespace {
-std::atomic<bool> g_tracking{false};
-std::atomic<std::size_t> g_largest{0}, g_held{0}, g_peak{0};
-
-void raise_to(std::atomic<std::size_t>& value, std::size_t to) {
-  std::size_t seen = value.load();
-  while (to > seen && !value.compare_exchange_weak(seen, to)) {
-  }
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  void* p = std::malloc(size ? size : 1);
-  if (!p) throw std::bad_alloc();
-  std::size_t held = g_held += malloc_usable_size(p);
-  if (g_tracking.load(std::memory_order_relaxed)) {
-    raise_to(g_largest, size);
-    raise_to(g_peak, held);
-  }
-  return p;
-}
-// Every other form goes through the one above, so that each pairs malloc
-// with free and the count stays whole.
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return ::operator new(size);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return ::operator new(size, std::nothrow); }
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept {
-  if (!p) return;
-  g_held -= malloc_usable_size(p);
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
-void operator delete[](void* p) noexcept { ::operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { ::operator delete(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { ::operator delete(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { ::operator delete(p); }
-#pragma GCC diagnostic pop
 
 namespace {
 
 // ---------------------------------------------------------------- helpers
-
-// The heap while `fn` runs: its largest single allocation, and the most it
-// held at once above what was held before.
-struct HeapUse {
-  std::size_t largest = 0, peak = 0;
-};
-template <class Fn>
-HeapUse heap_use(Fn&& fn) {
-  const std::size_t before = g_held;
-  g_largest = 0;
-  g_peak = before;
-  g_tracking = true;
-  try {
-    fn();
-  } catch (...) {
-    g_tracking = false;
-    throw;
-  }
-  g_tracking = false;
-  return {g_largest, g_peak - before};
-}
 
 double seconds_of(const std::function<void()>& fn) {
   auto start = std::chrono::steady_clock::now();
@@ -121,41 +46,9 @@ double seconds_of(const std::function<void()>& fn) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The Error a call throws; fails the test when it throws none.
-template <class Fn>
-Error error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("no khung::Error was thrown");
-  return Error(ErrorCode::InvalidArgument, "");
-}
-
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
-// Byte by byte: GCC 12 at -O3 misreads a ranged vector::insert of a string
-// here as an overflow.
-void put(Bytes& out, std::string_view s) {
-  for (char c : s) out.push_back(static_cast<std::uint8_t>(c));
-}
-void put_le16(Bytes& out, unsigned v) {
-  out.push_back(static_cast<std::uint8_t>(v));
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-}
-void put_le32(Bytes& out, std::uint32_t v) {
-  put_le16(out, v & 0xFFFF);
-  put_le16(out, v >> 16);
-}
-void put_be16(Bytes& out, unsigned v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-void put_be32(Bytes& out, std::uint32_t v) {
-  put_be16(out, v >> 16);
-  put_be16(out, v & 0xFFFF);
-}
+// Overwrites four bytes at `at` with v, big-endian.
 void set_be32(Bytes& out, std::size_t at, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
 }
@@ -178,15 +71,7 @@ Image gradient(int width, int height) {
 
 // ---------------------------------------------------------------- the formats
 
-// PNG: chunks with their CRCs (zlib's), inserted after IHDR.
-void put_png_chunk(Bytes& out, std::string_view type, const Bytes& body) {
-  put_be32(out, static_cast<std::uint32_t>(body.size()));
-  std::size_t start = out.size();
-  put(out, type);
-  out.insert(out.end(), body.begin(), body.end());
-  put_be32(out, static_cast<std::uint32_t>(crc32(0, out.data() + start, static_cast<uInt>(out.size() - start))));
-}
-
+// PNG: chunks inserted after IHDR.
 constexpr std::size_t kAfterIhdr = 8 + 25;
 
 Bytes with_png_chunks(const Bytes& png, std::string_view type, const std::vector<Bytes>& bodies) {
@@ -194,18 +79,6 @@ Bytes with_png_chunks(const Bytes& png, std::string_view type, const std::vector
   for (const Bytes& body : bodies) put_png_chunk(out, type, body);
   out.insert(out.end(), png.begin() + kAfterIhdr, png.end());
   return out;
-}
-
-Bytes png_header_only(std::uint32_t width, std::uint32_t height) {
-  Bytes png;
-  put(png, "\x89PNG\r\n\x1A\n");
-  Bytes ihdr;
-  put_be32(ihdr, width);
-  put_be32(ihdr, height);
-  ihdr.insert(ihdr.end(), {8, 6, 0, 0, 0});
-  put_png_chunk(png, "IHDR", ihdr);
-  put_png_chunk(png, "IEND", {});
-  return png;
 }
 
 // zlib-compressed zeros: a small body that inflates to `size` bytes.
@@ -249,166 +122,6 @@ Bytes webp_vp8x_claiming(std::uint32_t width, std::uint32_t height) {
   return webp;
 }
 
-// GIF: a global palette of 2^bits colours (index i is grey i), and frames
-// whose LZW stream sends a clear code before every pair of indices, so the
-// code table never outgrows codes of code_size + 1 bits.
-struct GifFrame {
-  int x = 0, y = 0, width = 0, height = 0;
-  std::vector<std::uint8_t> indices;
-  int code_size = 8;
-  std::vector<Color> local_palette = {};  // 2, 4, ... 256 entries, or none
-  int transparent = -1;                   // a graphic control extension naming it
-};
-
-void put_gif_frame(Bytes& gif, const GifFrame& f) {
-  if (f.transparent >= 0) gif.insert(gif.end(), {0x21, 0xF9, 4, 0x01, 0, 0, static_cast<std::uint8_t>(f.transparent), 0});
-  gif.push_back(0x2C);
-  put_le16(gif, static_cast<unsigned>(f.x));
-  put_le16(gif, static_cast<unsigned>(f.y));
-  put_le16(gif, static_cast<unsigned>(f.width));
-  put_le16(gif, static_cast<unsigned>(f.height));
-  if (f.local_palette.empty()) {
-    gif.push_back(0);
-  } else {
-    int bits = 1;
-    while ((1u << bits) < f.local_palette.size()) ++bits;
-    gif.push_back(static_cast<std::uint8_t>(0x80 | (bits - 1)));
-    for (Color c : f.local_palette) gif.insert(gif.end(), {c.r, c.g, c.b});
-  }
-  gif.push_back(static_cast<std::uint8_t>(f.code_size));
-  const unsigned clear = 1u << f.code_size, width = static_cast<unsigned>(f.code_size) + 1;
-  Bytes lzw;
-  std::uint64_t bits = 0;
-  unsigned count = 0;
-  auto code = [&](unsigned c) {
-    bits |= std::uint64_t{c} << count;
-    count += width;
-    while (count >= 8) {
-      lzw.push_back(static_cast<std::uint8_t>(bits));
-      bits >>= 8;
-      count -= 8;
-    }
-  };
-  for (std::size_t i = 0; i < f.indices.size(); ++i) {
-    if (i % 2 == 0) code(clear);
-    code(f.indices[i]);
-  }
-  code(clear + 1);
-  if (count > 0) lzw.push_back(static_cast<std::uint8_t>(bits));
-  for (std::size_t at = 0; at < lzw.size(); at += 255) {
-    std::size_t n = std::min<std::size_t>(255, lzw.size() - at);
-    gif.push_back(static_cast<std::uint8_t>(n));
-    gif.insert(gif.end(), lzw.begin() + static_cast<std::ptrdiff_t>(at), lzw.begin() + static_cast<std::ptrdiff_t>(at + n));
-  }
-  gif.push_back(0);
-}
-
-Bytes make_gif(int width, int height, const std::vector<GifFrame>& frames, int palette_bits = 8) {
-  Bytes gif;
-  put(gif, "GIF89a");
-  put_le16(gif, static_cast<unsigned>(width));
-  put_le16(gif, static_cast<unsigned>(height));
-  gif.push_back(static_cast<std::uint8_t>(0x80 | (palette_bits - 1)));
-  gif.push_back(0);
-  gif.push_back(0);
-  for (int i = 0; i < (1 << palette_bits); ++i) gif.insert(gif.end(), 3, static_cast<std::uint8_t>(i));
-  for (const GifFrame& f : frames) put_gif_frame(gif, f);
-  gif.push_back(0x3B);
-  return gif;
-}
-
-GifFrame flat_frame(int width, int height, std::uint8_t index) {
-  return {0, 0, width, height, std::vector<std::uint8_t>(static_cast<std::size_t>(width) * height, index)};
-}
-
-// BMP (24-bit, bottom-up), TGA (32-bit, top-down) and PSD (8-bit RGB, raw).
-Bytes make_bmp(const Image& image, std::uint32_t claim_width = 0, std::uint32_t claim_height = 0) {
-  const auto w = static_cast<std::uint32_t>(image.width()), h = static_cast<std::uint32_t>(image.height());
-  const std::uint32_t row = (w * 3 + 3) / 4 * 4;
-  Bytes bmp;
-  put(bmp, "BM");
-  for (std::uint32_t v : {54 + row * h, 0u, 54u, 40u, claim_width ? claim_width : w, claim_height ? claim_height : h})
-    put_le32(bmp, v);
-  put_le16(bmp, 1);
-  put_le16(bmp, 24);
-  for (std::uint32_t v : {0u, row * h, 2835u, 2835u, 0u, 0u}) put_le32(bmp, v);
-  for (int y = image.height() - 1; y >= 0; --y) {
-    std::size_t start = bmp.size();
-    for (int x = 0; x < image.width(); ++x) {
-      Color c = image.pixel(x, y);
-      bmp.insert(bmp.end(), {c.b, c.g, c.r});
-    }
-    bmp.resize(start + row, 0);
-  }
-  return bmp;
-}
-
-Bytes make_tga(const Image& image, unsigned claim_width = 0, unsigned claim_height = 0) {
-  Bytes tga = {0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  put_le16(tga, claim_width ? claim_width : static_cast<unsigned>(image.width()));
-  put_le16(tga, claim_height ? claim_height : static_cast<unsigned>(image.height()));
-  tga.push_back(32);
-  tga.push_back(0x28);
-  for (int y = 0; y < image.height(); ++y)
-    for (int x = 0; x < image.width(); ++x) {
-      Color c = image.pixel(x, y);
-      tga.insert(tga.end(), {c.b, c.g, c.r, c.a});
-    }
-  return tga;
-}
-
-Bytes make_psd(const Image& image, std::uint32_t claim_width = 0, std::uint32_t claim_height = 0) {
-  Bytes psd;
-  put(psd, "8BPS");
-  put_be16(psd, 1);
-  psd.insert(psd.end(), 6, 0);
-  put_be16(psd, 3);
-  put_be32(psd, claim_height ? claim_height : static_cast<std::uint32_t>(image.height()));
-  put_be32(psd, claim_width ? claim_width : static_cast<std::uint32_t>(image.width()));
-  put_be16(psd, 8);
-  put_be16(psd, 3);
-  for (int i = 0; i < 3; ++i) put_be32(psd, 0);  // colour mode data, resources, layers
-  put_be16(psd, 0);                              // raw
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < image.height(); ++y)
-      for (int x = 0; x < image.width(); ++x) psd.push_back(image.row(y)[4 * x + c]);
-  return psd;
-}
-
-// HEIC through libheif's HEVC encoder, when it has one.
-bool have_heic_encoder() { return heif_have_encoder_for_format(heif_compression_HEVC) != 0; }
-
-heif_error append_to(heif_context*, const void* data, std::size_t size, void* out) {
-  auto* p = static_cast<const std::uint8_t*>(data);
-  static_cast<Bytes*>(out)->insert(static_cast<Bytes*>(out)->end(), p, p + size);
-  return {heif_error_Ok, heif_suberror_Unspecified, "ok"};
-}
-
-Bytes make_heic(const Image& image) {
-  heif_context* ctx = heif_context_alloc();
-  heif_encoder* encoder = nullptr;
-  REQUIRE(heif_context_get_encoder_for_format(ctx, heif_compression_HEVC, &encoder).code == heif_error_Ok);
-  heif_image* raw = nullptr;
-  REQUIRE(heif_image_create(image.width(), image.height(), heif_colorspace_RGB, heif_chroma_interleaved_RGB, &raw)
-              .code == heif_error_Ok);
-  REQUIRE(heif_image_add_plane(raw, heif_channel_interleaved, image.width(), image.height(), 8).code == heif_error_Ok);
-  int stride = 0;
-  std::uint8_t* plane = heif_image_get_plane(raw, heif_channel_interleaved, &stride);
-  for (int y = 0; y < image.height(); ++y)
-    for (int x = 0; x < image.width(); ++x)
-      std::memcpy(plane + static_cast<std::ptrdiff_t>(y) * stride + 3 * x, image.row(y) + 4 * x, 3);
-  heif_image_handle* handle = nullptr;
-  REQUIRE(heif_context_encode_image(ctx, raw, encoder, nullptr, &handle).code == heif_error_Ok);
-  Bytes out;
-  heif_writer writer{1, append_to};
-  REQUIRE(heif_context_write(ctx, &writer, &out).code == heif_error_Ok);
-  heif_image_handle_release(handle);
-  heif_image_release(raw);
-  heif_encoder_release(encoder);
-  heif_context_free(ctx);
-  return out;
-}
-
 // The HEIC with its 'ispe' property (the size the file declares) rewritten.
 Bytes heic_claiming(std::uint32_t width, std::uint32_t height) {
   Bytes heic = make_heic(gradient(64, 64));
@@ -443,16 +156,6 @@ std::vector<Sample> samples_of_every_format() {
   return samples;
 }
 
-Bytes read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const Bytes& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
-}
-
 // The files in a folder, by name (hidden temporary ones included).
 std::set<std::string> files_in(const fs::path& dir) {
   std::set<std::string> names;
@@ -471,7 +174,7 @@ TEST_CASE("a tiny file claiming 60000x60000 pixels is refused in every format be
       {"JPEG", jpeg_claiming(60000, 60000)},
       {"PNG", png_header_only(60000, 60000)},
       {"WebP", webp_vp8x_claiming(60000, 60000)},
-      {"GIF", make_gif(60000, 60000, {flat_frame(1, 1, 3)}, 1)},
+      {"GIF", make_gif(60000, 60000, {flat_frame(1, 1, 3)}, grey_palette(1))},
       {"BMP", make_bmp(pixel, 60000, 60000)},
       {"TGA", make_tga(pixel, 60000, 60000)},
       {"PSD", make_psd(pixel, 60000, 60000)},
@@ -496,7 +199,7 @@ TEST_CASE("a tiny file claiming 60000x60000 pixels is refused in every format be
     CHECK(error_of([&] { probe_image(bytes); }).what() == expected);
     // From a file, the message names it.
     fs::path file = scratch.dir / "bomb.img";
-    write_bytes(file, bytes);
+    write_file(file, bytes);
     CHECK(error_of([&] { read_image(file); }).what() == "photo '" + file.string() + "': " + expected);
   }
 }
@@ -631,7 +334,7 @@ TEST_CASE("GIF palettes: full 256-colour, local, transparent and indices past th
   // Indices past a 2-colour palette read as some colour, without harm.
   GifFrame past = flat_frame(4, 4, 3);
   past.code_size = 2;
-  CHECK(decode_image(make_gif(4, 4, {past}, 1)).width() == 4);
+  CHECK(decode_image(make_gif(4, 4, {past}, grey_palette(1))).width() == 4);
 
   // A frame smaller than the screen: the rest is transparent.
   GifFrame corner = {2, 2, 2, 2, std::vector<std::uint8_t>(4, 77)};
@@ -734,7 +437,7 @@ TEST_CASE("1x100000 and 100000x1 photos fill a frame's window", "[hostile][strip
     for (const char* name : {"strip.png", "strip.bmp"}) {
       INFO(name);
       fs::path file = scratch.dir / name;
-      write_bytes(file, std::string(name) == "strip.png" ? encode_image(strip, ImageFormat::Png) : make_bmp(strip));
+      write_file(file, std::string(name) == "strip.png" ? encode_image(strip, ImageFormat::Png) : make_bmp(strip));
       RenderOptions options;
       options.photo.path = file;
       Image framed = load_and_render("frame-ring", options);
@@ -756,7 +459,7 @@ TEST_CASE("1x100000 and 100000x1 assets render in every fit", "[hostile][strip]"
       std::uint8_t* p = size.width == 1 ? strip.row(i) : strip.row(0) + 4 * i;
       p[0] = 255, p[2] = 0;
     }
-    write_bytes(scratch.dir / "strip.png", encode_image(strip, ImageFormat::Png));
+    write_file(scratch.dir / "strip.png", encode_image(strip, ImageFormat::Png));
     for (const char* fit : {"contain", "cover", "stretch"}) {
       INFO(fit);
       fs::path file = scratch.write("t.json", std::string(R"({"width": 400, "height": 300, "layers": [
@@ -1030,12 +733,12 @@ TEST_CASE("a failing encode or render leaves no file at the output path", "[host
   // A file already there is left as it was, never half replaced.
   fs::path kept = scratch.write("kept.webp", "the previous render");
   error_of([&] { save_image(Image(16384, 1), kept); });
-  CHECK(text_of(read_bytes(kept)) == "the previous render");
+  CHECK(text_of(read_file(kept)) == "the previous render");
   CHECK(files_in(scratch.dir) == std::set<std::string>{"kept.webp"});
 
   // A render that fails half-way through its layers writes nothing.
   fs::path bomb = scratch.dir / "bomb.png";
-  write_bytes(bomb, png_header_only(60000, 60000));
+  write_file(bomb, png_header_only(60000, 60000));
   RenderOptions options;
   options.photo.path = bomb;
   CHECK(error_of([&] { save_image(load_and_render("frame-ring", options), scratch.dir / "framed.png"); }).code() ==
@@ -1048,11 +751,11 @@ TEST_CASE("a batch's failed rows leave no file, whole or partial", "[hostile][pa
   scratch.write("frame.json", R"({"width": 64, "height": 64, "layers": [
       {"type": "photo", "window": {"shape": "circle", "box": [8, 8, 48, 48]}},
       {"type": "fill", "color": "#C8102E", "shape": {"type": "ring", "center": [32, 32], "inner": 24, "outer": 32}}]})");
-  write_bytes(scratch.dir / "ok.png", encode_image(gradient(20, 20), ImageFormat::Png));
-  write_bytes(scratch.dir / "bomb.png", png_header_only(60000, 60000));
+  write_file(scratch.dir / "ok.png", encode_image(gradient(20, 20), ImageFormat::Png));
+  write_file(scratch.dir / "bomb.png", png_header_only(60000, 60000));
   Bytes cut = jpeg_of(gradient(64, 64));
   cut.resize(cut.size() / 2);
-  write_bytes(scratch.dir / "cut.jpg", cut);
+  write_file(scratch.dir / "cut.jpg", cut);
   scratch.write("empty.gif", "");
   fs::path data = scratch.write("rows.csv", "photo\nok.png\nbomb.png\ncut.jpg\nempty.gif\nmissing.png\nok.png\n");
   BatchOptions options;
