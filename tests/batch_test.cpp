@@ -14,8 +14,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -56,6 +59,37 @@ struct Scratch : ScratchDir {
     return out;
   }
 };
+
+// Starts the khung CLI with `args` (after the program name), its stderr into
+// `err` (default: discarded); the caller waits for it.
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& err = "/dev/null") {
+  std::string cli = KHUNG_CLI_PATH;
+  std::vector<std::string> all = {cli};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int spawned = posix_spawn(&pid, cli.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  return pid;
+}
+
+// The exit code of a spawned CLI, or -1 when a signal ended it.
+int exit_code(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
 
 BatchOptions options_for(const Scratch& s, const fs::path& data, const std::string& out) {
   BatchOptions o;
@@ -231,21 +265,11 @@ TEST_CASE("a killed batch leaves no partial image, and a rerun completes it", "[
   Scratch s;
   fs::path data = s.names_csv(400);
   fs::path out = s.dir / "out";
-  std::string cli = KHUNG_CLI_PATH;
   std::string tpl = (s.dir / "card.json").string();
   auto start = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {cli, "batch", tpl, "--data", data.string(), "-o", out.string(), "--jobs", "2"};
+    std::vector<std::string> args = {"batch", tpl, "--data", data.string(), "-o", out.string(), "--jobs", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    REQUIRE(posix_spawn(&pid, cli.c_str(), &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
+    return spawn_cli(args);
   };
   auto wait_for_some = [&] {
     for (int i = 0; i < 400 && (!fs::exists(out) || s.images(out).size() < 20); ++i)
@@ -283,4 +307,99 @@ TEST_CASE("a killed batch leaves no partial image, and a rerun completes it", "[
     all_whole();
     for (const auto& e : fs::directory_iterator(out)) CHECK_FALSE(is_temporary_file(e.path()));
   }
+}
+
+TEST_CASE("three khung batch processes, one per shard, write the files of one unsharded run", "[batch][shard]") {
+  // What a Kubernetes Indexed Job does (deploy/k8s/batch-job.yaml): one
+  // process per shard, at the same time, into one shared folder.
+  Scratch s;
+  std::string csv = "id,name\n";
+  for (int i = 1; i <= 90; ++i) {
+    std::string name = name_of(i);
+    if (i == 10) name = "Nguyễn Văn Đức";  // rows 10-12 share a slug, one row in each shard
+    if (i == 11) name = "NGUYỄN VĂN ĐỨC";
+    if (i == 12) name = "Nguyen Van Duc";
+    if (i == 40 || i == 80) name = name_of(5);  // the same name as row 5, in other shards
+    if (i == 50) name = std::string(100, 'W');   // cannot fit: fails, in shard 1
+    csv += std::to_string(i) + "," + name + "\n";
+  }
+  fs::path data = s.write("names.csv", csv);
+  std::string tpl = (s.dir / "card.json").string();
+  auto batch = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"batch", tpl, "--data", data.string(), "-o", (s.dir / out).string(),
+                                     "--name", "{{name|slug}}.jpg"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  // Every file but the reports, name to bytes.
+  auto outputs = [&](const std::string& out) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::directory_iterator(s.dir / out)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind("report", 0) != 0) files[name] = read_file(e.path());
+    }
+    return files;
+  };
+  // A report's rows (header left out), by row number.
+  auto report_rows = [&](const fs::path& report, std::map<int, std::string>& rows) {
+    std::ifstream in(report);
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "row,line,output,status,message");
+    while (std::getline(in, line)) CHECK(rows.emplace(std::stoi(line), line).second);
+  };
+
+  CHECK(exit_code(spawn_cli(batch("whole", {"--jobs", "2"}))) == 1);
+  std::vector<pid_t> shards;
+  for (int i = 0; i < 3; ++i)
+    shards.push_back(spawn_cli(batch("shards", {"--jobs", "1", "--shard", std::to_string(i) + "/3"}),
+                               s.dir / ("shard-" + std::to_string(i) + ".err")));
+  for (int i = 0; i < 3; ++i) {
+    INFO("shard " << i << ": " << read_file(s.dir / ("shard-" + std::to_string(i) + ".err")));
+    CHECK(exit_code(shards[i]) == (i == 1 ? 1 : 0));  // only shard 1 has the failing row
+  }
+
+  auto whole = outputs("whole");
+  CHECK(whole.size() == 89);
+  CHECK(whole.count("nguyen-van-duc.jpg") == 1);
+  CHECK(whole.count("nguyen-van-duc-2.jpg") == 1);
+  CHECK(whole.count("nguyen-van-duc-3.jpg") == 1);
+  CHECK(whole.count(slugify(name_of(5)) + "-3.jpg") == 1);
+  CHECK(outputs("shards") == whole);  // same names, same bytes; no temporary file left
+
+  // The failing row is reported by its shard alone, and the three reports
+  // together are the unsharded report, row for row.
+  CHECK(read_file(s.dir / "shard-1.err").find("khung: error: row 50 (line 51): ") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.dir / "shards" / "report.csv"));
+  std::map<int, std::string> one, three;
+  report_rows(s.dir / "whole" / "report.csv", one);
+  for (int i = 0; i < 3; ++i) report_rows(s.dir / "shards" / ("report-shard-" + std::to_string(i) + "-of-3.csv"), three);
+  CHECK(one.size() == 90);
+  CHECK(three == one);
+  CHECK(one[50].find(",failed,") != std::string::npos);
+
+  // A retried shard (a pod killed and started again) renders only what is
+  // missing, and the folder is again the unsharded run's.
+  int removed = 0;
+  for (const auto& [name, bytes] : whole)
+    if (removed < 5 && name.rfind("nguyen", 0) == 0 && fs::remove(s.dir / "shards" / name)) ++removed;
+  REQUIRE(removed == 5);
+  std::vector<std::string> retry = batch("shards", {"--jobs", "1", "--skip-existing"});
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::string> args = retry;
+    args.insert(args.end(), {"--shard", std::to_string(i) + "/3"});
+    fs::path err = s.dir / ("retry-" + std::to_string(i) + ".err");
+    CHECK(exit_code(spawn_cli(args, err)) == (i == 1 ? 1 : 0));
+  }
+  CHECK(outputs("shards") == whole);
+  std::map<int, std::string> retried;
+  for (int i = 0; i < 3; ++i)
+    report_rows(s.dir / "shards" / ("report-shard-" + std::to_string(i) + "-of-3.csv"), retried);
+  int rendered = 0, skipped = 0;
+  for (const auto& [row, line] : retried) {
+    rendered += line.find(",rendered,") != std::string::npos;
+    skipped += line.find(",skipped,") != std::string::npos;
+  }
+  CHECK(rendered == 5);
+  CHECK(skipped == 84);
 }

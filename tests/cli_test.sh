@@ -151,5 +151,20 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
 grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
 grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
 
+# Copied elsewhere and run from PATH or through a symbolic link (as in a
+# container image), the program opens the modules beside its own file: a
+# broken libkhung-cv.so there is the one it tries, not the build folder's.
+mkdir -p "$tmp/bin" "$tmp/links" "$tmp/cwd"
+cp "$khung" "$(dirname "$khung")/khung-serve" "$tmp/bin/"
+echo "not a module" >"$tmp/bin/libkhung-cv.so"
+ln -s "$tmp/bin/khung" "$tmp/links/khung"
+for how in path link; do
+  if [ $how = path ]; then run=(env "PATH=$tmp/bin:$PATH" khung); else run=("$tmp/links/khung"); fi
+  (cd "$tmp/cwd" && "${run[@]}" render frame-ring -p "$photo" --rotate 3 -o "$tmp/x.png") 2>"$tmp/err"
+  [ $? = 1 ] || fail "modules ($how): expected exit 1"
+  grep -q "^khung: error: module '$tmp/bin/libkhung-cv.so': cannot be loaded" "$tmp/err" \
+    || fail "modules ($how): stderr was: $(cat "$tmp/err")"
+done
+
 [ $failures = 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))

@@ -3,6 +3,7 @@
 #include "khung/error.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,8 +23,19 @@ std::vector<std::string> candidates(const char* file, const char* env, const cha
     return out;
   }
   Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&candidates), &info) && info.dli_fname)
-    out.push_back((std::filesystem::path(info.dli_fname).parent_path() / file).string());
+  link_map* object = nullptr;
+  if (dladdr1(reinterpret_cast<void*>(&candidates), &info, reinterpret_cast<void**>(&object), RTLD_DL_LINKMAP) &&
+      info.dli_fname) {
+    std::filesystem::path holder = info.dli_fname;
+    // In the executable itself glibc names it by argv[0]: "khung" when found
+    // on PATH, or a symbolic link's path. /proc/self/exe is the file.
+    if (object && object->l_name && !*object->l_name) {
+      std::error_code ec;
+      std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+      if (!ec) holder = self;
+    }
+    out.push_back((holder.parent_path() / file).string());
+  }
   if (built && *built) out.emplace_back(built);
   return out;
 }

@@ -11,7 +11,8 @@
 //
 // A module is found as $KHUNG_CV_MODULE / $KHUNG_FACE_MODULE when set, else
 // beside the executable or shared object holding this library (the khung
-// program, the Python extension), else where it was built. Each function
+// program's file, however it was started: from PATH or through a symbolic
+// link; the Python extension), else where it was built. Each function
 // returns 0 on success, or -1 with a message in `error`.
 
 #include "khung/error.hpp"
