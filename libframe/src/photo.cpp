@@ -242,18 +242,21 @@ WindowMask find_window(const Image& overlay) {
     above = row_start;
     above_end = runs.size();
   }
-  // The largest component (the first in reading order on a tie).
+  if (runs.empty()) throw Error(ErrorCode::Template, none);
+  // The largest component (the first in reading order on a tie), as its
+  // runs, and the box they span.
   std::vector<std::int64_t> area(runs.size(), 0);
   for (std::size_t i = 0; i < runs.size(); ++i) area[root_of(runs, static_cast<int>(i))] += runs[i].x1 - runs[i].x0;
-  if (runs.empty()) throw Error(ErrorCode::Template, none);
   const int best = static_cast<int>(std::max_element(area.begin(), area.end()) - area.begin());
-  // The hole's box, widened by the reach under the overlay's edge.
+  std::vector<Run> hole;
   int bx0 = width, bx1 = 0, by0 = height, by1 = 0;
   for (std::size_t i = 0; i < runs.size(); ++i)
     if (root_of(runs, static_cast<int>(i)) == best) {
+      hole.push_back(runs[i]);
       bx0 = std::min(bx0, runs[i].x0), bx1 = std::max(bx1, runs[i].x1);
       by0 = std::min(by0, runs[i].y), by1 = std::max(by1, runs[i].y + 1);
     }
+  // The box widened by the reach under the overlay's edge.
   const int ax0 = std::max(0, bx0 - kUnderEdge), ay0 = std::max(0, by0 - kUnderEdge);
   const int ax1 = std::min(width, bx1 + kUnderEdge), ay1 = std::min(height, by1 + kUnderEdge);
   const int aw = ax1 - ax0, ah = ay1 - ay0;
@@ -265,20 +268,15 @@ WindowMask find_window(const Image& overlay) {
   constexpr std::uint8_t kNear = 1;
   std::vector<std::uint8_t> cover(static_cast<std::size_t>(aw) * ah, 0);
   auto at = [&](int x, int y) { return cover.data() + static_cast<std::size_t>(y - ay0) * aw + (x - ax0); };
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (root_of(runs, static_cast<int>(i)) != best) continue;
-    const Run& r = runs[i];
+  for (const Run& r : hole)
     for (int dy = -kUnderEdge; dy <= kUnderEdge; ++dy) {
       const int y = r.y + dy;
       if (y < ay0 || y >= ay1) continue;
       const int reach = static_cast<int>(std::sqrt(kUnderEdge * kUnderEdge - dy * dy));
       const int x0 = std::max(ax0, r.x0 - reach), x1 = std::min(ax1, r.x1 + reach);
-      std::uint8_t* p = at(x0, y);
-      for (int x = x0; x < x1; ++x, ++p) *p |= kNear;
+      if (x1 > x0) std::fill_n(at(x0, y), x1 - x0, kNear);  // the hole itself is set to 255 next
     }
-  }
-  for (std::size_t i = 0; i < runs.size(); ++i)
-    if (root_of(runs, static_cast<int>(i)) == best) std::memset(at(runs[i].x0, runs[i].y), 255, runs[i].x1 - runs[i].x0);
+  for (const Run& r : hole) std::memset(at(r.x0, r.y), 255, static_cast<std::size_t>(r.x1 - r.x0));
   int cx0 = aw, cx1 = -1, cy0 = -1, cy1 = -1;
   for (int y = ay0; y < ay1; ++y) {
     std::uint8_t* p = at(ax0, y);

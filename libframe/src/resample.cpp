@@ -340,7 +340,6 @@ void check_target(Size size) {
 Image resize_image(Image image, Size size) {
   check_target(size);
   if (size == Size{image.width(), image.height()}) return image;
-  if (image.empty()) return Image(size.width, size.height);
   return resample_image(image, size, {0, static_cast<double>(size.width) / image.width()},
                         {0, static_cast<double>(size.height) / image.height()});
 }
