@@ -151,6 +151,16 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
 grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
 grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
 
+# sign: the URL printed as a browser sends it, signed in that form (the
+# HMAC computed here with Python's hmac module); typed or encoded, the same.
+sent='/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n'
+sig=$(/usr/bin/python3 -c 'import hashlib, hmac, sys; print(hmac.new(b"k", sys.argv[1].encode(), hashlib.sha256).hexdigest())' "$sent")
+out=$("$khung" sign '/v1/render/cover?unit=Công đoàn' --key k 2>"$tmp/err") || fail "sign: exit $?: $(cat "$tmp/err")"
+[ "$out" = "$sent&sig=$sig" ] || fail "sign: printed $out"
+[ "$("$khung" sign "$sent" --key k)" = "$sent&sig=$sig" ] || fail "sign: the encoded URL signs differently"
+expect_usage_error "sign a dot segment" "url '/v1/render/../x': a '.' or '..' segment, which a browser would remove from the path" \
+  sign /v1/render/../x --key k
+
 # Copied elsewhere and run from PATH or through a symbolic link (as in a
 # container image), the program opens the modules beside its own file: a
 # broken libkhung-cv.so there is the one it tries, not the build folder's.
