@@ -247,6 +247,37 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(check_data(s.card(), o).rows.size() == 3);
 }
 
+TEST_CASE("a blank cell is a missing field in batch and check, or takes the default", "[batch][check][fields]") {
+  Scratch s;
+  // Rows 2-5: empty, spaces, a no-break space, an ideographic space.
+  fs::path data = s.write("blank.csv", "id,name\n1,An\n2,\n3,   \n4,\u00A0\n5,\u3000\n6,Bình\n");
+  BatchOptions o = options_for(s, data, "out");
+  BatchSummary sum = run_batch(s.card(), o);
+  CHECK(sum.rendered == 2);
+  REQUIRE(sum.failed == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(sum.failures[i].row == i + 2);
+    CHECK(sum.failures[i].message == "field 'name': missing");
+  }
+  o.data = data;
+  DataCheck c = check_data(s.card(), o);
+  REQUIRE(c.rows.size() == 4);
+  for (const RowCheck& row : c.rows) CHECK(row.problems == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+
+  // With a default, the same rows render it.
+  s.write("greet.json", R"({"width": 320, "height": 100, "fields": {"name": {"default": "Công đoàn"}}, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80], "font": {"family": "Noto Sans", "size": 30}}]})");
+  Template greet = Template::load((s.dir / "greet.json").string());
+  o.output_dir = s.dir / "greet";
+  o.name = "{{row}}.png";
+  CHECK(run_batch(greet, o).rendered == 6);
+  CHECK(check_data(greet, o).rows.empty());
+  RenderOptions defaulted;
+  defaulted.fields = {{"name", "Công đoàn"}};
+  const Image expected = render_template(greet, defaulted);
+  for (int row = 2; row <= 5; ++row) CHECK(read_image(s.dir / "greet" / (std::to_string(row) + ".png")) == expected);
+}
+
 TEST_CASE("legacy text is converted before rendering", "[batch]") {
   Scratch s;
   fs::path data = s.write("legacy.csv", "name\nViÖt Nam\n");

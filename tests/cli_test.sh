@@ -74,6 +74,15 @@ expect_usage_error "bad second output" "output '$tmp/x.gif': unsupported extensi
 expect_usage_error "unknown template" "template 'nope': no such template" render nope -o "$tmp/x.png"
 expect_usage_error "missing field" "field 'unit': missing (template 'cover' needs: unit)" render cover -o "$tmp/x.png"
 expect_usage_error "bad --set" "--set 'unit': expected KEY=VALUE" render cover --set unit -o "$tmp/x.png"
+# A blank value (empty, spaces, a no-break or ideographic space) is a missing
+# field; a field with a default takes it.
+for blank in "" "   " $'\u00a0' $'\u3000'; do
+  expect_usage_error "blank --set '$blank'" "field 'unit': missing (template 'cover' needs: unit)" \
+    render cover --set "unit=$blank" -o "$tmp/x.png"
+done
+"$khung" render web-banner -o "$tmp/default.png" && "$khung" render web-banner --set $'unit=\u3000' -o "$tmp/blank.png" \
+  || fail "blank with a default: exit $?"
+cmp -s "$tmp/default.png" "$tmp/blank.png" || fail "blank with a default: not the default's render"
 expect_usage_error "frame without photo" "template 'frame-ring': needs a photo" render frame-ring -o "$tmp/x.png"
 expect_usage_error "bad focus" "--focus 'eyes': expected center or face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
 expect_usage_error "bad offset" "--offset '1;2': expected DX,DY, for example 0.1,-0.05" render frame-ring -p "$photo" --offset "1;2" -o "$tmp/x.png"
@@ -150,6 +159,11 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
 [ $? = 1 ] || fail "check --data: expected exit 1"
 grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
 grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
+# check flags a cell of spaces as batch fails it.
+printf 'name,unit\n\xc2\xa0 ,Tổ 1\n' >"$tmp/blank.csv"
+"$khung" check post --data "$tmp/blank.csv" >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "check a blank cell: expected exit 1"
+grep -qxF "$tmp/blank.csv: row 1 (line 2): field 'name': missing" "$tmp/out" || fail "check a blank cell: $(cat "$tmp/out")"
 
 # sign: the URL printed as a browser sends it, signed in that form (the
 # HMAC computed here with Python's hmac module); typed or encoded, the same.

@@ -113,6 +113,40 @@ TEST_CASE("text layers substitute fields and stay in their box", "[render][text]
   CHECK(render_template(t, c) != ia);
 }
 
+// Empty, spaces, a no-break space (U+00A0), an ideographic space (U+3000),
+// a zero width space: nothing a banner can show.
+const char* kBlanks[] = {"", "   ", "\t\n", "\u00A0", "\u3000", "\u200B", " \u00A0\u3000 "};
+
+TEST_CASE("a blank value leaves a field missing, or takes its default", "[render][fields]") {
+  Scratch s;
+  Template required = s.load(kGreeting);
+  Template with_default = Template::load(s.write("d.json", R"({"width": 400, "height": 120,
+      "fields": {"name": {"default": "bạn"}}, "layers": [
+      {"type": "fill", "color": "#FFFFFF"},
+      {"type": "text", "text": "Chào {{name}}!", "box": [10, 10, 380, 100],
+       "font": {"family": "Noto Sans", "size": [10, 60]}, "color": "#000000"}]})").string());
+  RenderOptions defaulted;
+  defaulted.fields = {{"name", "bạn"}};
+  const Image expected = render_template(with_default, defaulted);
+  for (const char* blank : kBlanks) {
+    INFO("'" << blank << "'");
+    const Fields fields = {{"name", blank}};
+    CHECK(field_value(required, fields, "name") == nullptr);
+    RenderOptions options;
+    options.fields = fields;
+    CHECK_THROWS_WITH(render_template(required, options), "field 'name': missing (template 't' needs: name)");
+    CHECK(check_template(required, fields) == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+    REQUIRE(field_value(with_default, fields, "name") != nullptr);
+    CHECK(*field_value(with_default, fields, "name") == "bạn");
+    CHECK(render_template(with_default, options) == expected);
+    CHECK(check_template(with_default, fields).empty());
+  }
+  // Text with spaces around it is a value, kept as it is.
+  const Fields padded = {{"name", " Lan "}};
+  CHECK(*field_value(required, padded, "name") == " Lan ");
+  CHECK(check_template(required, padded).empty());
+}
+
 TEST_CASE("bad inputs are named", "[render][errors]") {
   Scratch s;
   Template t = s.load(kGreeting);

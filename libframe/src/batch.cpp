@@ -127,12 +127,12 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
                         const std::string& photo_column) {
   PreparedRow out;
   for (const TemplateField& f : tpl.fields()) {
-    auto it = row.fields.find(f.name);
-    std::string value = it == row.fields.end() ? "" : it->second;
-    if (value.empty()) {
-      if (!f.default_value) out.problems.push_back({"field '" + f.name + "'", "missing"});
+    const std::string* resolved = field_value(tpl, row.fields, f.name);
+    if (!resolved) {
+      out.problems.push_back({"field '" + f.name + "'", "missing"});
       continue;
     }
+    std::string value = *resolved;
     if (auto looks = detect_legacy(value)) {
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
@@ -146,7 +146,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   }
   if (tpl.has_photo()) {
     auto it = row.fields.find(photo_column);
-    if (it == row.fields.end() || it->second.empty()) {
+    if (it == row.fields.end() || is_blank(it->second)) {
       out.problems.push_back({"column '" + photo_column + "'", "no photo"});
     } else {
       std::filesystem::path p(it->second);

@@ -4,6 +4,7 @@
 #include "composite.hpp"
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
+#include "khung/unicode.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
 #include "row_feed.hpp"
@@ -23,14 +24,6 @@ std::string field_list(const Template& tpl) {
   std::string list;
   for (const auto& f : tpl.fields()) list += (list.empty() ? "" : ", ") + f.name;
   return list.empty() ? "none" : list;
-}
-
-// The value of a field: given, else the template's default. Null when neither.
-const std::string* field_value(const Template& tpl, const Fields& fields, const std::string& name) {
-  if (auto it = fields.find(name); it != fields.end()) return &it->second;
-  for (const auto& f : tpl.fields())
-    if (f.name == name && f.default_value) return &*f.default_value;
-  return nullptr;
 }
 
 // Text with each {{name}} replaced in one pass (values are never re-read for
@@ -258,6 +251,13 @@ Image finish_render(const Template& tpl, const RenderOptions& options, const Fon
 }
 
 }  // namespace
+
+const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name) {
+  if (auto it = fields.find(name); it != fields.end() && !is_blank(it->second)) return &it->second;
+  for (const auto& f : tpl.fields())
+    if (f.name == name && f.default_value) return &*f.default_value;
+  return nullptr;
+}
 
 Image render_template(const Template& tpl, const RenderOptions& options) {
   check_options(tpl, options);

@@ -543,10 +543,14 @@ def test_example_banners_from_csv(tmp_path):
     data.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")  # with a BOM, as Excel saves
     run = subprocess.run([sys.executable, EXAMPLES / "banners_from_csv.py", data, tmp_path / "out"],
                          capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
+    # The empty cell is a missing field, as in khung batch: its row fails
+    # with Khung's message and the others render.
+    assert run.returncode == 1, run.stderr
+    assert "row 4: field 'unit': missing (template 'cover' needs: unit)" in run.stderr
+    assert "3 rendered, 1 failed" in run.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["0001-cong-doan-dien-luc-ha-noi.png", "0002-cong-doan-truong-dai-hoc-bach-khoa.png",
-                     "0003-cong-doan-benh-vien-cho-ray.png", "0004-banner.png"]
+                     "0003-cong-doan-benh-vien-cho-ray.png"]
     expected = khung.render("cover", fields={"unit": UNITS[0]}).encode("png")
     assert (tmp_path / "out" / names[0]).read_bytes() == expected
     # A CSV without the field's column fails each row with Khung's message.

@@ -25,6 +25,15 @@ using Fields = std::map<std::string, std::string, std::less<>>;
 // seconds (a megabyte: about two) on text that ends up cut off anyway.
 constexpr std::size_t max_field_bytes = 64 * 1024;
 
+// The value a template's field takes: the one given, unless it is blank
+// (empty, or only whitespace and invisible characters, as is_blank() in
+// unicode.hpp says: "", "  ", "\u00A0", "\u3000"), else the field's default;
+// null when there is neither, which makes the field missing. The one rule
+// for every face: --set, HTTP parameters, Python's fields, batch rows and
+// `khung check`. Points into `fields` or `tpl`.
+//   field_value(Template::load("web-banner"), {{"unit", " "}}, "unit")  // -> its default
+const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name);
+
 // A member's photo: a file, encoded bytes, or pixels already decoded. Set one.
 struct PhotoInput {
   std::filesystem::path path;
@@ -46,7 +55,8 @@ struct RenderOptions {
 
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
-// Throws Error(InvalidArgument) for a missing or unknown field, a field over
+// Throws Error(InvalidArgument) for a missing (field_value) or unknown field,
+// a field over
 // max_field_bytes ("field 'unit': 1048576 bytes, over the 65536-byte
 // limit"), a photo given to a template without a slot (or none to one
 // with), a bad placement or width; Error(Layout) when text cannot fit;
