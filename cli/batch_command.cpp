@@ -121,7 +121,7 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& args) {
   cmd->add_option("--legacy", args.legacy, "Convert fields typed in tcvn3 or vni to Unicode");
   cmd->add_option("--photo-column", args.photo_column, "Column with photo paths, relative to the data file (default: photo)");
   add_placement_options(cmd, args.placement);
-  cmd->add_option("--width", args.width, "Output width in pixels (default: the template's)");
+  add_width_option(cmd, args.width);
   cmd->add_option("--quality", args.quality, "JPEG/WebP quality, 1 to 100")->capture_default_str();
   return cmd;
 }
@@ -139,7 +139,7 @@ int run_batch(const BatchArgs& args) {
   options.legacy = parse_legacy(args.legacy);
   options.photo_column = args.photo_column;
   options.placement = parse_placement(args.placement);
-  options.width = args.width;
+  options.output_width = args.width;
   options.encode.quality = args.quality;
   options.cancel = &g_interrupted;
   catch_interrupts();

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct PlacementArgs {
 };
 
 void add_placement_options(CLI::App* cmd, PlacementArgs& args);
+// --width, kept in `width` only when given.
+void add_width_option(CLI::App* cmd, std::optional<int>& width);
 // Throws usage() errors naming the option.
 khung::Placement parse_placement(const PlacementArgs& args);
 
@@ -43,7 +46,8 @@ struct RenderArgs {
   std::string tpl, photo;
   std::vector<std::string> sets, outputs;
   PlacementArgs placement;
-  int width = 0, quality = 90;
+  std::optional<int> width;  // unset unless --width is given (0 is refused, not "the template's")
+  int quality = 90;
 };
 CLI::App* add_render_command(CLI::App& app, RenderArgs& args);
 int run_render(const RenderArgs& args);
@@ -54,7 +58,8 @@ int run_templates(bool json);
 struct BatchArgs {
   std::string tpl, data, output, name = "{{row}}", shard, legacy, photo_column;
   PlacementArgs placement;
-  int jobs = 0, width = 0, quality = 90;
+  std::optional<int> width;
+  int jobs = 0, quality = 90;
   bool skip_existing = false, fail_fast = false;
 };
 CLI::App* add_batch_command(CLI::App& app, BatchArgs& args);

@@ -14,6 +14,12 @@ void add_placement_options(CLI::App* cmd, PlacementArgs& args) {
   cmd->add_option("--focus", args.focus, "center or face")->capture_default_str();
 }
 
+void add_width_option(CLI::App* cmd, std::optional<int>& width) {
+  cmd->add_option_function<int>(
+      "--width", [&width](const int& w) { width = w; },
+      "Output width in pixels, 16 to 4 times the template's (default: the template's)");
+}
+
 khung::Placement parse_placement(const PlacementArgs& args) {
   khung::Placement p;
   p.zoom = args.zoom;
@@ -39,7 +45,7 @@ CLI::App* add_render_command(CLI::App& app, RenderArgs& args) {
   cmd->add_option("-p,--photo", args.photo, "The member's photo (JPEG, PNG, WebP, HEIC, GIF, BMP, TGA, PSD)");
   cmd->add_option("--set", args.sets, "A field value, KEY=VALUE (repeatable)");
   add_placement_options(cmd, args.placement);
-  cmd->add_option("--width", args.width, "Output width in pixels (default: the template's)");
+  add_width_option(cmd, args.width);
   cmd->add_option("--quality", args.quality, "JPEG/WebP quality, 1 to 100")->capture_default_str();
   cmd->add_option("-o,--output", args.outputs,
                   "Output file, .png .jpg or .webp (default: <id>.png); repeat it to write one render in several formats");
@@ -65,7 +71,7 @@ int run_render(const RenderArgs& args) {
   options.fields = parse_sets(args.sets);
   options.placement = parse_placement(args.placement);
   options.photo.path = args.photo;
-  options.width = args.width;
+  options.output_width = args.width;
   std::vector<std::string> outputs = args.outputs;
   if (outputs.empty()) outputs.push_back(std::filesystem::path(args.tpl).stem().string() + ".png");  // <id>.png
   for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering

@@ -278,6 +278,21 @@ TEST_CASE("a blank cell is a missing field in batch and check, or takes the defa
   for (int row = 2; row <= 5; ++row) CHECK(read_image(s.dir / "greet" / (std::to_string(row) + ".png")) == expected);
 }
 
+TEST_CASE("an output width out of range, 0 included, stops the batch before any row", "[batch][width]") {
+  Scratch s;
+  BatchOptions o = options_for(s, s.names_csv(3), "out");
+  for (int width : {0, 8, 1281}) {
+    o.output_width = width;
+    const std::string message = "width " + std::to_string(width) + ": must be between 16 and 1280 px";
+    CHECK_THROWS_WITH(validate(o, s.card()), message);
+    CHECK_THROWS_WITH(run_batch(s.card(), o), message);
+    CHECK_FALSE(fs::exists(o.output_dir));
+  }
+  o.output_width = 160;
+  CHECK(run_batch(s.card(), o).rendered == 3);
+  CHECK(read_image(o.output_dir / "1.png").width() == 160);
+}
+
 TEST_CASE("legacy text is converted before rendering", "[batch]") {
   Scratch s;
   fs::path data = s.write("legacy.csv", "name\nViÖt Nam\n");

@@ -85,6 +85,10 @@ done
 cmp -s "$tmp/default.png" "$tmp/blank.png" || fail "blank with a default: not the default's render"
 expect_usage_error "frame without photo" "template 'frame-ring': needs a photo" render frame-ring -o "$tmp/x.png"
 expect_usage_error "bad focus" "--focus 'eyes': expected center or face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
+# --width 0 is a width like any other, out of range; not "the template's".
+expect_usage_error "width 0" "width 0: must be between 16 and 6560 px" render cover --set unit=x --width 0 -o "$tmp/x.png"
+expect_usage_error "batch width 0" "width 0: must be between 16 and 4320 px" \
+  batch post --data /dev/null -o "$tmp/x.png" --width 0
 expect_usage_error "bad offset" "--offset '1;2': expected DX,DY, for example 0.1,-0.05" render frame-ring -p "$photo" --offset "1;2" -o "$tmp/x.png"
 
 # A photo that is not an image fails the render (exit 1), naming the file.

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <numbers>
 
 using namespace khung;
@@ -162,7 +163,7 @@ TEST_CASE("bad inputs are named", "[render][errors]") {
   CHECK_THROWS_WITH(render_template(Template::load("frame-ring"), {}), "template 'frame-ring': needs a photo");
   RenderOptions wide;
   wide.fields = {{"name", "Lan"}};
-  wide.width = 5000;
+  wide.output_width = 5000;
   CHECK_THROWS_WITH(render_template(t, wide), "width 5000: must be between 16 and 1600 px");
   RenderOptions zoom;
   zoom.photo.image = &photo;
@@ -190,13 +191,46 @@ TEST_CASE("the cached unchanging layers give the same pixels as drawing them all
   }
 }
 
-TEST_CASE("width scales the output", "[render]") {
+TEST_CASE("width scales the output", "[render][width]") {
+  const Template cover = Template::load("cover");
   RenderOptions options;
-  options.fields = sample_fields(Template::load("cover"));
-  options.width = 820;
-  Image half = render_template(Template::load("cover"), options);
+  options.fields = sample_fields(cover);
+  options.output_width = 820;
+  Image half = render_template(cover, options);
   CHECK(half.width() == 820);
   CHECK(half.height() == 312);
+  CHECK(output_size(cover, 820) == Size{820, 312});
+  CHECK(output_size(cover, std::nullopt) == Size{1640, 624});
+  options.output_width = std::nullopt;
+  CHECK(render_template(cover, options).width() == 1640);
+}
+
+TEST_CASE("a width of 0 is refused like any width out of range", "[render][width]") {
+  const Template cover = Template::load("cover");  // 1640 px wide: 16 to 6560
+  RenderOptions options;
+  options.fields = sample_fields(cover);
+  for (int width : {0, -1, 15, 6561}) {
+    const std::string message = "width " + std::to_string(width) + ": must be between 16 and 6560 px";
+    CHECK_THROWS_WITH(output_size(cover, width), message);
+    options.output_width = width;
+    CHECK_THROWS_WITH(render_template(cover, options), message);
+    CHECK_THROWS_WITH(load_and_render("cover", options), message);
+  }
+  // The bounds themselves render.
+  options.output_width = 16;
+  CHECK(render_template(cover, options).width() == 16);
+  CHECK(output_size(cover, 6560) == Size{6560, 2496});
+  // A template narrower than 4 px still takes 16.
+  ScratchDir s("render-width");
+  std::ofstream(s.dir / "dot.json") << R"({"width": 2, "height": 1, "layers": [{"type": "fill", "color": "#C8102E"}]})";
+  CHECK(output_size(Template::load((s.dir / "dot.json").string()), 16) == Size{16, 8});
+  // The deprecated int width the HTTP service sets: 0 is still the
+  // template's own until the service sets output_width.
+  RenderOptions legacy;
+  legacy.fields = sample_fields(cover);
+  CHECK(render_template(cover, legacy).width() == 1640);
+  legacy.width = 820;
+  CHECK(render_template(cover, legacy).width() == 820);
 }
 
 TEST_CASE("every bundled template renders with its sample fields and checks clean", "[render][bundled]") {

@@ -115,7 +115,7 @@ Image render_image(const Template& tpl, py::handle photo_arg, py::handle fields,
   RenderOptions options;
   options.fields = to_fields(fields);
   options.placement = {zoom, offset.first, offset.second, rotate, parse_focus(focus)};
-  options.width = width.value_or(0);
+  options.output_width = width;
   Photo photo;
   convert_photo(photo_arg, photo);
   options.photo = photo.input;
@@ -154,8 +154,8 @@ offset: (dx, dy), fractions of the window from -1 to 1; + moves the photo
     right and down.
 rotate: degrees clockwise, -360 to 360.
 focus: 'center', or 'face' to centre on the largest face.
-width: the output width in px (the height keeps the aspect); None: the
-    template's own size.
+width: the output width in px, 16 to 4 times the template's (the height
+    keeps the aspect); None: the template's own size. 0 is refused.
 
 Raises khung.Error for an unknown or missing field, a photo given to a banner
 or none to a frame, or a placement out of range; khung.ImageError or

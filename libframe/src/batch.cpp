@@ -313,6 +313,7 @@ void validate(const BatchOptions& o, const Template& tpl) {
               ": expected I/N with 0 <= I < N <= 10000");
   parse_name(o.name);
   validate(o.placement);
+  output_size(tpl, o.output_width);
   if (!tpl.has_photo() && !o.photo_column.empty())
     throw bad("--photo-column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
 }
@@ -396,7 +397,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
           render.fields = std::move(prepared.fields);
           render.photo.path = prepared.photo;
           render.placement = options.placement;
-          render.width = options.width;
+          render.output_width = options.output_width;
           render.limits = options.limits;
           save_image(render_template(tpl, render), output, options.encode);
           r.status = RowStatus::Rendered;

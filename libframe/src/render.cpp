@@ -187,10 +187,12 @@ void draw_base(const Template& tpl) {
   data.base_layers = n;
 }
 
-// The size of a render `width` pixels wide: the template's aspect kept.
-Size output_size(const Template& tpl, int width) {
-  const Size canvas = tpl.size();
-  return {width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * width / canvas.width)))};
+// The output width asked for: output_width, else the deprecated width
+// unless 0.
+std::optional<int> requested_width(const RenderOptions& options) {
+  if (options.output_width) return options.output_width;
+  if (options.width != 0) return options.width;
+  return std::nullopt;
 }
 
 // What render_template refuses before it draws anything.
@@ -204,19 +206,9 @@ void check_options(const Template& tpl, const RenderOptions& options) {
   if (!data.has_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
   validate(options.placement);
-  if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
-    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
-                                                std::to_string(4 * data.size.width) + " px");
   // Before drawing, not once the canvas is drawn and the resized copy
   // cannot be made.
-  if (options.width != 0) {
-    const Size out = output_size(tpl, options.width);
-    if (std::int64_t{out.width} * out.height > Image::max_pixels())
-      throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": the image would be " +
-                                                  std::to_string(out.width) + "x" + std::to_string(out.height) +
-                                                  ", over the " + std::to_string(Image::max_pixels()) +
-                                                  "-pixel limit");
-  }
+  output_size(tpl, requested_width(options));
 }
 
 // A render begun: the canvas, and the first layer still to draw on it.
@@ -246,11 +238,28 @@ Image finish_render(const Template& tpl, const RenderOptions& options, const Fon
   Image canvas = std::move(started.canvas);
   for (std::size_t i = started.next; i < data.layers.size(); ++i)
     draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
-  if (options.width == 0 || options.width == data.size.width) return canvas;
-  return resize_image(canvas, output_size(tpl, options.width));
+  const Size out = output_size(tpl, requested_width(options));
+  if (out == data.size) return canvas;
+  return resize_image(canvas, out);
 }
 
 }  // namespace
+
+Size output_size(const Template& tpl, std::optional<int> width) {
+  const Size canvas = tpl.size();
+  if (!width) return canvas;
+  const int most = std::max(16, 4 * canvas.width);
+  if (*width < 16 || *width > most)
+    throw Error(ErrorCode::InvalidArgument,
+                "width " + std::to_string(*width) + ": must be between 16 and " + std::to_string(most) + " px");
+  const Size out{*width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * *width /
+                                                                   canvas.width)))};
+  if (std::int64_t{out.width} * out.height > Image::max_pixels())
+    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(*width) + ": the image would be " +
+                                                std::to_string(out.width) + "x" + std::to_string(out.height) +
+                                                ", over the " + std::to_string(Image::max_pixels()) + "-pixel limit");
+  return out;
+}
 
 const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name) {
   if (auto it = fields.find(name); it != fields.end() && !is_blank(it->second)) return &it->second;

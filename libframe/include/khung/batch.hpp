@@ -39,7 +39,7 @@ struct BatchOptions {
   std::optional<LegacyEncoding> legacy;  // convert fields that look like this encoding
   std::string photo_column;          // column of photo paths (relative to the data file); default "photo"
   Placement placement;               // for every photo
-  int width = 0;                     // output width; 0: the template's
+  std::optional<int> output_width;   // as RenderOptions::output_width; nullopt: the template's
   EncodeOptions encode;
   DecodeLimits limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop: rows in progress finish, no new ones start
@@ -47,8 +47,9 @@ struct BatchOptions {
 
 // Checks ranges and consistency: jobs in [0, 256], 0 <= shard_index <
 // shard_count <= 10000, a name pattern whose placeholders are fields, "row"
-// or "<field>|slug", with a known extension or none. Throws
-// Error(InvalidArgument) naming the option.
+// or "<field>|slug", with a known extension or none, an output width the
+// template takes (output_size). Throws Error(InvalidArgument) naming the
+// option.
 void validate(const BatchOptions& options, const Template& tpl);
 
 enum class RowStatus { Rendered, Skipped, Failed };

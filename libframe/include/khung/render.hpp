@@ -11,6 +11,7 @@
 #include "khung/template.hpp"
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,12 +47,26 @@ struct RenderOptions {
   Fields fields;
   PhotoInput photo;
   Placement placement;
-  int width = 0;        // output width in px (height keeps the aspect); 0: the template's
+  // The output width in px, 16 to 4 times the template's (at least 16);
+  // the height keeps the aspect. nullopt: the template's own width. 0 is a
+  // width like any other, and refused.
+  std::optional<int> output_width;
+  // Deprecated: the output width as bindings/http sets it today, 0 meaning
+  // the template's own; ignored when output_width is set. It goes once the
+  // service sets output_width (nullopt for a request without a width).
+  int width = 0;
   DecodeLimits limits;  // for the photo
   // Frames: draw every layer but the photo (the overlay a page previews a
   // photo under). No photo may be given then.
   bool without_photo = false;
 };
+
+// The size of a render: the template's, or `width` px wide with the
+// template's aspect (the height rounded, at least 1). Throws
+// Error(InvalidArgument) for a width outside 16 to 4 times the template's
+// ("width 0: must be between 16 and 6560 px") or one whose image would be
+// over Image::max_pixels().
+Size output_size(const Template& tpl, std::optional<int> width);
 
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
