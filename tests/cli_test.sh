@@ -131,6 +131,16 @@ grep -qxF "khung: error: template '$tmp/tpl/evil.json': layers[0].src: '../../..
   || fail "evil template: stderr was: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.png" ] || fail "evil template: left an output file"
 
+# A template elsewhere uses the bundled artwork by bundled:, and only inside it.
+printf '{"width": 200, "height": 200, "layers": [{"type": "image", "src": "bundled:images/emblem.png"}]}' >"$tmp/tpl/mine.json"
+"$khung" render "$tmp/tpl/mine.json" -o "$tmp/mine.png" 2>"$tmp/err" || fail "bundled: exit $?: $(cat "$tmp/err")"
+[ -s "$tmp/mine.png" ] || fail "bundled: no output"
+printf '{"width": 10, "height": 10, "layers": [{"type": "image", "src": "bundled:../x.png"}]}' >"$tmp/tpl/out.json"
+"$khung" render "$tmp/tpl/out.json" -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "bundled:../: expected exit 1"
+grep -qxF "khung: error: template '$tmp/tpl/out.json': layers[0].src: 'bundled:../x.png' must stay inside the bundled assets folder ('..' is refused)" "$tmp/err" \
+  || fail "bundled:../: stderr was: $(cat "$tmp/err")"
+
 # templates: the table and the JSON.
 "$khung" templates | grep -q "^frame-ring  *frame  *1080x1080" || fail "templates: no frame-ring row"
 "$khung" templates --json | grep -q '"id": "cover"' || fail "templates --json: no cover"

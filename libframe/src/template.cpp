@@ -155,20 +155,28 @@ class Node {
   const Source& src_;
 };
 
-// An asset path inside the template's folder: relative, no "..", and not
-// escaping through a symbolic link either.
+// Names an asset of the bundled templates' folder from any template.
+constexpr std::string_view kBundledPrefix = "bundled:";
+
+// An asset path inside the template's folder, or with "bundled:" inside the
+// bundled templates' folder: relative, no "..", and not escaping through a
+// symbolic link either.
 std::filesystem::path asset_path(const Node& n) {
-  std::string rel = n.string();
+  const std::string text = n.string();
+  const bool bundled = text.starts_with(kBundledPrefix);
+  const std::string rel = bundled ? text.substr(kBundledPrefix.size()) : text;
+  const std::filesystem::path root = bundled ? Template::bundled_dir() : n.source().dir;
+  const char* folder = bundled ? "the bundled assets folder" : "the template's folder";
   std::filesystem::path p(rel);
   if (rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos)
-    n.fail("'" + rel + "' must be a path relative to the template's folder");
+    n.fail("'" + text + "' must be a path relative to " + folder);
   for (const auto& part : p)
-    if (part == "..") n.fail("'" + rel + "' must stay inside the template's folder ('..' is refused)");
+    if (part == "..") n.fail("'" + text + "' must stay inside " + folder + " ('..' is refused)");
   std::error_code ec;
-  auto base = std::filesystem::weakly_canonical(n.source().dir, ec);
-  auto full = std::filesystem::weakly_canonical(n.source().dir / p, ec);
+  auto base = std::filesystem::weakly_canonical(root, ec);
+  auto full = std::filesystem::weakly_canonical(root / p, ec);
   auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (ec || b != base.end()) n.fail("'" + rel + "' must stay inside the template's folder");
+  if (ec || b != base.end()) n.fail("'" + text + "' must stay inside " + folder);
   return full;
 }
 
