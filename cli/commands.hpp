@@ -48,12 +48,17 @@ struct RenderArgs {
   PlacementArgs placement;
   std::optional<int> width;  // unset unless --width is given (0 is refused, not "the template's")
   int quality = 90;
+  bool sample = false;  // fields not set take their sample values; a frame without -p, the sample photo
 };
 CLI::App* add_render_command(CLI::App& app, RenderArgs& args);
 int run_render(const RenderArgs& args);
 
-CLI::App* add_templates_command(CLI::App& app, bool& json);
-int run_templates(bool json);
+struct TemplatesArgs {
+  std::string dir;  // empty: the bundled templates
+  bool json = false;
+};
+CLI::App* add_templates_command(CLI::App& app, TemplatesArgs& args);
+int run_templates(const TemplatesArgs& args);
 
 struct BatchArgs {
   std::string tpl, data, output, name = "{{row}}", shard, legacy, photo_column;

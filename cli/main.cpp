@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
   auto* batch = cli::add_batch_command(app, batch_args);
   cli::CheckArgs check_args;
   auto* check = cli::add_check_command(app, check_args);
-  bool templates_json = false;
-  auto* templates = cli::add_templates_command(app, templates_json);
+  cli::TemplatesArgs templates_args;
+  auto* templates = cli::add_templates_command(app, templates_args);
   cli::ServeArgs serve_args;
   serve_args.argv = argv;
   auto* serve = cli::add_serve_command(app, serve_args);
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     if (render->parsed()) return cli::run_render(render_args);
     if (batch->parsed()) return cli::run_batch(batch_args);
     if (check->parsed()) return cli::run_check(check_args);
-    if (templates->parsed()) return cli::run_templates(templates_json);
+    if (templates->parsed()) return cli::run_templates(templates_args);
     if (serve->parsed()) return cli::run_serve(serve_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "khung/demo.hpp"
 #include "khung/render.hpp"
 
 #include <cstdio>
@@ -44,6 +45,8 @@ CLI::App* add_render_command(CLI::App& app, RenderArgs& args) {
   cmd->add_option("template", args.tpl, "Bundled template id or path to a .json template")->required();
   cmd->add_option("-p,--photo", args.photo, "The member's photo (JPEG, PNG, WebP, HEIC, GIF, BMP, TGA, PSD)");
   cmd->add_option("--set", args.sets, "A field value, KEY=VALUE (repeatable)");
+  cmd->add_flag("--sample", args.sample,
+                "Fields not given by --set take the template's sample values; a frame without -p frames the sample photo");
   add_placement_options(cmd, args.placement);
   add_width_option(cmd, args.width);
   cmd->add_option("--quality", args.quality, "JPEG/WebP quality, 1 to 100")->capture_default_str();
@@ -76,20 +79,35 @@ int run_render(const RenderArgs& args) {
   if (outputs.empty()) outputs.push_back(std::filesystem::path(args.tpl).stem().string() + ".png");  // <id>.png
   for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering
   khung::EncodeOptions encode{args.quality};
-  khung::Image image = khung::load_and_render(args.tpl, options);
+  khung::Image image;
+  if (args.sample) {
+    const khung::Template tpl = khung::Template::load(args.tpl);
+    khung::Fields fields = khung::sample_fields(tpl);
+    for (auto& [name, value] : options.fields) fields[name] = std::move(value);  // --set wins
+    options.fields = std::move(fields);
+    if (tpl.has_photo() && args.photo.empty()) options.photo.path = khung::sample_photo();
+    image = khung::render_template(tpl, options);
+  } else {
+    image = khung::load_and_render(args.tpl, options);
+  }
   for (const std::string& output : outputs) khung::save_image(image, output, encode);
   return 0;
 }
 
-CLI::App* add_templates_command(CLI::App& app, bool& json) {
-  auto* cmd = app.add_subcommand("templates", "List the bundled templates");
-  cmd->add_flag("--json", json, "Print JSON (as GET /v1/templates does)");
+CLI::App* add_templates_command(CLI::App& app, TemplatesArgs& args) {
+  auto* cmd = app.add_subcommand("templates", "List the bundled templates, or those in a folder");
+  cmd->add_option("dir", args.dir, "A folder of templates (default: the bundled ones)");
+  cmd->add_flag("--json", args.json, "Print JSON (as GET /v1/templates does)");
   return cmd;
 }
 
-int run_templates(bool json) {
-  std::vector<khung::Template> all = khung::list_templates();
-  if (json) {
+int run_templates(const TemplatesArgs& args) {
+  std::error_code ec;
+  if (!args.dir.empty() && !std::filesystem::is_directory(args.dir, ec))
+    throw usage("templates folder '" + args.dir + "': no such folder");
+  std::vector<khung::Template> all =
+      args.dir.empty() ? khung::list_templates() : khung::list_templates(std::filesystem::path(args.dir));
+  if (args.json) {
     std::cout << khung::templates_json(all) << "\n";
     return 0;
   }

@@ -145,6 +145,37 @@ grep -qxF "khung: error: template '$tmp/tpl/out.json': layers[0].src: 'bundled:.
 "$khung" templates | grep -q "^frame-ring  *frame  *1080x1080" || fail "templates: no frame-ring row"
 "$khung" templates --json | grep -q '"id": "cover"' || fail "templates --json: no cover"
 
+# --sample: the declared sample values for fields not given by --set, the
+# pixels khung demo draws; a frame without -p frames the sample photo.
+"$khung" render cover --sample -o "$tmp/sample.png" 2>"$tmp/err" || fail "render --sample: exit $?: $(cat "$tmp/err")"
+cmp -s "$tmp/sample.png" "$tmp/khung-demo/cover.png" || fail "render --sample: not the demo's cover"
+"$khung" render post --sample --set "name=Lê Văn Lợi" -o "$tmp/sample-post.png" || fail "render --sample --set: exit $?"
+"$khung" render post --set "name=Lê Văn Lợi" --set "unit=Công đoàn Công ty Cổ phần Dệt may Huế" -o "$tmp/set-post.png" \
+  || fail "render post: exit $?"
+cmp -s "$tmp/sample-post.png" "$tmp/set-post.png" || fail "render --sample: --set does not win over the sample"
+"$khung" render frame-ring --sample --focus face -o "$tmp/sample-ring.png" 2>"$tmp/err" || fail "frame --sample: exit $?: $(cat "$tmp/err")"
+cmp -s "$tmp/sample-ring.png" "$tmp/khung-demo/frame-ring.png" || fail "frame --sample: not the demo's frame"
+printf '%s\n' '{"width": 300, "height": 100, "fields": {"name": {"label": "Họ và tên", "sample": "Nguyễn Thị Phượng"}},' \
+  ' "layers": [{"type": "text", "text": "Chào {{name}}", "box": [10, 10, 280, 80], "font": {"family": "Noto Sans", "size": [8, 40]}}]}' \
+  >"$tmp/tpl/hello.json"
+expect_usage_error "own template without --sample" "field 'name': missing (template 'hello' needs: name)" \
+  render "$tmp/tpl/hello.json" -o "$tmp/x.png"
+"$khung" render "$tmp/tpl/hello.json" --sample -o "$tmp/hello.png" || fail "own template --sample: exit $?"
+"$khung" render "$tmp/tpl/hello.json" --set "name=Nguyễn Thị Phượng" -o "$tmp/hello-set.png" || fail "own template: exit $?"
+cmp -s "$tmp/hello.png" "$tmp/hello-set.png" || fail "own template --sample: not its sample"
+expect_usage_error "--sample with an unknown --set" "field 'nam': not used by template 'hello' (its fields: name)" \
+  render "$tmp/tpl/hello.json" --sample --set nam=x -o "$tmp/x.png"
+
+# templates DIR: a folder of one's own, in both formats; a missing folder is bad usage.
+rm -f "$tmp/tpl/evil.json" "$tmp/tpl/out.json"
+"$khung" templates "$tmp/tpl" >"$tmp/out" 2>"$tmp/err" || fail "templates DIR: exit $?: $(cat "$tmp/err")"
+[ "$(awk '{print $1, $2, $3, $4, $5}' "$tmp/out")" = "$(printf 'hello banner 300x100 - name\nmine banner 200x200 - -')" ] \
+  || fail "templates DIR: $(cat "$tmp/out")"
+"$khung" templates "$tmp/tpl" --json >"$tmp/out" || fail "templates DIR --json: exit $?"
+/usr/bin/python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); assert [(x["id"], x["kind"], x["width"], x["height"], x["fields"], x["photo"]) for x in t] == [("hello", "banner", 300, 100, ["name"], False), ("mine", "banner", 200, 200, [], False)], t' \
+  "$tmp/out" || fail "templates DIR --json: $(cat "$tmp/out")"
+expect_usage_error "templates of a missing folder" "templates folder '$tmp/none': no such folder" templates "$tmp/none"
+
 # check: the bundled templates pass with their sample fields.
 "$khung" check post >"$tmp/out" || fail "check post: exit $?"
 grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
