@@ -1,5 +1,6 @@
 #include "khung/batch.hpp"
 #include "khung/error.hpp"
+#include "khung/unicode.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -291,6 +292,46 @@ TEST_CASE("an output width out of range, 0 included, stops the batch before any 
   o.output_width = 160;
   CHECK(run_batch(s.card(), o).rendered == 3);
   CHECK(read_image(o.output_dir / "1.png").width() == 160);
+}
+
+TEST_CASE("a column headed with a field's label, in any case and NFC or NFD, fills the field", "[batch][columns]") {
+  Scratch s;
+  s.write("greeting.json", R"({"width": 320, "height": 100,
+      "fields": {"name": {"label": "Họ và tên"}, "unit": {"label": "Đơn vị", "default": "Công đoàn"}}, "layers": [
+      {"type": "text", "text": "{{name}} – {{unit}}", "box": [10, 10, 300, 80],
+       "font": {"family": "Noto Sans", "size": [8, 30]}, "max_lines": 2}]})");
+  const Template greeting = Template::load((s.dir / "greeting.json").string());
+  const std::string rows = "Nguyễn Thị Phượng,Tổ 1\nLê Văn Lợi,Tổ 2\n";
+  BatchOptions by_key = options_for(s, s.write("keys.csv", "name,unit\n" + rows), "keys");
+  by_key.name = "{{name|slug}}.png";
+  REQUIRE(run_batch(greeting, by_key).rendered == 2);
+  // The labels as typed, in capitals, in NFD (as macOS may save them), and
+  // the key itself in another case.
+  for (const std::string& header : {std::string("Họ và tên,Đơn vị"), std::string("HỌ VÀ TÊN,ĐƠN VỊ"),
+                                    to_nfd("họ và tên,đơn vị"), std::string("Name,UNIT")}) {
+    INFO(header);
+    BatchOptions o = options_for(s, s.write("labels.csv", "STT," + header + "\n1," + rows.substr(0, rows.find('\n')) +
+                                                              "\n2," + rows.substr(rows.find('\n') + 1)),
+                                 "labels");
+    o.name = "{{name|slug}}.png";
+    fs::remove_all(o.output_dir);
+    BatchSummary sum = run_batch(greeting, o);
+    CHECK(sum.rendered == 2);
+    for (const char* file : {"nguyen-thi-phuong.png", "le-van-loi.png"})
+      CHECK(read_image(o.output_dir / file) == read_image(by_key.output_dir / file));
+    DataCheck c = check_data(greeting, o);
+    CHECK(c.rows.empty());
+    CHECK(c.unused_columns == std::vector<std::string>{"STT"});
+  }
+  // Two columns for one field are refused, naming both.
+  BatchOptions twice = options_for(s, s.write("twice.csv", "name,Họ và tên\nAn,Bình\n"), "twice");
+  CHECK_THROWS_WITH(run_batch(greeting, twice),
+                    "data '" + twice.data.string() + "': columns 'name' and 'Họ và tên' are both the field 'name'");
+  // A missing column is named with its label.
+  BatchOptions none = options_for(s, s.write("none.csv", "Tên,unit\nAn,Tổ 1\n"), "none");
+  CHECK_THROWS_WITH(run_batch(greeting, none), "data '" + none.data.string() +
+                                                   "': no column 'name' or 'Họ và tên' for the template's field "
+                                                   "(columns: Tên, unit)");
 }
 
 TEST_CASE("legacy text is converted before rendering", "[batch]") {

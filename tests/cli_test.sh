@@ -204,6 +204,11 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
 [ $? = 1 ] || fail "check --data: expected exit 1"
 grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
 grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
+# Headers may be the fields' labels, in any case.
+printf 'HỌ VÀ TÊN,Đơn vị\nNguyễn Thị Phượng,Tổ 1\n' >"$tmp/labels.csv"
+"$khung" check post --data "$tmp/labels.csv" >"$tmp/out" 2>"$tmp/err" || fail "check label headers: exit $?: $(cat "$tmp/out" "$tmp/err")"
+grep -qxF "post: 1 of 1 rows ok (banner 1080x1080)" "$tmp/out" || fail "check label headers: $(cat "$tmp/out")"
+
 # check flags a cell of spaces as batch fails it.
 printf 'name,unit\n\xc2\xa0 ,Tổ 1\n' >"$tmp/blank.csv"
 "$khung" check post --data "$tmp/blank.csv" >"$tmp/out" 2>"$tmp/err"

@@ -83,3 +83,12 @@ TEST_CASE("blank text is empty, whitespace or invisible characters only", "[unic
   }
   CHECK_FALSE(is_blank("\xA0"));  // Windows-1258's no-break space: not UTF-8, not blank
 }
+
+TEST_CASE("case folding compares names across case and NFC/NFD", "[unicode]") {
+  CHECK(fold_case("Họ và tên") == "họ và tên");
+  CHECK(fold_case("HỌ VÀ TÊN") == "họ và tên");
+  CHECK(fold_case(to_nfd("Họ Và Tên")) == "họ và tên");
+  CHECK(fold_case("ĐƠN VỊ") == fold_case("đơn vị"));
+  CHECK(fold_case("Straße") == "strasse");  // full folding, not lower case
+  CHECK(fold_case("Đơn vị") != fold_case("Don vi"));  // marks matter
+}

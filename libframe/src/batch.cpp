@@ -162,22 +162,80 @@ std::string join_problems(const std::vector<CheckProblem>& problems) {
   return out;
 }
 
+// The data file's columns as the rows are keyed: a column headed with a
+// field's name or its declared label, in any case and NFC or NFD ("Họ và
+// tên", "HỌ VÀ TÊN" for the field `name` labelled "Họ và tên"), is that
+// field's; other columns (the photo's, those --name uses) keep their names.
+class ColumnKeys {
+ public:
+  ColumnKeys(const Template& tpl, const DataReader& reader) : columns_(reader.columns()), keys_(columns_) {
+    const std::vector<TemplateField>& fields = tpl.fields();
+    const std::size_t none = columns_.size();
+    std::vector<std::size_t> at(fields.size(), none);  // each field's column
+    std::vector<bool> taken(columns_.size(), false);
+    // Columns named exactly like a field first: such a column is never
+    // another field's by its label.
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      at[k] = static_cast<std::size_t>(std::find(columns_.begin(), columns_.end(), fields[k].name) - columns_.begin());
+      if (at[k] != none) taken[at[k]] = true;
+    }
+    std::vector<std::string> folded;
+    for (const std::string& c : columns_) folded.push_back(fold_case(c));
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      const std::string name = fold_case(fields[k].name), label = fold_case(fields[k].label);
+      for (std::size_t i = 0; i < columns_.size(); ++i) {
+        if (taken[i] || (folded[i] != name && folded[i] != label)) continue;
+        if (at[k] != none)
+          throw Error(ErrorCode::InvalidArgument, "data '" + reader.path().string() + "': columns '" + columns_[at[k]] +
+                                                      "' and '" + columns_[i] + "' are both the field '" +
+                                                      fields[k].name + "'");
+        at[k] = i;
+        taken[i] = true;
+      }
+      if (at[k] != none) keys_[at[k]] = fields[k].name;
+    }
+  }
+
+  // Keys the row's values by field name where a column is a field's.
+  DataRow key(DataRow row) const {
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      if (keys_[i] == columns_[i]) continue;
+      auto node = row.fields.extract(columns_[i]);
+      if (node.empty()) continue;
+      node.key() = keys_[i];
+      row.fields.insert(std::move(node));
+    }
+    return row;
+  }
+
+  bool has(const std::string& key) const { return std::find(keys_.begin(), keys_.end(), key) != keys_.end(); }
+  // The column holding a key's values ("Họ và tên" for "name"), or the key.
+  const std::string& column_of(const std::string& key) const {
+    auto it = std::find(keys_.begin(), keys_.end(), key);
+    return it == keys_.end() ? key : columns_[static_cast<std::size_t>(it - keys_.begin())];
+  }
+  const std::vector<std::string>& columns() const { return columns_; }
+
+ private:
+  std::vector<std::string> columns_;  // as the file heads them
+  std::vector<std::string> keys_;     // per column: the field's name, or the column's own
+};
+
 // The column names every row needs: fields without a default, and the photo.
-void check_columns(const Template& tpl, const DataReader& reader, const std::string& photo_column,
+void check_columns(const Template& tpl, const ColumnKeys& keys, const DataReader& reader, const std::string& photo_column,
                    const NamePattern& name) {
-  const auto& columns = reader.columns();
-  auto has = [&](const std::string& c) { return std::find(columns.begin(), columns.end(), c) != columns.end(); };
   std::string list;
-  for (const auto& c : columns) list += (list.empty() ? "" : ", ") + c;
+  for (const auto& c : keys.columns()) list += (list.empty() ? "" : ", ") + c;
   auto missing = [&](const std::string& what) {
     return Error(ErrorCode::InvalidArgument,
                  "data '" + reader.path().string() + "': no column " + what + " (columns: " + list + ")");
   };
   for (const TemplateField& f : tpl.fields())
-    if (!f.default_value && !has(f.name)) throw missing("'" + f.name + "' for the template's field");
-  if (tpl.has_photo() && !has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
+    if (!f.default_value && !keys.has(f.name))
+      throw missing("'" + f.name + "'" + (f.label != f.name ? " or '" + f.label + "'" : "") + " for the template's field");
+  if (tpl.has_photo() && !keys.has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
   for (const auto& part : name.parts)
-    if (!part.column.empty() && !has(part.column)) throw missing("'" + part.column + "' used in --name");
+    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in --name");
 }
 
 bool in_shard(const BatchOptions& o, std::size_t row) {
@@ -330,10 +388,11 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   std::vector<std::string> names;
   {
     DataReader reader(options.data);
-    check_columns(tpl, reader, photo_column, pattern);
+    const ColumnKeys keys(tpl, reader);
+    check_columns(tpl, keys, reader, photo_column, pattern);
     std::unordered_set<std::string> taken;
     while (auto row = reader.next()) {
-      std::string base = expand_name(pattern, *row, options.legacy), name = base + pattern.extension;
+      std::string base = expand_name(pattern, keys.key(std::move(*row)), options.legacy), name = base + pattern.extension;
       for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n) + pattern.extension;
       names.push_back(std::move(name));
     }
@@ -374,6 +433,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   {
     RowPool pool(threads, static_cast<std::size_t>(threads) * 4);
     DataReader reader(options.data);
+    const ColumnKeys keys(tpl, reader);
     while (auto row = reader.next()) {
       if (!in_shard(options, row->number)) continue;
       if ((options.cancel && options.cancel->load()) || (options.fail_fast && progress.failed > 0)) {
@@ -385,7 +445,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
         record({row->number, row->line, output, RowStatus::Skipped, ""});
         continue;
       }
-      auto work = [&tpl, &options, &photo_column, output, data_row = std::move(*row)]() {
+      auto work = [&tpl, &options, &photo_column, output, data_row = keys.key(std::move(*row))]() {
         RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, ""};
         try {
           PreparedRow prepared = prepare_row(tpl, data_row, options, photo_column);
@@ -437,14 +497,14 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
   const std::string photo_column = options.photo_column.empty() ? kDefaultPhotoColumn : options.photo_column;
   DataCheck out;
   DataReader reader(options.data);
-  for (const std::string& c : reader.columns()) {
-    bool used = c == photo_column && tpl.has_photo();
-    for (const TemplateField& f : tpl.fields()) used = used || f.name == c;
-    if (!used) out.unused_columns.push_back(c);
-  }
+  const ColumnKeys keys(tpl, reader);
+  std::set<std::string> used;  // the columns that are fields
+  for (const TemplateField& f : tpl.fields()) used.insert(keys.column_of(f.name));
+  for (const std::string& c : reader.columns())
+    if (!used.count(c) && !(c == photo_column && tpl.has_photo())) out.unused_columns.push_back(c);
   while (auto row = reader.next()) {
     ++out.total;
-    PreparedRow prepared = prepare_row(tpl, *row, options, photo_column);
+    PreparedRow prepared = prepare_row(tpl, keys.key(std::move(*row)), options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
     for (const CheckProblem& p : check_template(tpl, prepared.fields)) {
       bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });

@@ -83,6 +83,12 @@ std::string to_lower(std::string_view utf8) {
   return to_std(u.toLower(vietnamese()));
 }
 
+std::string fold_case(std::string_view utf8) {
+  icu::UnicodeString u = from_utf8(utf8);
+  std::string folded = to_std(u.foldCase(U_FOLD_CASE_DEFAULT));
+  return to_nfc(folded);
+}
+
 std::vector<std::size_t> grapheme_boundaries(std::string_view utf8) {
   std::vector<std::size_t> out;
   iterate_breaks(
