@@ -188,6 +188,12 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': missing" "$tmp/err" || fa
 grep -q "^khung: batch: 2 rendered, 1 failed, 0 skipped of 3 rows in " "$tmp/err" || fail "batch: summary: $(cat "$tmp/err")"
 [ -s "$tmp/batch/nguyen-thi-phuong.jpg" ] && [ -s "$tmp/batch/le-van-loi.jpg" ] || fail "batch: outputs missing"
 [ "$(wc -l <"$tmp/batch/report.csv")" = 4 ] || fail "batch: report.csv should have a header and 3 rows"
+[ "$(head -c 3 "$tmp/batch/report.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "batch: report.csv has no UTF-8 BOM"
+# A Windows-1258 file (Excel's plain "CSV") is refused, saying how to save it.
+printf 'name,unit\nAn,T\xf4 1\n' >"$tmp/cp1258.csv"
+expect_usage_error "batch of a Windows-1258 CSV" \
+  "data '$tmp/cp1258.csv': line 2: invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as \"CSV UTF-8 (Comma delimited)\"" \
+  batch post --data "$tmp/cp1258.csv" -o "$tmp/x.png"
 expect_usage_error "bad shard" "--shard '2': expected I/N, for example 0/3" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --shard 2
 expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
 

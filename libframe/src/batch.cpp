@@ -474,7 +474,9 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   }
 
   std::sort(results.begin(), results.end(), [](const RowResult& a, const RowResult& b) { return a.row < b.row; });
-  std::string report = "row,line,output,status,message\n";
+  // A byte-order mark first: without it Excel reads the file's UTF-8 (the
+  // Vietnamese of names and messages) as the computer's code page.
+  std::string report = "\xEF\xBB\xBF" "row,line,output,status,message\n";
   for (const RowResult& r : results) {
     report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
               status_name(r.status) + "," + csv_cell(r.message) + "\n";

@@ -80,7 +80,8 @@ struct BatchSummary {
 // fail_fast. Output names are given over the whole file, before sharding, so
 // shards agree; names that repeat get "-2", "-3", ... in row order. Stale
 // temporary files of a killed run are removed first. Writes the report CSV
-// (row, line, output, status, message) at the end.
+// (row, line, output, status, message; UTF-8 with a byte-order mark, so
+// Excel opens it right) at the end.
 // Throws Error(InvalidArgument) for bad options, a data file without a
 // column for a required field, or a malformed data file; Error(Io) when the
 // output folder cannot be written.
