@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "khung/demo.hpp"
+#include "khung/version.hpp"
 
 #include <iostream>
 
@@ -29,6 +30,7 @@ int exit_code(khung::ErrorCode code) {
 int main(int argc, char** argv) {
   CLI::App app{"khung: framed profile photos and Vietnamese-text banners"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("khung ") + khung::version(), "Print the version and exit");
 
   std::string demo_dir = "khung-demo";
   auto* demo = app.add_subcommand("demo", "Render every bundled template with sample data into a folder");
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     print_error(e.what());

@@ -22,6 +22,10 @@ expect_usage_error() {
   [ ! -e "$tmp/x.png" ] || fail "$what: left an output file"
 }
 
+# --version: the project's version, from the root CMakeLists.txt.
+version=$(sed -n 's/^project(khung VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")
+[ -n "$version" ] && [ "$("$khung" --version)" = "khung $version" ] || fail "--version: $("$khung" --version 2>&1)"
+
 expect_usage_error "bad font path" "font '/no/such/font.ttf': no such file" \
   text "Việt Nam" --font /no/such/font.ttf --size 40 -o "$tmp/x.png"
 expect_usage_error "empty string" "text: is empty" \

@@ -8,6 +8,7 @@
 #include "khung/render.hpp"
 #include "khung/template.hpp"
 #include "khung/text.hpp"
+#include "khung/version.hpp"
 
 
 #include <cstdio>
@@ -169,7 +170,7 @@ PYBIND11_MODULE(_khung, m) {
   using namespace khung;
   using namespace khung::python;
   m.doc() = "The compiled part of the khung package; import khung instead.";
-  m.attr("__version__") = KHUNG_VERSION;
+  m.attr("__version__") = version();
 
   bind_errors(m);
   bind_image(m);

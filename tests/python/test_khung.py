@@ -11,6 +11,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,14 @@ def png_bytes(array: np.ndarray) -> bytes:
 
 
 # ---- templates ---------------------------------------------------------------
+
+
+@needs_cli
+def test_version_is_the_projects_and_the_clis():
+    project = re.search(r"project\(khung VERSION ([0-9.]+)", (ROOT / "CMakeLists.txt").read_text()).group(1)
+    assert khung.__version__ == project
+    assert subprocess.run([CLI, "--version"], capture_output=True, text=True, check=True).stdout == f"khung {project}\n"
+
 
 
 def test_templates_are_the_bundled_ones():
