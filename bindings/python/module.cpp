@@ -7,6 +7,7 @@
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
+#include "khung/template_cache.hpp"
 #include "khung/text.hpp"
 #include "khung/version.hpp"
 
@@ -27,21 +28,29 @@ std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).
 // A str, bytes or os.PathLike as text (os.fsdecode); TypeError for others.
 std::string fs_text(py::handle obj) { return py::module_::import("os").attr("fsdecode")(obj).cast<std::string>(); }
 
+// The templates khung.render loads by id or path, kept while their file is
+// unchanged (a fresh load costs ten times a banner's render).
+constexpr std::size_t kCachedTemplates = 32;
+TemplateCache& render_cache() {
+  static TemplateCache cache(kCachedTemplates);
+  return cache;
+}
+
 // A template argument: a khung.Template, a str (a bundled id or a path, as
-// the CLI reads it) or an os.PathLike (always a path).
-Template to_template(py::handle obj) {
+// the CLI reads it) or an os.PathLike (always a path). Loaded through
+// `cache` when given, else afresh.
+Template to_template(py::handle obj, TemplateCache* cache = nullptr) {
   if (py::isinstance<Template>(obj)) return obj.cast<Template>();
-  if (py::isinstance<py::str>(obj)) {
-    std::string text = obj.cast<std::string>();
+  auto load = [cache](const std::string& text) {
     py::gil_scoped_release release;
-    return Template::load(text);
-  }
+    return cache ? cache->load(text) : Template::load(text);
+  };
+  if (py::isinstance<py::str>(obj)) return load(obj.cast<std::string>());
   if (py::hasattr(obj, "__fspath__")) {
     std::string path = fs_text(obj);
     // Template::load takes text without a '/' and not ending in .json for an id.
     if (path.find('/') == std::string::npos) path = "./" + path;
-    py::gil_scoped_release release;
-    return Template::load(path);
+    return load(path);
   }
   throw py::type_error("template: expected a khung.Template, a template id or a path, got " + type_name(obj));
 }
@@ -198,7 +207,9 @@ has the schema). Immutable; one may render from several threads at once.
 when it holds a '/' or ends in .json, a path, as on the command line; an
 os.PathLike is always a path. Raises khung.TemplateError for an unknown id or
 file (e.code == 'not_found') and for an invalid template (the message names
-the file and the JSON path), khung.Error for a malformed id.
+the file and the JSON path), khung.Error for a malformed id. Always reads the
+file and its assets afresh (khung.render(id, ...) reuses a loaded template
+while its file is unchanged).
 )doc")
       .def_property_readonly("id", &Template::id, "The file name without .json.")
       .def_property_readonly("title", &Template::title, "A human-readable name.")
@@ -242,13 +253,18 @@ khung.TemplateError if one of them is invalid.
       "render",
       [](const py::object& t, const py::object& photo, const py::object& fields, float zoom, std::pair<float, float> offset, float rotate,
          const std::string& focus, std::optional<int> width) {
-        return render_image(to_template(t), photo, fields, zoom, offset, rotate, focus, width);
+        return render_image(to_template(t, &render_cache()), photo, fields, zoom, offset, rotate, focus, width);
       },
       py::arg("template"), py::arg("photo") = py::none(), py::arg("fields") = py::none(), py::kw_only(),
       py::arg("zoom") = 1.0f, py::arg("offset") = std::pair<float, float>{0.0f, 0.0f}, py::arg("rotate") = 0.0f,
       py::arg("focus") = "center", py::arg("width") = py::none(),
       (std::string("Renders a template (a khung.Template, a bundled id or a path) into a new khung.Image:\n"
-                   "khung.Template(template).render(...) in one call.\n\n") +
+                   "khung.Template(template).render(...) in one call.\n\n"
+                   "A template named by id or path is loaded once and reused while its JSON file keeps\n"
+                   "its modification time and size (a changed file is read again; an asset edited\n"
+                   "alone is not noticed: khung.Template() always reads afresh). At most 32 are kept,\n"
+                   "the least recently used dropped first; the cache is shared by all threads and\n"
+                   "safe to use from several at once.\n\n") +
        kRenderArgs + "\n\n    avatar = khung.render(\"frame-ring\", \"me.jpg\", zoom=1.2, focus=\"face\")\n")
           .c_str());
 

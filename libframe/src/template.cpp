@@ -616,18 +616,21 @@ Template Template::load_id(std::string_view id, const std::filesystem::path& dir
 
 namespace {
 
-// Where Template::load finds a template: a bundled id, or a path to a .json.
-std::filesystem::path template_file(std::string_view id_or_path) {
-  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos)
-    return Template::bundled_dir() / (std::string(id_or_path) + ".json");
-  return std::filesystem::path(id_or_path);
+// Template::load's rule: text with a '/' or ending in .json is a path.
+bool is_id(std::string_view id_or_path) {
+  return !id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos;
 }
 
 }  // namespace
 
+std::filesystem::path Template::file_for(std::string_view id_or_path) {
+  if (is_id(id_or_path)) return bundled_dir() / (std::string(id_or_path) + ".json");
+  return std::filesystem::path(id_or_path);
+}
+
 Template Template::load(std::string_view id_or_path) {
-  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos) return load_id(id_or_path);
-  std::filesystem::path file = template_file(id_or_path);
+  if (is_id(id_or_path)) return load_id(id_or_path);
+  std::filesystem::path file = file_for(id_or_path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
@@ -640,7 +643,7 @@ namespace detail {
 
 std::optional<Size> peek_template_size(std::string_view id_or_path) {
   try {
-    const nlohmann::json j = nlohmann::json::parse(khung::read_file(template_file(id_or_path)));
+    const nlohmann::json j = nlohmann::json::parse(khung::read_file(Template::file_for(id_or_path)));
     const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
     if (size.width > 0 && size.height > 0) return size;
   } catch (const std::exception&) {

@@ -131,6 +131,50 @@ def test_render_shortcut_matches_template_render():
     assert (a.width, a.height) == (1640, 624)
 
 
+def test_render_reuses_a_loaded_template_until_its_file_changes(tmp_path):
+    path = tmp_path / "flag.json"
+
+    def write(colour: str, width: int = 40) -> None:
+        path.write_text(json.dumps({"width": width, "height": 20, "layers": [{"type": "fill", "color": colour}]}))
+
+    def corner(image: khung.Image) -> tuple:
+        return tuple(int(v) for v in image.to_numpy()[0, 0])
+
+    red, yellow = (200, 16, 46, 255), (255, 210, 63, 255)
+    write("#C8102E")
+    assert corner(khung.render(path)) == red
+    # Other bytes of the same length under the same modification time: the
+    # template loaded before is reused (a str path names the same file)...
+    before = path.stat()
+    write("#FFD23F")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert corner(khung.render(path)) == corner(khung.render(str(path))) == red
+    # ... while khung.Template always reads the file.
+    assert corner(khung.Template(path).render()) == yellow
+    # A file changed on disk is read again: a new modification time, or a new size.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert corner(khung.render(path)) == yellow
+    stamp = path.stat()
+    write("#C8102E", width=400)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    again = khung.render(path)
+    assert (again.width, corner(again)) == (400, red)
+    # A file that became invalid raises, and does not stay cached.
+    path.write_text("{")
+    with pytest.raises(khung.TemplateError, match="invalid JSON at line 1, column 2"):
+        khung.render(path)
+    write("#FFD23F")
+    assert corner(khung.render(path)) == yellow
+
+
+def test_render_by_id_from_threads_matches_serial():
+    jobs = [("cover", {"unit": unit}) for unit in UNITS] + [("post", {"name": "Lê Văn Lợi", "unit": unit}) for unit in UNITS]
+    serial = [khung.render(tpl, fields=fields) for tpl, fields in jobs]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda job: khung.render(job[0], fields=job[1]), jobs)) == serial
+
+
 @needs_cli
 def test_render_gives_the_cli_bytes(tmp_path):
     out = tmp_path / "cli.png"
