@@ -52,8 +52,9 @@ bool is_sig(std::string_view param) { return param.substr(0, 4) == "sig="; }
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-// Characters no browser encodes in a path (RFC 3986's unreserved and
-// sub-delimiters but '\'', and ':', '@', '/'); the query also keeps '?'.
+// Characters no browser encodes in a path: RFC 3986's unreserved characters
+// and sub-delimiters (but the apostrophe, which browsers encode in a query),
+// ':', '@' and '/'; a query also keeps '?'.
 bool kept(char c, bool query) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("-._~!$&()*+,;=:@/").find(c) != std::string_view::npos || (query && c == '?');

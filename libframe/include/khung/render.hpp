@@ -47,7 +47,7 @@ struct RenderOptions {
   Fields fields;
   PhotoInput photo;
   Placement placement;
-  // The output width in px, 16 to 4 times the template's (at least 16);
+  // The output width in px, 16 to 4 times the template's (output_size);
   // the height keeps the aspect. nullopt: the template's own width. 0 is a
   // width like any other, and refused.
   std::optional<int> output_width;
@@ -70,12 +70,11 @@ Size output_size(const Template& tpl, std::optional<int> width);
 
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
-// Throws Error(InvalidArgument) for a missing (field_value) or unknown field,
-// a field over
-// max_field_bytes ("field 'unit': 1048576 bytes, over the 65536-byte
-// limit"), a photo given to a template without a slot (or none to one
-// with), a bad placement or width; Error(Layout) when text cannot fit;
-// photo errors from read_image.
+// Throws Error(InvalidArgument) for a missing (field_value) or unknown
+// field, a field over max_field_bytes ("field 'unit': 1048576 bytes, over
+// the 65536-byte limit"), a photo given to a template without a slot (or
+// none to one with), a bad placement or width (output_size); Error(Layout)
+// when text cannot fit; photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
 Image render_template(const Template& tpl, const RenderOptions& options);
