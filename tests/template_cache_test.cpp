@@ -81,16 +81,19 @@ TEST_CASE("the cache throws what Template::load throws and keeps no error", "[te
 }
 
 TEST_CASE("threads load through one cache at once", "[template_cache]") {
+  // Four templates through three places: threads hit, miss and evict at once.
+  ScratchDir s("template-cache");
+  std::vector<std::string> files;
+  for (int i = 0; i < 4; ++i) files.push_back(s.write("t" + std::to_string(i) + ".json", banner(100 + i, "#000")).string());
   TemplateCache cache(3);
-  const char* ids[] = {"cover", "post", "web-banner", "frame-ring"};
   std::vector<std::thread> threads;
   std::vector<std::vector<Template>> loaded(8);
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 40; ++i) loaded[t].push_back(cache.load(ids[(t + i) % 4]));
+      for (int i = 0; i < 200; ++i) loaded[t].push_back(cache.load(files[(t + i) % 4]));
     });
   for (auto& t : threads) t.join();
   for (int t = 0; t < 8; ++t)
-    for (int i = 0; i < 40; ++i) CHECK(loaded[t][i].id() == ids[(t + i) % 4]);
+    for (int i = 0; i < 200; ++i) CHECK(loaded[t][i].size().width == 100 + (t + i) % 4);
   CHECK(cache.size() == 3);
 }
