@@ -79,8 +79,9 @@ class Stack:
             return f.read().splitlines()
 
 
-def get(url, headers=None, method="GET"):
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
+def get(url, headers=None, method="GET", data=None):
+    """A request: the status, the headers and the body, whatever the status."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, r.headers, r.read()
@@ -181,3 +182,16 @@ class CreatedFiles:
 
     def close(self):
         os.close(self.fd)
+
+
+def hold_bodies(port, n, requests=(("POST", "/v1/render/frame-ring"),)):
+    """n connections, each with a request whose 1 MB body stops after 1 KB
+    (a phone on a slow network), the requests taken in turn: the sockets."""
+    held = []
+    for i in range(n):
+        method, path = requests[i % len(requests)]
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall((f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
+                   "Content-Length: 1000000\r\n\r\n").encode() + b"\xff" * 1024)
+        held.append(s)
+    return held

@@ -15,8 +15,8 @@ import time
 import urllib.error
 import urllib.request
 
-from nginx_stack import (BANNER, CONF, CreatedFiles, Stack, get, multipart, photo_jpeg, photo_of_size, slow_post,
-                         upload)
+from nginx_stack import (BANNER, CONF, CreatedFiles, Stack, get, hold_bodies, multipart, photo_jpeg, photo_of_size,
+                         slow_post, upload)
 
 
 def test_uploads_survive_an_instance_killed_midway(tmp_path):
@@ -148,3 +148,43 @@ def test_the_disk_checks_see_a_configuration_that_spills_to_disk(tmp_path):
     assert sum("a client request body is buffered to a temporary file" in line for line in said) == len(PHOTO_SIZES)
     assert any("an upstream response is buffered to a temporary file" in line for line in said), said
     assert left == []  # nginx removes them after the request: only the two checks above catch them
+
+
+def empty_upload(url):
+    """An upload with an empty body: khung refuses it with 415, so any other
+    status is nginx's."""
+    return get(url + "/v1/render/frame-ring", {"Content-Type": "image/jpeg"}, method="POST", data=b"")[0]
+
+
+def test_bodies_held_at_once_are_limited_per_address_and_in_all(tmp_path):
+    # nginx holds every body in memory, so the number it holds at once is
+    # what bounds that memory: 20 per address, whatever the method and path.
+    any_request = (("POST", "/v1/render/frame-ring"), ("PUT", "/v1/templates"), ("GET", "/healthz"))
+    with Stack(tmp_path, "--upload-rate", "1000") as stack:
+        held = hold_bodies(stack.port, 20, any_request)
+        try:
+            time.sleep(0.5)
+            assert empty_upload(stack.url) == 503
+            assert get(stack.url + BANNER)[0] == 200  # a request without a body does not count
+        finally:
+            for s in held:
+                s.close()
+        deadline = time.monotonic() + 5
+        while empty_upload(stack.url) != 415:
+            assert time.monotonic() < deadline, "the limit stayed after the slow uploads went"
+            time.sleep(0.1)
+    # 512 in all: the same configuration with 3 in all, from one address.
+    with open(CONF) as f:
+        conf, n = re.subn(r"limit_conn khung_bodies_all 512;", "limit_conn khung_bodies_all 3;", f.read())
+    assert n == 1
+    (tmp_path / "three.conf").write_text(conf)
+    (tmp_path / "three").mkdir()
+    with Stack(tmp_path / "three", "--upload-rate", "1000", conf=tmp_path / "three.conf") as stack:
+        assert empty_upload(stack.url) == 415
+        held = hold_bodies(stack.port, 3)
+        try:
+            time.sleep(0.5)
+            assert empty_upload(stack.url) == 503
+        finally:
+            for s in held:
+                s.close()
