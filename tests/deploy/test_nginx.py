@@ -2,11 +2,14 @@
 
 Frame uploads keep succeeding when an instance dies mid-run, repeated banner
 GETs come from nginx's cache (the instances render nothing more), uploads
-beyond the rate limit get 429, and nginx writes no photo to disk (neither
-an upload nor its framed answer). Needs KHUNG_CLI (the khung binary) and
-Debian's nginx.
+beyond the rate limit get 429, nginx writes no photo to disk (neither an
+upload nor its framed answer), and /metrics is not public while Prometheus
+scrapes each instance. Needs KHUNG_CLI (the khung binary) and Debian's
+nginx.
 """
 import concurrent.futures
+import http.client
+import json
 import os
 import re
 import signal
@@ -188,3 +191,41 @@ def test_bodies_held_at_once_are_limited_per_address_and_in_all(tmp_path):
         finally:
             for s in held:
                 s.close()
+
+
+def test_metrics_are_not_public_and_prometheus_scrapes_each_instance(tmp_path):
+    with Stack(tmp_path) as stack:
+        # On the public port: 404, in every spelling nginx normalises, and
+        # never passed on to an instance.
+        paths = ["/metrics", "//metrics", "/metrics/", "/metrics.txt", "/%6Detrics", "/x/../metrics", "/./metrics",
+                 "/metrics?name=khung_http_requests_total"]
+        for method in ("GET", "HEAD"):
+            for path in paths:
+                connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+                connection.request(method, path)
+                answer = connection.getresponse()
+                body = answer.read()
+                connection.close()
+                assert answer.status == 404, (method, path)
+                if method == "GET":
+                    assert json.loads(body)["error"]["code"] == "not_found" and b"khung_" not in body
+        lines = [line for line in stack.access_log() if "etrics" in line]
+        assert len(lines) == 2 * len(paths) and all(" upstream=- " in line for line in lines), lines
+        assert get(stack.url + "/healthz")[0] == 200  # the rest is passed on as before
+
+        # Prometheus: every instance on its own port, from the targets file
+        # deploy/nginx/run writes (Prometheus's file_sd_configs format).
+        with open(os.path.join(stack.dir, "prometheus-targets.json")) as f:
+            groups = json.load(f)
+        targets = [target for group in groups for target in group["targets"]]
+        assert sorted(targets) == sorted(f"127.0.0.1:{port}" for _, port in stack.instances)
+        assert all(group["labels"]["job"] == "khung" for group in groups)
+        for target in targets:
+            status, headers, body = get(f"http://{target}/metrics")
+            assert status == 200 and headers["Content-Type"].startswith("text/plain")
+            text = body.decode()
+            # The text exposition format: comments, and "name{labels} value".
+            assert all(re.fullmatch(r"# (HELP|TYPE) .+|[a-z_]+(\{[^}]*\})? [0-9.e+-]+", line)
+                       for line in text.splitlines() if line), text
+            assert "# TYPE khung_http_requests_total counter" in text
+            assert re.search(r"^khung_http_requests_total\{code=\"200\"\} [1-9]", text, re.M)  # run's readiness checks
