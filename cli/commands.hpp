@@ -76,12 +76,13 @@ struct CheckArgs {
 CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
 int run_check(const CheckArgs& args);
 
-// --key or $KHUNG_SIGNING_KEY (empty when neither is set).
-std::string signing_key(const std::string& given);
+// --key or $KHUNG_SIGNING_KEY: empty when neither is given; throws a usage
+// error when one is given but empty (it would turn signing off silently).
+std::string signing_key(const std::optional<std::string>& given);
 
 struct ServeArgs {
   khung::http::ServerOptions options;
-  std::string key;
+  std::optional<std::string> key;  // given, even if empty
   bool quiet = false;
   char** argv = nullptr;  // the whole command line, for khung to hand to khung-serve
 };
@@ -89,7 +90,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
 
 struct SignArgs {
-  std::string url, key;
+  std::string url;
+  std::optional<std::string> key;
 };
 CLI::App* add_sign_command(CLI::App& app, SignArgs& args);
 int run_sign(const SignArgs& args);

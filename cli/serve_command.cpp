@@ -6,10 +6,15 @@
 
 namespace cli {
 
-std::string signing_key(const std::string& given) {
-  if (!given.empty()) return given;
+std::string signing_key(const std::optional<std::string>& given) {
   const char* env = std::getenv("KHUNG_SIGNING_KEY");
-  return env ? env : "";
+  if (!given && !env) return "";
+  // Given but empty would turn signing off without a word.
+  const std::string key = given ? *given : env;
+  if (key.empty())
+    throw usage(std::string(given ? "--signing-key" : "KHUNG_SIGNING_KEY") +
+                ": empty; give a key, or leave it out to serve without signatures");
+  return key;
 }
 
 CLI::App* add_sign_command(CLI::App& app, SignArgs& args) {
@@ -36,11 +41,18 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--queue", o.queue, "Renders that may wait beyond those (default: 32); more get 503");
   cmd->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
   cmd->add_option("--max-pixels", o.max_pixels, "Largest decoded photo in pixels")->capture_default_str();
-  cmd->add_option("--max-header-bytes", o.max_header_bytes, "Largest request headers in bytes (up to 8192)")
+  cmd->add_option("--max-header-bytes", o.max_header_bytes, "Largest request line and headers in bytes")
       ->capture_default_str();
-  cmd->add_option("--read-timeout", o.read_timeout_seconds, "Seconds a read may stall")->capture_default_str();
-  cmd->add_option("--write-timeout", o.write_timeout_seconds, "Seconds a write may stall")->capture_default_str();
-  cmd->add_option("--request-timeout", o.request_timeout_seconds, "Seconds for a whole request to arrive")
+  cmd->add_option("--max-connections", o.max_connections, "Connections open at once")->capture_default_str();
+  cmd->add_option("--max-connections-per-address", o.max_connections_per_address,
+                  "Connections open at once from one client address (0: no limit, as behind a proxy)")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", o.idle_timeout_seconds, "Seconds a connection may send and take nothing")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", o.request_timeout_seconds,
+                  "Seconds for a request's line and headers to arrive (and a body's grace before --min-upload-rate)")
+      ->capture_default_str();
+  cmd->add_option("--min-upload-rate", o.min_upload_bytes_per_second, "Slowest average body upload, bytes per second")
       ->capture_default_str();
   cmd->add_option("--cors-origin", o.cors_origins, "Origin allowed to call the API from a browser (repeatable)");
   cmd->add_option("--signing-key", args.key, "Require signed GET renders (default: $KHUNG_SIGNING_KEY)");

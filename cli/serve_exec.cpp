@@ -1,7 +1,7 @@
 // `khung serve` in khung: runs khung-serve, built beside it from the same
-// command-line code with the HTTP service linked in. cpp-httplib and
-// OpenSSL (which it initialises when loaded) would cost every other command
-// about 3.5 ms of start-up; only the service needs them.
+// command-line code with the HTTP service linked in. libmicrohttpd brings
+// GnuTLS and its dozen libraries, which every other command would load at
+// start-up; only the service needs them.
 
 #include "commands.hpp"
 

@@ -25,7 +25,11 @@ int run_serve(const ServeArgs& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   khung::http::Server server(options);
   int port = server.bind();
-  std::cout << "khung: serving on http://" << options.host << ":" << port << std::endl;
+  const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::cout << "khung: serving on http://" << host << ":" << port
+            << (options.signing_key.empty() ? " (signing off; anyone may render any text)" : " (signing on)") << std::endl;
+  for (const std::string& problem : server.template_problems())
+    std::cerr << "khung: warning: template left out: " << problem << "\n";
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);

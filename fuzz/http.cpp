@@ -19,7 +19,7 @@ khung::http::Server& server() {
     options.threads = 1;
     options.max_body_bytes = 1u << 20;
     options.max_pixels = 4'000'000;
-    options.read_timeout_seconds = 1;
+    options.idle_timeout_seconds = 1;
     return new khung::http::Server(options);  // lives as long as the process
   }();
   return *s;

@@ -37,6 +37,28 @@ expect_usage_error "bad colour" "colour 'reddish': expected #RGB, #RGBA, #RRGGBB
 expect_usage_error "missing size" "--size is required" \
   text "Việt Nam" --font "Noto Sans" -o "$tmp/x.png"
 
+# khung serve refuses to start on an empty signing key (it would serve every
+# text unsigned) and on a CORS origin no browser sends; before binding.
+expect_usage_error "empty signing key" "--signing-key: empty; give a key, or leave it out to serve without signatures" \
+  serve --port 0 --signing-key ''
+KHUNG_SIGNING_KEY= expect_usage_error "empty signing key variable" \
+  "KHUNG_SIGNING_KEY: empty; give a key, or leave it out to serve without signatures" serve --port 0
+expect_usage_error "origin without a scheme" \
+  "CORS origin 'congdoan.vn': must be scheme://host[:port] in lower case, with no path or trailing '/' (as a browser sends it, e.g. https://congdoan.vn), or *" \
+  serve --port 0 --cors-origin congdoan.vn
+# ...and says at start whether signing is on.
+for key in "" "k"; do
+  if [ -n "$key" ]; then export KHUNG_SIGNING_KEY=$key; fi
+  "$khung" serve --port 0 --quiet >"$tmp/serve.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
+  kill -TERM $pid; wait $pid
+  expected="(signing off; anyone may render any text)"
+  [ -n "$key" ] && expected="(signing on)"
+  grep -qF "$expected" "$tmp/serve.out" || fail "serve start-up line: $(cat "$tmp/serve.out")"
+  unset KHUNG_SIGNING_KEY
+done
+
 # A good call writes a PNG tight to the ink.
 "$khung" text "ỄỆ ẤẬ Việt Nam" --font "$fonts/NotoSerif-Bold.ttf" --size 64 --color "#C8102E" -o "$tmp/ok.png" 2>"$tmp/err" \
   || fail "text: exit $?: $(cat "$tmp/err")"

@@ -24,6 +24,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -170,10 +172,31 @@ TEST_CASE("a refused request's body is never read as another request", "[server]
   CHECK(answer.rfind("HTTP/1.1 400 ", 0) == 0);
   CHECK(count_of(answer, "HTTP/1.1 ") == 1);
   CHECK(count_of(talk(s.port, smuggling("PROPFIND / HTTP/1.1\r\nHost: x\r\n")), "HTTP/1.1 ") == 1);
-  // Two requests sent at once: the first is answered, with Connection: close.
-  const std::string two = talk(s.port, inner + inner);
-  CHECK(count_of(two, "HTTP/1.1 200 ") == 1);
-  CHECK(two.find("Connection: close\r\n") != std::string::npos);
+  // A body framed both ways is refused, and the connection closed.
+  const std::string both = talk(s.port, "POST /v1/render/cover HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + inner);
+  CHECK(both.rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(count_of(both, "HTTP/1.1 ") == 1);
+}
+
+TEST_CASE("a connection carries one request after another", "[server]") {
+  // Keep-alive, pipelined: each request answered once, in order, and a
+  // refused request whose body was read keeps the connection in step.
+  Running s({});
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string body = R"({"unit": "x", "nope": "y"})";
+  const std::string refused = "POST /v1/render/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string answers = talk(s.port, get + refused + get + "GET /v1/templates HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  CHECK(count_of(answers, "HTTP/1.1 ") == 4);
+  CHECK(count_of(answers, "HTTP/1.1 200 ") == 3);
+  CHECK(answers.find("HTTP/1.1 404 ") > answers.find("HTTP/1.1 200 "));
+  CHECK(answers.find("Connection: close") == std::string::npos);
+  // A client keeps one connection for many requests.
+  auto c = s.client();
+  c.set_keep_alive(true);
+  for (int i = 0; i < 5; ++i) CHECK(c.Get("/healthz")->status == 200);
+  CHECK(c.Get("/metrics")->body.find("khung_http_in_flight 1\n") != std::string::npos);
 }
 
 TEST_CASE("a client that half-closes after its request still gets the answer", "[server]") {
@@ -211,7 +234,7 @@ TEST_CASE("every error status is reached, with the JSON body", "[server][errors]
   CHECK(error_code(bad) == "bad_request");
   CHECK(nlohmann::json::parse(bad->body)["error"]["message"] == "parameter 'zoom': 'abc' is not a number");
   CHECK(c.Post("/v1/render/frame-ring", upload(astronaut(), {{"zoom", "0.5"}}))->status == 400);
-  CHECK(c.Post("/v1/render/post", R"({"name": "An"})", "application/json")->status == 400);  // missing field
+  CHECK(c.Post("/v1/render/post", R"({"name": "An"})", "application/json")->status == 403);  // text needs a signature
 
   auto forbidden = c.Get("/v1/render/cover?unit=X");
   CHECK(forbidden->status == 403);
@@ -297,8 +320,11 @@ TEST_CASE("hostile requests get their documented status and a JSON body, never a
   CHECK(message(form_field) == "field 'unit': 1048576 bytes, over the 65536-byte limit");
   auto query = c.Get("/v1/render/web-banner?unit=" + megabyte);
   REQUIRE(query);
-  CHECK(query->status == 414);
-  CHECK(error_code(query) == "bad_request");
+  CHECK(query->status == 414);  // libmicrohttpd's own answer: the line is over its connection's memory
+  auto long_query = c.Get("/v1/render/web-banner?unit=" + std::string(10000, 'x'));
+  REQUIRE(long_query);
+  CHECK(long_query->status == 414);
+  CHECK(error_code(long_query) == "uri_too_long");
 
   // Paths that try to leave their folder match no route.
   for (const char* path : {"/v1/render/..%2F..%2Fetc%2Fpasswd?unit=x", "/v1/render/../../etc/passwd",
@@ -424,12 +450,17 @@ TEST_CASE("with a signing key, only correctly signed GETs render", "[server][sig
   CHECK(c.Get(good)->status == 200);
   // POST uploads are the member page's own, not signed.
   CHECK(c.Post("/v1/render/frame-ring", upload(astronaut()))->status == 200);
+  // But no body puts words on the official banner (the bundled templates
+  // have no public field).
+  CHECK(c.Post("/v1/render/cover", R"({"unit": "HACKED"})", "application/json")->status == 403);
+  CHECK(c.Post("/v1/render/cover", httplib::MultipartFormDataItems{{"unit", "HACKED", "", ""}})->status == 403);
+  CHECK(c.Post("/v1/render/frame-ring", upload(astronaut(), {{"unit", "HACKED"}}))->status == 403);
 }
 
 TEST_CASE("a client sending a byte a second is cut off", "[server][timeouts]") {
   http::ServerOptions o;
   o.request_timeout_seconds = 2;
-  o.read_timeout_seconds = 5;
+  o.idle_timeout_seconds = 5;
   Running s(o);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -504,4 +535,184 @@ TEST_CASE("SIGTERM during a render still returns that render", "[server][stop]")
   waitpid(pid, &status, 0);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
+// A template folder: a banner whose `name` members fill in themselves and
+// whose `unit` is the union's, and a template that does not load.
+std::filesystem::path own_templates() {
+  auto dir = std::filesystem::temp_directory_path() / "khung-server-test-templates";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "badge.json") << R"({
+    "title": "Badge", "width": 400, "height": 200,
+    "fields": { "name": { "public": true, "sample": "An" }, "unit": { "sample": "Tổ 1" } },
+    "layers": [ { "type": "fill", "color": "#FFFFFF" },
+                { "type": "text", "text": "{{name}} – {{unit}}", "box": [10, 10, 380, 180],
+                  "font": { "family": "Noto Sans", "size": [10, 40] }, "color": "#000000" } ] })";
+  std::ofstream(dir / "broken.json") << R"({ "title": "Broken", "width": 400, "height": 200, "layers": [ { "type": "fil" } ] })";
+  return dir;
+}
+
+// Log lines of a server, kept for a test to read.
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& line) {
+      std::lock_guard lock(mutex);
+      lines.push_back(line);
+    };
+  }
+  std::string all() {
+    std::lock_guard lock(mutex);
+    std::string out;
+    for (auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("with a signing key, text reaches a template only signed or in a public field", "[server][signing]") {
+  http::ServerOptions o;
+  o.signing_key = "khoá";
+  o.templates_dir = own_templates();
+  Running s(o);
+  auto c = s.client();
+  const std::string hacked = "HACKED";
+  // GET: as before, only signed.
+  CHECK(c.Get("/v1/render/badge?name=An&unit=" + hacked)->status == 403);
+  CHECK(c.Get(sign_url("/v1/render/badge?name=An&unit=T%E1%BB%95%201", o.signing_key))->status == 200);
+  // A JSON body may set the public field, not the union's.
+  auto json_unit = c.Post("/v1/render/badge", R"({"name": "An", "unit": "HACKED"})", "application/json");
+  CHECK(json_unit->status == 403);
+  CHECK(nlohmann::json::parse(json_unit->body)["error"]["message"] ==
+        "field 'unit': this service prints only signed text on template 'badge'; put the field in a URL signed with `khung sign`");
+  // ...so the union's text comes from a signed query, the member's from the body.
+  const std::string signed_unit = sign_url("/v1/render/badge?unit=T%E1%BB%95%201", o.signing_key);
+  auto both = c.Post(signed_unit, R"({"name": "Nguyễn Văn An", "width": 200})", "application/json");
+  REQUIRE(both->status == 200);
+  CHECK(decode(both->body).width() == 200);
+  CHECK(c.Post(signed_unit + "x", R"({"name": "An"})", "application/json")->status == 403);
+  CHECK(c.Post("/v1/render/badge?unit=X", R"({"name": "An"})", "application/json")->status == 403);
+  // Multipart: the same rule.
+  httplib::MultipartFormDataItems form = {{"name", "An", "", ""}, {"unit", hacked, "", ""}};
+  CHECK(c.Post("/v1/render/badge", form)->status == 403);
+  CHECK(c.Post(signed_unit, httplib::MultipartFormDataItems{{"name", "An", "", ""}})->status == 200);
+  // Without a key, a body sets any field.
+  http::ServerOptions open;
+  open.templates_dir = own_templates();
+  Running t(open);
+  CHECK(t.client().Post("/v1/render/badge", R"({"name": "An", "unit": "Tổ 2"})", "application/json")->status == 200);
+}
+
+TEST_CASE("a folder with a bad template serves the good ones and says which is bad", "[server]") {
+  http::ServerOptions o;
+  o.templates_dir = own_templates();
+  Running s(o);
+  auto c = s.client();
+  auto list = nlohmann::json::parse(c.Get("/v1/templates")->body);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["id"] == "badge");
+  const std::string health = c.Get("/healthz")->body;
+  CHECK(health.rfind("ok\n", 0) == 0);
+  CHECK(health.find("template left out: ") != std::string::npos);
+  CHECK(health.find("broken.json") != std::string::npos);
+  REQUIRE(s.server.template_problems().size() == 1);
+  CHECK(c.Get("/v1/render/broken")->status == 404);
+}
+
+TEST_CASE("errors are never cached; a GET render's tag is compared as RFC 9110 says", "[server][cache]") {
+  Running s({});
+  auto c = s.client();
+  for (const char* bad : {"/v1/render/cover", "/v1/render/cover?unit=A&format=tiff", "/v1/render/nope?unit=A"}) {
+    INFO(bad);
+    auto r = c.Get(bad);
+    CHECK(r->status >= 400);
+    CHECK(r->get_header_value("Cache-Control") == "no-store");
+    CHECK_FALSE(r->has_header("ETag"));
+    CHECK(c.Get(bad, {{"If-None-Match", "*"}})->status >= 400);
+  }
+  const std::string url = "/v1/render/cover?unit=T%E1%BB%95%201";
+  const std::string etag = c.Get(url)->get_header_value("ETag");
+  REQUIRE(etag.size() == 66);
+  for (const std::string& condition : {etag, "W/" + etag, "\"other\", " + etag, "\"a\",W/" + etag + " ", std::string("*")}) {
+    INFO(condition);
+    CHECK(c.Get(url, {{"If-None-Match", condition}})->status == 304);
+  }
+  CHECK(c.Get(url, {{"If-None-Match", "\"other\", W/\"more\""}})->status == 200);
+}
+
+TEST_CASE("with CORS origins, every answer varies by Origin; origins that cannot match are refused", "[server][cors]") {
+  http::ServerOptions o;
+  o.cors_origins = {"https://congdoan.vn"};
+  Running s(o);
+  auto c = s.client();
+  for (const auto& headers : {httplib::Headers{}, httplib::Headers{{"Origin", "https://evil.example"}},
+                              httplib::Headers{{"Origin", "https://congdoan.vn"}}}) {
+    auto r = c.Get("/v1/render/cover?unit=A", headers);
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("Vary") == "Origin");
+    CHECK(c.Get("/v1/render/cover", headers)->get_header_value("Vary") == "Origin");  // errors too
+  }
+  for (const char* origin : {"congdoan.vn", "https://congdoan.vn/", "https://congdoan.vn/page", "", "https://CongDoan.vn"}) {
+    INFO(origin);
+    http::ServerOptions bad;
+    bad.cors_origins = {origin};
+    CHECK_THROWS_WITH(http::validate(bad), Catch::Contains("CORS origin '" + std::string(origin) + "'"));
+  }
+  http::ServerOptions any;
+  any.cors_origins = {"*"};
+  Running t(any);
+  CHECK(t.client().Get("/v1/templates", {{"Origin", "https://a.example"}})->get_header_value("Access-Control-Allow-Origin") == "*");
+}
+
+TEST_CASE("requests libmicrohttpd refuses leave the metrics and the log sound", "[server][metrics]") {
+  LogLines log;
+  http::ServerOptions o;
+  o.log = log.sink();
+  Running s(o);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(talk(s.port, "GET /v1/render/cover?unit=" + std::string(100000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 414", 0) == 0);
+    talk(s.port, "GARBAGE\r\n\r\n");
+    talk(s.port, "GET / HTTP/1.1\r\nNo colon here\r\n\r\n");
+  }
+  const std::string metrics = s.client().Get("/metrics")->body;
+  CHECK(metrics.find("khung_http_in_flight 1\n") != std::string::npos);
+  // Control bytes in a path cannot forge a log line.
+  talk(s.port, "GET /v1/render/x%0aGET%20/v1/render/cover%20200%201%201.0 HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  talk(s.port, "GET /v1/render/x\x1b[31m HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string lines = log.all();
+  CHECK(lines.find('\x1b') == std::string::npos);
+  for (const std::string& line : log.lines) {
+    INFO(line);
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(line.find('\r') == std::string::npos);
+    CHECK(line.rfind("GET /v1/render/cover 200", 0) != 0);
+    // method, path, status, bytes, milliseconds; the time is the request's own
+    std::istringstream fields(line);
+    std::string method, path, status;
+    double bytes = -1, ms = -1;
+    fields >> method >> path >> status >> bytes >> ms;
+    CHECK(ms >= 0);
+    CHECK(ms < 60000);
+  }
+}
+
+TEST_CASE("media types are compared without case; a second photo and POST queries are dealt with", "[server][errors]") {
+  Running s({});
+  auto c = s.client();
+  CHECK(c.Post("/v1/render/cover", R"({"unit": "Tổ 1"})", "Application/JSON; charset=UTF-8")->status == 200);
+  httplib::MultipartFormDataItems two = {{"photo", astronaut(), "a.png", "image/png"}, {"photo", astronaut(), "b.png", "image/png"}};
+  auto twice = c.Post("/v1/render/frame-ring", two);
+  CHECK(twice->status == 400);
+  CHECK(nlohmann::json::parse(twice->body)["error"]["message"] == "part 'photo': given more than once");
+  // A query on a POST is used (signed, where signing is on), and may not
+  // repeat what the body says.
+  auto narrow = c.Post("/v1/render/cover?width=400", R"({"unit": "Tổ 1"})", "application/json");
+  REQUIRE(narrow->status == 200);
+  CHECK(decode(narrow->body).width() == 400);
+  CHECK(c.Post("/v1/render/cover?unit=A", R"({"unit": "B"})", "application/json")->status == 400);
 }

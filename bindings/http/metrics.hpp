@@ -14,6 +14,8 @@ class Metrics {
  public:
   void request_started() { ++in_flight_; }
   void request_finished(int status, double seconds);
+  // A request libmicrohttpd answered, or dropped, on its own.
+  void request_dropped() { --in_flight_; }
   void render_finished(double seconds);
   void overloaded() { ++overloaded_; }
   // The text exposition format (version 0.0.4).

@@ -1,6 +1,5 @@
 #include "server.hpp"
 
-#include "connection_watch.hpp"
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
@@ -8,18 +7,28 @@
 #include "metrics.hpp"
 #include "static_files.hpp"
 
-#include <httplib.h>
+#include <microhttpd.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <condition_variable>
-#include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace khung::http {
@@ -42,6 +51,7 @@ const char* status_code_name(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
     case 422: return "unprocessable_image";
     case 431: return "headers_too_large";
@@ -65,112 +75,60 @@ int status_of(ErrorCode code) {
   return 500;
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
+// A request value as an error message quotes it: at most 64 bytes of it.
+std::string quote_value(const std::string& value) {
+  return "'" + (value.size() <= 64 ? value : value.substr(0, 64) + "...") + "'";
+}
+
+// What a log line may hold of a client's bytes: printable ASCII, the rest
+// as \xHH, so that no value can start a line of its own or move a terminal.
+std::string loggable(std::string_view text, std::size_t limit = 300) {
+  std::string out;
+  for (unsigned char c : text.substr(0, limit)) {
+    if (c < 0x20 || c >= 0x7F || c == '\\') {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A media type without its parameters, lower case ("Application/JSON;
+// charset=utf-8" is "application/json").
+std::string media_type(std::string_view header) {
+  std::string_view type = header.substr(0, header.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  return lower(type);
+}
+
+// ------------------------------------------------------------ the answers
+
+// What a request gets back.
+struct Answer {
+  int status = 200;
+  std::string type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+Answer error_answer(int status, const std::string& message) {
   nlohmann::json body = {{"error", {{"code", status_code_name(status)}, {"message", message}}}};
   // A message may quote what the client sent: bytes that are not UTF-8
   // become U+FFFD rather than make the answer fail.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  Answer a{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  a.headers.emplace_back("Cache-Control", "no-store");  // errors are never cached
+  return a;
 }
-
-// -------------------------------------------------------------- thread use
-
-// Connection threads for cpp-httplib with a bounded backlog: when every
-// thread is busy and the backlog is full, accepting waits, so connections
-// queue in the kernel rather than in memory.
-class BoundedQueue : public httplib::TaskQueue {
- public:
-  BoundedQueue(std::size_t threads, std::size_t backlog) : backlog_(backlog) {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
-  }
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return jobs_.size() < backlog_ || stopping_; });
-    jobs_.push_back(std::move(fn));
-    lock.unlock();
-    ready_.notify_one();
-  }
-  void shutdown() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    room_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      room_.notify_one();
-      fn();
-    }
-  }
-  std::size_t backlog_;
-  std::mutex mutex_;
-  std::condition_variable ready_, room_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
-// At most `slots` renders run at once and `waiting` more wait; past that a
-// render is refused (503) instead of piling up requests and their bodies.
-class RenderGate {
- public:
-  RenderGate(int slots, int waiting) : slots_(slots), limit_(slots + waiting) {}
-
-  class Ticket {
-   public:
-    explicit Ticket(RenderGate* gate) : gate_(gate) {}
-    Ticket(Ticket&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)) {}
-    ~Ticket() {
-      if (gate_) gate_->leave();
-    }
-
-   private:
-    RenderGate* gate_;
-  };
-
-  // Waits for a slot, first come first served (a waiter woken out of turn
-  // would leave an early request waiting behind later ones: the latency
-  // tail); nullopt at once when the queue is full.
-  std::optional<Ticket> enter() {
-    std::unique_lock lock(mutex_);
-    if (inside_ >= limit_) return std::nullopt;
-    ++inside_;
-    const std::uint64_t mine = next_++;
-    free_.wait(lock, [&] { return mine == head_ && running_ < slots_; });
-    ++head_;
-    ++running_;
-    lock.unlock();
-    free_.notify_all();  // the next in line may fit in another free slot
-    return Ticket(this);
-  }
-
- private:
-  void leave() {
-    {
-      std::lock_guard lock(mutex_);
-      --running_;
-      --inside_;
-    }
-    free_.notify_all();
-  }
-  int slots_, limit_, inside_ = 0, running_ = 0;
-  std::uint64_t next_ = 0, head_ = 0;  // the next ticket to hand out, the next to admit
-  std::mutex mutex_;
-  std::condition_variable free_;
-};
 
 // ------------------------------------------------------------ the requests
 
@@ -182,16 +140,11 @@ struct RenderParams {
   int width = 0;
 };
 
-// A request value as an error message quotes it: at most 64 bytes of it.
-std::string quoted(const std::string& value) {
-  return "'" + (value.size() <= 64 ? value : value.substr(0, 64) + "...") + "'";
-}
-
 float parse_number(const std::string& name, const std::string& value) {
   float v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quoted(value) + " is not a number"};
+    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a number"};
   return v;
 }
 
@@ -199,7 +152,7 @@ int parse_int(const std::string& name, const std::string& value) {
   int v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quoted(value) + " is not a whole number"};
+    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a whole number"};
   return v;
 }
 
@@ -207,7 +160,7 @@ ImageFormat parse_format(const std::string& value) {
   if (value == "png") return ImageFormat::Png;
   if (value == "jpeg" || value == "jpg") return ImageFormat::Jpeg;
   if (value == "webp") return ImageFormat::Webp;
-  throw Failure{400, "parameter 'format': " + quoted(value) + " is not one of: png, jpeg, webp"};
+  throw Failure{400, "parameter 'format': " + quote_value(value) + " is not one of: png, jpeg, webp"};
 }
 
 const char* mime_of(ImageFormat f) {
@@ -218,6 +171,15 @@ const char* mime_of(ImageFormat f) {
   }
 }
 
+// Where a request's parameter came from: the URL's query, or the body.
+enum class Origin { Query, Body };
+
+bool is_option(std::string_view name) {
+  for (std::string_view o : {"zoom", "offset_x", "offset_y", "rotate", "focus", "format", "quality", "width"})
+    if (name == o) return true;
+  return false;
+}
+
 // Applies one request parameter: placement and output options by name,
 // anything else is a template field.
 void apply_param(RenderParams& p, const std::string& name, const std::string& value) {
@@ -226,7 +188,7 @@ void apply_param(RenderParams& p, const std::string& name, const std::string& va
   else if (name == "offset_y") p.placement.offset_y = parse_number(name, value);
   else if (name == "rotate") p.placement.rotate = parse_number(name, value);
   else if (name == "focus") {
-    if (value != "center" && value != "face") throw Failure{400, "parameter 'focus': " + quoted(value) + " is not one of: center, face"};
+    if (value != "center" && value != "face") throw Failure{400, "parameter 'focus': " + quote_value(value) + " is not one of: center, face"};
     p.placement.focus = value == "face" ? Focus::Face : Focus::Center;
   } else if (name == "format") p.format = parse_format(value);
   else if (name == "quality") p.quality = parse_int(name, value);
@@ -234,84 +196,248 @@ void apply_param(RenderParams& p, const std::string& name, const std::string& va
   else p.fields[name] = value;
 }
 
-std::string peer_of(const httplib::Request& req) { return req.remote_addr + ":" + std::to_string(req.remote_port); }
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
-thread_local Clock::time_point t_request_start;
+// A query component as a browser's form would mean it: %XX is a byte, '+'
+// a space; a '%' not followed by two hex digits stays as it is.
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    std::string_view item = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), item.size() + 1));
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    out.emplace_back(percent_decode(item.substr(0, eq)),
+                     eq == std::string_view::npos ? std::string() : percent_decode(item.substr(eq + 1)));
+  }
+  return out;
+}
+
+// RFC 9110's If-None-Match: "*", or a list of entity tags compared weakly
+// (W/"x" matches "x").
+bool none_match(std::string_view header, std::string_view etag) {
+  auto opaque = [](std::string_view tag) {
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    return tag;
+  };
+  if (opaque(header) == "*") return true;
+  while (!header.empty()) {
+    std::string_view item = header.substr(0, header.find(','));
+    header.remove_prefix(std::min(header.size(), item.size() + 1));
+    if (opaque(item) == opaque(etag)) return true;
+  }
+  return false;
+}
+
+// An origin as a browser sends it: scheme://host[:port], nothing after.
+bool valid_origin(std::string_view o) {
+  if (o == "*") return true;
+  auto scheme = o.find("://");
+  if (scheme == std::string_view::npos || scheme == 0) return false;
+  for (char c : o.substr(0, scheme))
+    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return false;
+  std::string_view host = o.substr(scheme + 3);
+  if (host.empty()) return false;
+  for (char c : host)
+    if (c == '/' || c == '?' || c == '#' || c == '@' || c == ' ' || std::isupper(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
+// ------------------------------------------------------------ render pool
+
+// `threads` workers take render jobs first come, first served; at most
+// `waiting` more wait. Past that a job is refused (503) instead of piling up
+// requests and their bodies.
+class RenderPool {
+ public:
+  RenderPool(int threads, int waiting) : limit_(static_cast<std::size_t>(threads + waiting)) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+  }
+  ~RenderPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  // A place for one job, or false at once when full...
+  bool reserve() {
+    std::lock_guard lock(mutex_);
+    if (reserved_ >= limit_) return false;
+    ++reserved_;
+    return true;
+  }
+  // ...which this job then takes.
+  void push(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+      std::lock_guard lock(mutex_);
+      --reserved_;
+    }
+  }
+  std::size_t limit_, reserved_ = 0;  // jobs waiting or running, and places promised to them
+  bool stopping_ = false;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> workers_;
+};
+
+// ------------------------------------------------------- connection state
+
+// One client connection: when its current request began to arrive and
+// whether its headers are in (the deadline watch reads these).
+struct Connection {
+  int fd = -1;
+  Clock::time_point since = Clock::now();
+  bool headers_in = false;
+};
+
+// Where a request stands in the access handler's calls.
+enum class Stage { Headers, Body, Draining, Rendering, Done };
+
+enum class Route { Page, Static, Health, Metrics, Templates, Preview, Render, Options, None };
+
+// One request, from its request line (libmicrohttpd's URI callback) to its
+// completion callback.
+struct Request {
+  Clock::time_point start = Clock::now();
+  std::string target;  // path and query, bytes as sent
+  std::string method;
+  Stage stage = Stage::Headers;
+  std::optional<Answer> answer;  // once decided
+  std::vector<std::pair<std::string, std::string>> cors;  // headers every answer of this request carries
+  int status = 0;                // as answered; 0: libmicrohttpd answered on its own
+  std::size_t sent = 0;
+  std::size_t received = 0;
+  Clock::time_point body_start;
+
+  // POST /v1/render/{id}
+  Route route = Route::None;
+  std::string id;
+  bool multipart = false;
+  MHD_PostProcessor* post = nullptr;
+  std::string json_body;
+  std::vector<std::uint8_t> photo;
+  bool has_photo_part = false;
+  std::string current_part;       // the multipart part being read
+  std::map<std::string, std::string> parts;  // the other parts, in name order
+  std::vector<std::pair<std::string, std::string>> query;
+  std::optional<Failure> failure;  // found while reading: answered after the body
+
+  ~Request() {
+    if (post) MHD_destroy_post_processor(post);
+  }
+};
 
 }  // namespace
 
 void validate(const ServerOptions& o) {
   auto bad = [](const std::string& what) { return Error(ErrorCode::InvalidArgument, what); };
-  if (o.port < 0 || o.port > 65535) throw bad("--port " + std::to_string(o.port) + ": must be between 0 and 65535");
-  if (o.threads < 0 || o.threads > 256) throw bad("--threads " + std::to_string(o.threads) + ": must be between 1 and 256");
-  if (o.queue < 0 || o.queue > 10000) throw bad("--queue " + std::to_string(o.queue) + ": must be between 0 and 10000");
-  if (o.max_body_bytes < 1024) throw bad("--max-body: must be at least 1024 bytes");
-  if (o.max_pixels < 1) throw bad("--max-pixels: must be positive");
-  if (o.max_header_bytes < 256 || o.max_header_bytes > 8192)
-    throw bad("--max-header-bytes " + std::to_string(o.max_header_bytes) + ": must be between 256 and 8192");
-  for (int t : {o.read_timeout_seconds, o.write_timeout_seconds, o.request_timeout_seconds})
+  if (o.port < 0 || o.port > 65535) throw bad("port " + std::to_string(o.port) + ": must be between 0 and 65535");
+  if (o.threads < 0 || o.threads > 256) throw bad("threads " + std::to_string(o.threads) + ": must be between 0 (one per core) and 256");
+  if (o.queue < 0 || o.queue > 10000) throw bad("queue " + std::to_string(o.queue) + ": must be between 0 (32) and 10000");
+  if (o.max_body_bytes < 1024) throw bad("largest body: must be at least 1024 bytes");
+  if (o.max_pixels < 1) throw bad("largest photo: must be at least one pixel");
+  if (o.max_header_bytes < 256 || o.max_header_bytes > 65536)
+    throw bad("largest headers " + std::to_string(o.max_header_bytes) + ": must be between 256 and 65536 bytes");
+  if (o.max_connections < 1 || o.max_connections > 100000)
+    throw bad("connections " + std::to_string(o.max_connections) + ": must be between 1 and 100000");
+  if (o.max_connections_per_address < 0) throw bad("connections per address: must be 0 (no limit) or more");
+  for (int t : {o.idle_timeout_seconds, o.request_timeout_seconds})
     if (t < 1 || t > 3600) throw bad("timeouts must be between 1 and 3600 seconds");
+  for (const std::string& origin : o.cors_origins)
+    if (!valid_origin(origin))
+      throw bad("CORS origin '" + origin +
+                "': must be scheme://host[:port] in lower case, with no path or trailing '/' "
+                "(as a browser sends it, e.g. https://congdoan.vn), or *");
 }
-
-// cpp-httplib's server, with its handling of one request from a stream
-// made reachable for Server::respond.
-struct HttpServer : httplib::Server {
-  using httplib::Server::process_request;
-};
-
-// A connection held in memory: reads the request's bytes, keeps the answer.
-class MemoryStream final : public httplib::Stream {
- public:
-  MemoryStream(std::string_view in, std::string& out) : in_(in), out_(out) {}
-  bool is_readable() const override { return !in_.empty(); }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    size = std::min(size, in_.size());
-    std::memcpy(ptr, in_.data(), size);
-    in_.remove_prefix(size);
-    return static_cast<ssize_t>(size);
-  }
-  ssize_t write(const char* ptr, size_t size) override {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 0;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 0;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-
- private:
-  std::string_view in_;
-  std::string& out_;
-};
 
 struct Server::Impl {
   ServerOptions options;
   std::map<std::string, Template, std::less<>> templates;
+  std::vector<std::string> problems;
   std::string templates_json_text;
   int threads = 1;
   int waiting = 32;
-  RenderGate gate;
   Metrics metrics;
-  HttpServer http;
+  std::unique_ptr<RenderPool> pool;
   std::mutex previews_mutex;
   std::map<std::pair<std::string, int>, std::string> previews;  // (id, width) -> PNG
+
+  int listen_fd = -1;
+  MHD_Daemon* daemon = nullptr;
+  std::mutex daemon_mutex;
+
+  // Stopping: run() waits for this.
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+  std::atomic<int> in_flight{0};    // requests between their line and completion
+  std::atomic<int> rendering{0};    // requests suspended for a render
+
+  // The deadline watch.
+  std::mutex connections_mutex;
+  std::set<Connection*> connections;
+  std::thread watch;
+  std::atomic<bool> watching{false};
 
   explicit Impl(const ServerOptions& o)
       : options(o),
         threads(o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-        waiting(o.queue > 0 ? o.queue : 32),
-        gate(threads, waiting) {
+        waiting(o.queue > 0 ? o.queue : 32) {
     validate(o);
-    std::vector<Template> all = o.templates_dir.empty() ? list_templates() : list_templates(o.templates_dir);
-    for (const Template& t : all) templates[t.id()] = t;
-    templates_json_text = templates_json(all);
-    configure();
+    TemplateCatalog catalog = o.templates_dir.empty() ? load_catalog() : load_catalog(o.templates_dir);
+    for (const Template& t : catalog.templates) templates[t.id()] = t;
+    problems = std::move(catalog.problems);
+    templates_json_text = templates_json(catalog.templates);
+    pool = std::make_unique<RenderPool>(threads, waiting);
+  }
+
+  ~Impl() {
+    stop_daemon();
+    if (listen_fd >= 0) ::close(listen_fd);
   }
 
   const Template& find_template(const std::string& id) const {
@@ -320,99 +446,258 @@ struct Server::Impl {
     return it->second;
   }
 
-  // Renders under the gate and answers with the encoded image.
-  void render(const Template& tpl, RenderParams params, PhotoInput photo, httplib::Response& res) {
-    auto ticket = gate.enter();
-    if (!ticket) {
-      metrics.overloaded();
-      res.set_header("Retry-After", "1");
-      throw Failure{503, "the service is busy; try again in a moment"};
-    }
-    auto start = Clock::now();
-    RenderOptions render;
-    render.fields = std::move(params.fields);
-    render.placement = params.placement;
-    render.photo = photo;
-    render.width = params.width;
-    render.limits = {options.max_pixels, options.max_body_bytes};
-    Image image = render_template(tpl, render);
-    std::vector<std::uint8_t> bytes = encode_image(image, params.format, {params.quality});
-    metrics.render_finished(std::chrono::duration<double>(Clock::now() - start).count());
-    res.set_content(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), mime_of(params.format));
-  }
+  // -------------------------------------------------------------- routing
 
-  // Runs a handler, turning every failure into the JSON error answer.
-  template <class Fn>
-  static httplib::Server::Handler guarded(Fn fn) {
-    return [fn](const httplib::Request& req, httplib::Response& res) {
-      watch::request_arrived(peer_of(req));
-      try {
-        fn(req, res);
-      } catch (const Failure& f) {
-        send_error(res, f.status, f.message);
-      } catch (const Error& e) {
-        send_error(res, status_of(e.code()), e.what());
-      } catch (const std::bad_alloc&) {
-        send_error(res, 503, "out of memory; try again in a moment");
-      } catch (const std::exception& e) {
-        send_error(res, 500, std::string("internal: ") + e.what());
+  // The route of a raw path (before any decoding: ids and file names are
+  // plain, so "%2e%2e" or "..%2F" match nothing).
+  static Route route_of(std::string_view path, std::string& id) {
+    auto name_ok = [](std::string_view s, bool file) {
+      if (s.empty()) return false;
+      if (!file && !(std::islower(static_cast<unsigned char>(s[0])) || std::isdigit(static_cast<unsigned char>(s[0]))))
+        return false;
+      for (char c : s) {
+        bool ok = file ? (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')
+                       : (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                          c == '_' || c == '-');
+        if (!ok) return false;
       }
+      return !file || (s != "." && s != "..");
     };
+    if (path == "/") return Route::Page;
+    if (path == "/healthz") return Route::Health;
+    if (path == "/metrics") return Route::Metrics;
+    if (path == "/v1/templates") return Route::Templates;
+    if (path.rfind("/static/", 0) == 0 && name_ok(path.substr(8), true)) {
+      id = path.substr(8);
+      return Route::Static;
+    }
+    if (path.rfind("/v1/render/", 0) == 0 && name_ok(path.substr(11), false)) {
+      id = path.substr(11);
+      return Route::Render;
+    }
+    constexpr std::string_view prefix = "/v1/templates/", suffix = "/preview.png";
+    if (path.size() > prefix.size() + suffix.size() && path.rfind(prefix, 0) == 0 &&
+        path.substr(path.size() - suffix.size()) == suffix) {
+      std::string_view name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+      if (name_ok(name, false)) {
+        id = name;
+        return Route::Preview;
+      }
+    }
+    return Route::None;
   }
 
-  void post_render(const httplib::Request& req, httplib::Response& res) {
-    const Template& tpl = find_template(req.matches[1]);
-    RenderParams params;
-    params.format = tpl.has_photo() ? ImageFormat::Jpeg : ImageFormat::Png;
-    PhotoInput photo;
-    std::string type = req.get_header_value("Content-Type");
-    if (req.is_multipart_form_data()) {
-      for (const auto& [name, part] : req.files) {
-        if (name == "photo") {
-          if (photo.bytes.empty())
-            photo.bytes = {reinterpret_cast<const std::uint8_t*>(part.content.data()), part.content.size()};
-          continue;
-        }
-        apply_param(params, name, part.content);
+  static std::string header(MHD_Connection* c, const char* name) {
+    const char* v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    return v ? v : "";
+  }
+
+  // The CORS headers of every answer to this request. With origins
+  // configured, every answer varies by Origin (a cache must not hand an
+  // answer made for no origin to an allowed one).
+  void cors_headers(MHD_Connection* c, Request& r) const {
+    if (options.cors_origins.empty()) return;
+    r.cors.emplace_back("Vary", "Origin");
+    std::string origin = header(c, "Origin");
+    if (origin.empty()) return;
+    for (const std::string& allowed : options.cors_origins)
+      if (allowed == "*" || allowed == origin) {
+        r.cors.emplace_back("Access-Control-Allow-Origin", allowed == "*" ? "*" : origin);
+        return;
       }
-      if (tpl.has_photo() && photo.bytes.empty()) throw Failure{400, "part 'photo': missing (template '" + tpl.id() + "' is a frame)"};
-    } else if (type.rfind("application/json", 0) == 0) {
-      nlohmann::json body;
-      try {
-        body = nlohmann::json::parse(req.body);
-      } catch (const nlohmann::json::exception&) {
-        throw Failure{400, "body: not valid JSON"};
+  }
+
+  // ----------------------------------------------------- the three stages
+
+  // Headers are in: route, check what the headers alone decide, and get
+  // ready for the body.
+  void begin(MHD_Connection* c, Request& r, const char* method) {
+    r.method = method;
+    r.stage = Stage::Body;
+    cors_headers(c, r);
+
+    std::size_t header_bytes = r.target.size() + r.method.size();
+    MHD_get_connection_values(
+        c, MHD_HEADER_KIND,
+        [](void* cls, MHD_ValueKind, const char* k, const char* v) {
+          *static_cast<std::size_t*>(cls) += std::strlen(k) + (v ? std::strlen(v) : 0) + 4;
+          return MHD_YES;
+        },
+        &header_bytes);
+    if (r.target.size() > options.max_header_bytes)
+      throw Failure{414, "request target: over " + std::to_string(options.max_header_bytes) + " bytes"};
+    if (header_bytes > options.max_header_bytes)
+      throw Failure{431, "request headers: over " + std::to_string(options.max_header_bytes) + " bytes"};
+
+    const std::string content_length = header(c, "Content-Length");
+    const bool chunked = lower(header(c, "Transfer-Encoding")).find("chunked") != std::string::npos;
+    // A body framed twice is read differently by different servers: a way
+    // to smuggle a request past a proxy.
+    if (chunked && !content_length.empty()) throw Failure{400, "request body: both Content-Length and chunked"};
+    const bool posting = r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
+    // A body with neither a length nor chunks would run to the end of the
+    // connection.
+    if (posting && content_length.empty() && !chunked) throw Failure{400, "request body: needs a Content-Length"};
+    if (!content_length.empty()) {
+      std::uint64_t length = 0;
+      auto [end, ec] = std::from_chars(content_length.data(), content_length.data() + content_length.size(), length);
+      if (ec != std::errc() || end != content_length.data() + content_length.size())
+        throw Failure{400, "Content-Length " + quote_value(content_length) + ": not a length"};
+      if (length > options.max_body_bytes)
+        throw Failure{413, "request body: " + std::to_string(length) + " bytes, over the " +
+                               std::to_string(options.max_body_bytes) + "-byte limit"};
+    }
+
+    const auto q = r.target.find('?');
+    const std::string path = r.target.substr(0, q);
+    r.route = route_of(path, r.id);
+    if (r.method == "OPTIONS") {
+      r.route = Route::Options;
+      Answer a{204, "", "", {}};
+      const bool allowed = std::any_of(r.cors.begin(), r.cors.end(), [](const auto& h) { return h.first == "Access-Control-Allow-Origin"; });
+      if (allowed) {
+        a.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                     {"Access-Control-Allow-Headers", "Content-Type, If-None-Match"},
+                     {"Access-Control-Max-Age", "600"}};
       }
-      if (!body.is_object()) throw Failure{400, "body: must be a JSON object of fields"};
-      for (const auto& [name, value] : body.items()) {
-        if (value.is_string()) apply_param(params, name, value.get<std::string>());
-        else if (value.is_number()) apply_param(params, name, value.dump());
-        else throw Failure{400, "field '" + name + "': must be a string or a number"};
-      }
+      r.answer = std::move(a);
+      return;
+    }
+    if (r.route == Route::None) throw Failure{404, "no such resource"};
+    const bool get = r.method == "GET" || r.method == "HEAD";
+    if (r.route == Route::Render ? !(get || r.method == "POST") : !get)
+      throw Failure{405, "method " + quote_value(r.method) + ": not allowed here"};
+    if (r.route != Route::Render || r.method != "POST") return;
+
+    // A POST render: its template, its type, and a signed query if any.
+    const Template& tpl = find_template(r.id);
+    if (q != std::string::npos) {
+      const std::string query = r.target.substr(q + 1);
+      check_signed(path, query);
+      for (auto& [name, value] : parse_query(query))
+        if (name != "sig") r.query.emplace_back(std::move(name), std::move(value));
+    }
+    const std::string type = media_type(header(c, "Content-Type"));
+    if (type == "multipart/form-data") {
+      r.multipart = true;
+      r.post = MHD_create_post_processor(c, 64 * 1024, &Impl::on_part, &r);
+      if (!r.post) throw Failure{400, "multipart body: no boundary in its Content-Type"};
+    } else if (type == "application/json") {
       if (tpl.has_photo()) throw Failure{400, "template '" + tpl.id() + "': is a frame; send the photo as multipart/form-data"};
     } else {
-      throw Failure{415, "Content-Type '" + type + "': send multipart/form-data (with a photo) or application/json"};
+      throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) +
+                             ": send multipart/form-data (with a photo) or application/json"};
     }
-    render(tpl, std::move(params), photo, res);
   }
 
-  void get_render(const httplib::Request& req, httplib::Response& res) {
-    const Template& tpl = find_template(req.matches[1]);
-    if (!options.signing_key.empty()) {
-      std::string target = req.target;
-      auto q = target.find('?');
-      std::string path = target.substr(0, q), query = q == std::string::npos ? "" : target.substr(q + 1);
-      switch (check_signature(path, query, options.signing_key)) {
-        case SignatureCheck::Valid: break;
-        case SignatureCheck::Missing: throw Failure{403, "signature: missing (sig)"};
-        case SignatureCheck::Duplicated: throw Failure{403, "signature: given more than once"};
-        case SignatureCheck::Invalid: throw Failure{403, "signature: does not match"};
-      }
+  // With a signing key, a query that sets anything must carry a valid sig.
+  void check_signed(std::string_view path, std::string_view query) const {
+    if (options.signing_key.empty()) return;
+    switch (check_signature(path, query, options.signing_key)) {
+      case SignatureCheck::Valid: return;
+      case SignatureCheck::Missing: throw Failure{403, "signature: missing (sig); sign the URL with `khung sign`"};
+      case SignatureCheck::Duplicated: throw Failure{403, "signature: given more than once"};
+      case SignatureCheck::Invalid: throw Failure{403, "signature: does not match"};
     }
+  }
+
+  // A piece of the body.
+  void take(Request& r, const char* data, std::size_t size) {
+    if (r.received == 0) r.body_start = Clock::now();
+    r.received += size;
+    if (r.stage == Stage::Draining) return;
+    if (r.received > options.max_body_bytes) {
+      fail_while_reading(r, {413, "request body: over the " + std::to_string(options.max_body_bytes) + "-byte limit"});
+      return;
+    }
+    if (r.route != Route::Render || r.method != "POST") return;  // a body nobody reads
+    if (r.multipart) {
+      if (MHD_post_process(r.post, data, size) != MHD_YES && !r.failure)
+        fail_while_reading(r, {400, "multipart body: malformed"});
+      if (r.failure) r.stage = Stage::Draining;
+    } else {
+      r.json_body.append(data, size);
+    }
+  }
+
+  // A failure found while the body arrives is answered once it has: its
+  // bytes are read and dropped, so the connection stays in step.
+  static void fail_while_reading(Request& r, Failure f) {
+    if (!r.failure) r.failure = std::move(f);
+    r.stage = Stage::Draining;
+    r.photo.clear();
+    r.photo.shrink_to_fit();
+    r.parts.clear();
+    r.json_body.clear();
+    r.json_body.shrink_to_fit();
+  }
+
+  static MHD_Result on_part(void* cls, MHD_ValueKind, const char* key, const char*, const char*, const char*,
+                            const char* data, std::uint64_t off, std::size_t size) {
+    auto& r = *static_cast<Request*>(cls);
+    const std::string name = key ? key : "";
+    if (off == 0) {
+      // A new part.
+      const bool again = name == "photo" ? r.has_photo_part : r.parts.count(name) > 0;
+      if (again) {
+        r.failure = Failure{400, "part '" + name + "': given more than once"};
+        return MHD_NO;
+      }
+      if (name == "photo") r.has_photo_part = true;
+      else r.parts[name];
+    }
+    if (name == "photo") r.photo.insert(r.photo.end(), data, data + size);
+    else r.parts[name].append(data, size);
+    return MHD_YES;
+  }
+
+  // The body is in: the answer, at once or from the render pool.
+  void finish(MHD_Connection* c, Request& r) {
+    if (r.failure) throw *r.failure;
+    switch (r.route) {
+      case Route::Page: {
+        const StaticFile* page = find_static_file("index.html");
+        if (!page) throw Failure{404, "no member page in this build"};
+        r.answer = Answer{200, page->type, std::string(reinterpret_cast<const char*>(page->data), page->size),
+                          {{"Cache-Control", "no-cache"}}};
+        return;
+      }
+      case Route::Static: {
+        const StaticFile* file = find_static_file(r.id);
+        if (!file) throw Failure{404, "static file '" + r.id + "': not found"};
+        r.answer = Answer{200, file->type, std::string(reinterpret_cast<const char*>(file->data), file->size),
+                          {{"Cache-Control", "public, max-age=300"}}};
+        return;
+      }
+      case Route::Health: {
+        std::string body = "ok\n";
+        for (const std::string& p : problems) body += "template left out: " + p + "\n";
+        r.answer = Answer{200, "text/plain", std::move(body), {{"Cache-Control", "no-store"}}};
+        return;
+      }
+      case Route::Metrics:
+        r.answer = Answer{200, "text/plain; version=0.0.4", metrics.text(), {{"Cache-Control", "no-store"}}};
+        return;
+      case Route::Templates:
+        r.answer = Answer{200, "application/json", templates_json_text, {{"Cache-Control", "public, max-age=60"}}};
+        return;
+      case Route::Preview: return preview(c, r);
+      case Route::Render: return r.method == "POST" ? post_render(c, r) : get_render(c, r);
+      case Route::Options:
+      case Route::None: break;
+    }
+    throw Failure{404, "no such resource"};
+  }
+
+  void get_render(MHD_Connection* c, Request& r) {
+    const Template& tpl = find_template(r.id);
+    const auto q = r.target.find('?');
+    const std::string query = q == std::string::npos ? "" : r.target.substr(q + 1);
+    check_signed(r.target.substr(0, q), query);
     if (tpl.has_photo()) throw Failure{400, "template '" + tpl.id() + "': is a frame; POST the photo to this URL"};
     RenderParams params;
     std::vector<std::pair<std::string, std::string>> canonical;
-    for (const auto& [name, value] : req.params) {
+    for (const auto& [name, value] : parse_query(query)) {
       if (name == "sig") continue;
       apply_param(params, name, value);
       canonical.emplace_back(name, value);
@@ -420,171 +705,473 @@ struct Server::Impl {
     std::sort(canonical.begin(), canonical.end());
     std::string key = tpl.fingerprint();
     for (const auto& [name, value] : canonical) key += "\n" + name + "=" + value;
-    std::string etag = "\"" + sha256_hex(key) + "\"";
-    res.set_header("ETag", etag);
-    res.set_header("Cache-Control", "public, max-age=" + std::to_string(options.cache_max_age_seconds));
-    if (req.get_header_value("If-None-Match") == etag) {
-      res.status = 304;
+    const std::string etag = "\"" + sha256_hex(key) + "\"";
+    std::vector<std::pair<std::string, std::string>> cache = {
+        {"ETag", etag}, {"Cache-Control", "public, max-age=" + std::to_string(options.cache_max_age_seconds)}};
+    const std::string condition = header(c, "If-None-Match");
+    if (!condition.empty()) {
+      // A tag names a good answer only: bad inputs get their error.
+      RenderOptions check;
+      check.fields = params.fields;
+      check.placement = params.placement;
+      check.width = params.width;
+      validate(tpl, check);
+    }
+    if (!condition.empty() && none_match(condition, etag)) {
+      r.answer = Answer{304, "", "", cache};
       return;
     }
-    render(tpl, std::move(params), {}, res);
+    render_later(c, r, tpl, std::move(params), {}, std::move(cache));
   }
 
-  void get_preview(const httplib::Request& req, httplib::Response& res) {
-    const Template& tpl = find_template(req.matches[1]);
-    int width = req.has_param("width") ? parse_int("width", req.get_param_value("width")) : 0;
+  void post_render(MHD_Connection* c, Request& r) {
+    const Template& tpl = find_template(r.id);
+    RenderParams params;
+    params.format = tpl.has_photo() ? ImageFormat::Jpeg : ImageFormat::Png;
+    std::set<std::string> given;
+    for (const auto& [name, value] : r.query) {
+      if (!given.insert(name).second) throw Failure{400, "parameter '" + name + "': given more than once"};
+      apply_param(params, name, value);
+    }
+    // Text in the body is the member's own only where the template says so.
+    auto body_param = [&](const std::string& name, const std::string& value) {
+      if (!given.insert(name).second) throw Failure{400, "parameter '" + name + "': given more than once"};
+      if (!options.signing_key.empty() && !is_option(name)) {
+        auto f = std::find_if(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& t) { return t.name == name; });
+        if (f == tpl.fields().end() || !f->is_public)
+          throw Failure{403, "field '" + name + "': this service prints only signed text on template '" + tpl.id() +
+                                 "'; put the field in a URL signed with `khung sign`"};
+      }
+      apply_param(params, name, value);
+    };
+    if (r.multipart) {
+      // The processor's end: a body cut short or malformed at its end.
+      MHD_Result whole = MHD_destroy_post_processor(r.post);
+      r.post = nullptr;
+      if (r.failure) throw *r.failure;
+      if (whole != MHD_YES) throw Failure{400, "multipart body: incomplete or malformed"};
+      for (const auto& [name, value] : r.parts) body_param(name, value);
+      if (tpl.has_photo() && r.photo.empty()) throw Failure{400, "part 'photo': missing (template '" + tpl.id() + "' is a frame)"};
+    } else {
+      nlohmann::json body;
+      try {
+        body = nlohmann::json::parse(r.json_body);
+      } catch (const nlohmann::json::exception&) {
+        throw Failure{400, "body: not valid JSON"};
+      }
+      if (!body.is_object()) throw Failure{400, "body: must be a JSON object of fields"};
+      for (const auto& [name, value] : body.items()) {
+        if (value.is_string()) body_param(name, value.get<std::string>());
+        else if (value.is_number()) body_param(name, value.dump());
+        else throw Failure{400, "field '" + name + "': must be a string or a number"};
+      }
+    }
+    render_later(c, r, tpl, std::move(params), std::move(r.photo), {{"Cache-Control", "no-store"}});
+  }
+
+  void preview(MHD_Connection* c, Request& r) {
+    const Template& tpl = find_template(r.id);
+    std::string width_text;
+    for (const auto& [name, value] : parse_query(r.target.substr(std::min(r.target.size(), r.target.find('?') + 1))))
+      if (name == "width") width_text = value;
+    const int width = width_text.empty() ? 0 : parse_int("width", width_text);
     auto key = std::make_pair(tpl.id(), width);
-    res.set_header("Cache-Control", "public, max-age=3600");
     {
       std::lock_guard lock(previews_mutex);
-      if (auto it = previews.find(key); it != previews.end()) return res.set_content(it->second, "image/png");
+      if (auto it = previews.find(key); it != previews.end()) {
+        r.answer = Answer{200, "image/png", it->second, {{"Cache-Control", "public, max-age=3600"}}};
+        return;
+      }
     }
-    RenderOptions render;
-    render.width = width;
-    if (tpl.has_photo())
-      render.without_photo = true;
-    else
-      render.fields = sample_fields(tpl);
-    auto png = encode_image(render_template(tpl, render), ImageFormat::Png);
-    std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
-    // Kept for the widths pages ask for; any other width is drawn each time,
-    // so requests cannot grow the cache without bound.
-    std::lock_guard lock(previews_mutex);
-    if (previews.size() < 4 * templates.size()) previews.emplace(key, bytes);
-    res.set_content(std::move(bytes), "image/png");
+    suspend_for(c, r, [this, &r, &tpl, key, width] {
+      RenderOptions render;
+      render.width = width;
+      if (tpl.has_photo())
+        render.without_photo = true;
+      else
+        render.fields = sample_fields(tpl);
+      auto png = encode_image(render_template(tpl, render), ImageFormat::Png);
+      std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
+      // Kept for the widths pages ask for; any other width is drawn each
+      // time, so requests cannot grow the cache without bound.
+      {
+        std::lock_guard lock(previews_mutex);
+        if (previews.size() < 4 * templates.size()) previews.emplace(key, bytes);
+      }
+      r.answer = Answer{200, "image/png", std::move(bytes), {{"Cache-Control", "public, max-age=3600"}}};
+    });
   }
 
-  void configure() {
-    http.new_task_queue = [this] {
-      // A connection thread for every render that may run or wait, and a few
-      // more so that a full gate still answers 503 and /healthz at once. So
-      // at most (threads + queue + 8) request bodies are in memory.
-      std::size_t n = static_cast<std::size_t>(threads + waiting + 8);
-      return new BoundedQueue(n, 64);
-    };
-    http.set_payload_max_length(options.max_body_bytes);
-    http.set_read_timeout(options.read_timeout_seconds, 0);
-    http.set_write_timeout(options.write_timeout_seconds, 0);
-    // One request per connection. cpp-httplib 0.11 answers some bad
-    // requests (a multipart type without a boundary, an unknown method)
-    // without reading their bodies, then reads those bodies as further
-    // requests on a kept-alive connection: a way to smuggle requests past
-    // a proxy. A proxy in front (deploy/) keeps the clients' connections.
-    http.set_keep_alive_max_count(1);
+  // Renders on the pool and answers with the encoded image.
+  void render_later(MHD_Connection* c, Request& r, const Template& tpl, RenderParams params,
+                    std::vector<std::uint8_t> photo, std::vector<std::pair<std::string, std::string>> headers) {
+    suspend_for(c, r, [this, &r, &tpl, params = std::move(params), photo = std::move(photo), headers = std::move(headers)]() mutable {
+      const auto start = Clock::now();
+      RenderOptions render;
+      render.fields = std::move(params.fields);
+      render.placement = params.placement;
+      render.photo.bytes = photo;
+      render.width = params.width;
+      render.limits = {options.max_pixels, options.max_body_bytes};
+      Image image = render_template(tpl, render);
+      std::vector<std::uint8_t> bytes = encode_image(image, params.format, {params.quality});
+      metrics.render_finished(std::chrono::duration<double>(Clock::now() - start).count());
+      r.answer = Answer{200, mime_of(params.format), std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                        std::move(headers)};
+    });
+  }
 
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      t_request_start = Clock::now();
-      metrics.request_started();
-      std::size_t header_bytes = 0;
-      for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
-      if (header_bytes > options.max_header_bytes) {
-        send_error(res, 431, "request headers: over " + std::to_string(options.max_header_bytes) + " bytes");
-        return httplib::Server::HandlerResponse::Handled;
+  // Hands `job` to the render pool with the connection suspended; the job's
+  // answer (or its failure) is sent when the connection resumes. 503 at
+  // once when the pool is full.
+  template <class Job>
+  void suspend_for(MHD_Connection* c, Request& r, Job job) {
+    if (!pool->reserve()) {
+      metrics.overloaded();
+      Answer a = error_answer(503, "the service is busy; try again in a moment");
+      a.headers.emplace_back("Retry-After", "1");
+      r.answer = std::move(a);
+      return;
+    }
+    r.stage = Stage::Rendering;
+    ++rendering;
+    MHD_suspend_connection(c);
+    pool->push([c, &r, job = std::move(job)]() mutable {
+      answer_from(r, job);
+      MHD_resume_connection(c);
+    });
+  }
+
+  // Runs `fn`, turning every failure into the JSON error answer.
+  template <class Fn>
+  static void answer_from(Request& r, Fn& fn) {
+    try {
+      fn();
+    } catch (const Failure& f) {
+      r.answer = error_answer(f.status, f.message);
+    } catch (const Error& e) {
+      r.answer = error_answer(status_of(e.code()), e.what());
+    } catch (const std::bad_alloc&) {
+      r.answer = error_answer(503, "out of memory; try again in a moment");
+    } catch (const std::exception& e) {
+      r.answer = error_answer(500, std::string("internal: ") + e.what());
+    }
+  }
+
+  // ------------------------------------------------ libmicrohttpd's calls
+
+  static void* on_uri(void* cls, const char* uri, MHD_Connection*) {
+    auto& self = *static_cast<Impl*>(cls);
+    auto* r = new Request;
+    r->target = uri ? uri : "";
+    ++self.in_flight;
+    self.metrics.request_started();
+    return r;
+  }
+
+  static MHD_Result on_request(void* cls, MHD_Connection* c, const char*, const char* method, const char*,
+                               const char* upload_data, std::size_t* upload_size, void** con_cls) {
+    auto& self = *static_cast<Impl*>(cls);
+    auto* r = static_cast<Request*>(*con_cls);
+    if (!r) return MHD_NO;  // every request has its line logged first
+    if (r->stage == Stage::Headers) {
+      self.headers_arrived(c);
+      auto begin = [&] { self.begin(c, *r, method); };
+      answer_from(*r, begin);
+      if (!r->answer) return MHD_YES;
+      if (!self.worth_draining(c)) return self.send(c, *r);
+      r->stage = Stage::Draining;
+      return MHD_YES;
+    }
+    if (*upload_size > 0) {
+      if (!self.keeps_pace(*r, *upload_size)) return MHD_NO;
+      self.take(*r, upload_data, *upload_size);
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    if (r->stage == Stage::Rendering) {
+      // Resumed: the render is done.
+      --self.rendering;
+      r->stage = Stage::Done;
+      return self.send(c, *r);
+    }
+    if (!r->answer) {
+      auto finish = [&] { self.finish(c, *r); };
+      answer_from(*r, finish);
+      // Suspended: the answer is the render pool's to set now.
+      if (r->stage == Stage::Rendering) return MHD_YES;
+    }
+    return self.send(c, *r);
+  }
+
+  // Answered from its headers: whether to read and drop the body before
+  // answering, so that the client reads the answer and the connection stays
+  // in step for its next request. Not when there is no body, or no sound
+  // length, or the client waits for "100 Continue" before sending it, or
+  // the body is absurdly large: then the answer goes at once and the
+  // connection is closed after it.
+  bool worth_draining(MHD_Connection* c) const {
+    if (!header(c, "Expect").empty()) return false;
+    const std::string length = header(c, "Content-Length");
+    const bool chunked = !header(c, "Transfer-Encoding").empty();
+    if (chunked == !length.empty()) return false;  // neither, or both
+    if (chunked) return true;
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+    return ec == std::errc() && end == length.data() + length.size() && n > 0 && n <= 4 * options.max_body_bytes;
+  }
+
+  // A body arriving slower than the floor (after its grace period of
+  // request_timeout) holds a connection and its memory for nothing.
+  bool keeps_pace(Request& r, std::size_t more) const {
+    if (r.received == 0) return true;
+    const double seconds = std::chrono::duration<double>(Clock::now() - r.body_start).count();
+    if (seconds < options.request_timeout_seconds) return true;
+    const double rate = static_cast<double>(r.received + more) / seconds;
+    return rate >= static_cast<double>(options.min_upload_bytes_per_second);
+  }
+
+  MHD_Result send(MHD_Connection* c, Request& r) {
+    r.stage = Stage::Done;
+    Answer& a = *r.answer;
+    auto* body = new std::string(std::move(a.body));
+    MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
+        body->size(), body->data(), [](void* cls) { delete static_cast<std::string*>(cls); }, body);
+    if (!response) {
+      delete body;
+      return MHD_NO;
+    }
+    if (!a.type.empty()) MHD_add_response_header(response, "Content-Type", a.type.c_str());
+    for (const auto& [k, v] : r.cors) MHD_add_response_header(response, k.c_str(), v.c_str());
+    for (const auto& [k, v] : a.headers) MHD_add_response_header(response, k.c_str(), v.c_str());
+    r.status = a.status;
+    r.sent = body->size();
+    MHD_Result queued = MHD_queue_response(c, static_cast<unsigned>(a.status), response);
+    MHD_destroy_response(response);
+    return queued;
+  }
+
+  static void on_completed(void* cls, MHD_Connection* c, void** con_cls, MHD_RequestTerminationCode) {
+    auto& self = *static_cast<Impl*>(cls);
+    auto* r = static_cast<Request*>(*con_cls);
+    if (!r) return;
+    *con_cls = nullptr;
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - r->start).count();
+    if (r->status) self.metrics.request_finished(r->status, ms / 1000);
+    else self.metrics.request_dropped();
+    if (self.options.log) {
+      char line[1024];
+      std::snprintf(line, sizeof line, "%s %s %s %zu %.1f", r->method.empty() ? "-" : loggable(r->method, 16).c_str(),
+                    loggable(r->target.substr(0, r->target.find('?'))).c_str(),
+                    r->status ? std::to_string(r->status).c_str() : "-", r->sent, ms);
+      self.options.log(line);
+    }
+    if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT))
+      if (auto* conn = static_cast<Connection*>(info->socket_context)) {
+        std::lock_guard lock(self.connections_mutex);
+        conn->since = Clock::now();  // the next request's clock
+        conn->headers_in = false;
       }
-      // A body with neither a length nor chunks runs to the end of the
-      // connection: cpp-httplib would wait for it until the read timeout.
-      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !req.has_header("Content-Length") &&
-          req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
-        send_error(res, 400, "request body: needs a Content-Length");
-        return httplib::Server::HandlerResponse::Handled;
+    delete r;
+    --self.in_flight;
+  }
+
+  // ------------------------------------------------- the deadline watch
+
+  // libmicrohttpd closes idle connections, but one that trickles a byte a
+  // second is never idle. A request's line and headers must arrive within
+  // request_timeout; the watch shuts down (not closes: the descriptor is
+  // libmicrohttpd's) a connection past it, and libmicrohttpd then reads its
+  // end and closes it.
+  static void on_connection(void* cls, MHD_Connection* c, void** socket_context, MHD_ConnectionNotificationCode code) {
+    auto& self = *static_cast<Impl*>(cls);
+    std::lock_guard lock(self.connections_mutex);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      auto* conn = new Connection;
+      if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) conn->fd = info->connect_fd;
+      self.connections.insert(conn);
+      *socket_context = conn;
+    } else if (auto* conn = static_cast<Connection*>(*socket_context)) {
+      // Called before libmicrohttpd closes the descriptor, and under the
+      // same lock as the watch: it is never shut down once reused.
+      self.connections.erase(conn);
+      delete conn;
+      *socket_context = nullptr;
+    }
+  }
+
+  void headers_arrived(MHD_Connection* c) {
+    if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT))
+      if (auto* conn = static_cast<Connection*>(info->socket_context)) {
+        std::lock_guard lock(connections_mutex);
+        conn->headers_in = true;
       }
-      std::string origin = req.get_header_value("Origin");
-      if (!origin.empty() && std::find(options.cors_origins.begin(), options.cors_origins.end(), origin) != options.cors_origins.end()) {
-        res.set_header("Access-Control-Allow-Origin", origin);
-        res.set_header("Vary", "Origin");
-        if (req.method == "OPTIONS") {
-          res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-          res.set_header("Access-Control-Allow-Headers", "Content-Type, If-None-Match");
-          res.set_header("Access-Control-Max-Age", "600");
-          res.status = 204;
-          return httplib::Server::HandlerResponse::Handled;
+  }
+
+  void watch_deadlines() {
+    const auto limit = std::chrono::seconds(options.request_timeout_seconds);
+    while (watching) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const auto now = Clock::now();
+      std::lock_guard lock(connections_mutex);
+      for (Connection* conn : connections)
+        if (!conn->headers_in && conn->fd >= 0 && now - conn->since > limit) {
+          ::shutdown(conn->fd, SHUT_RDWR);
+          conn->since = Clock::time_point::max() - std::chrono::hours(1);  // once
         }
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
+    }
+  }
 
-    // Statuses cpp-httplib sets itself (no route, body too large, bad
-    // request line) get the same JSON body as ours.
-    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      const char* message = res.status == 404   ? "no such resource"
-                            : res.status == 413 ? "request body: over the size limit"
-                                                : "the request could not be read";
-      send_error(res, res.status, message);
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-      send_error(res, 500, "internal error");
-    });
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t_request_start).count();
-      metrics.request_finished(res.status, ms / 1000);
-      watch::request_done(peer_of(req));
-      if (options.log) {
-        char line[512];
-        std::snprintf(line, sizeof line, "%s %s %d %zu %.1f", req.method.c_str(), req.path.substr(0, 300).c_str(),
-                      res.status, res.body.size(), ms);
-        options.log(line);
-      }
-    });
+  // ------------------------------------------------------------ the daemon
 
-    http.Get("/", guarded([](const httplib::Request&, httplib::Response& res) {
-      const StaticFile* page = find_static_file("index.html");
-      if (!page) throw Failure{404, "no member page in this build"};
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(std::string(reinterpret_cast<const char*>(page->data), page->size), page->type);
-    }));
-    http.Get(R"(/static/([A-Za-z0-9._-]+))", guarded([](const httplib::Request& req, httplib::Response& res) {
-      const StaticFile* file = find_static_file(req.matches[1].str());
-      if (!file) throw Failure{404, "static file '" + req.matches[1].str() + "': not found"};
-      res.set_header("Cache-Control", "public, max-age=300");
-      res.set_content(std::string(reinterpret_cast<const char*>(file->data), file->size), file->type);
-    }));
-    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.text(), "text/plain; version=0.0.4");
-    });
-    http.Get("/v1/templates", guarded([this](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Cache-Control", "public, max-age=60");
-      res.set_content(templates_json_text, "application/json");
-    }));
-    http.Get(R"(/v1/templates/([a-z0-9][a-z0-9_-]*)/preview\.png)",
-             guarded([this](const httplib::Request& req, httplib::Response& res) { get_preview(req, res); }));
-    http.Post(R"(/v1/render/([a-z0-9][a-z0-9_-]*))",
-              guarded([this](const httplib::Request& req, httplib::Response& res) { post_render(req, res); }));
-    http.Get(R"(/v1/render/([a-z0-9][a-z0-9_-]*))",
-             guarded([this](const httplib::Request& req, httplib::Response& res) { get_render(req, res); }));
-    http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  void start_daemon(int fd) {
+    std::lock_guard lock(daemon_mutex);
+    if (daemon) return;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (fd < 0) flags |= MHD_USE_NO_LISTEN_SOCKET;
+    // Memory per connection: the request line and headers, libmicrohttpd's
+    // own bookkeeping and the body buffer. Anything larger gets its 431
+    // (or 414) from libmicrohttpd.
+    const std::size_t memory = std::max<std::size_t>(32 * 1024, 2 * options.max_header_bytes + 16 * 1024);
+    std::vector<MHD_OptionItem> items = {
+        {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_seconds, nullptr},
+        {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_connections_per_address, nullptr},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(memory), nullptr},
+        {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Impl::on_uri), this},
+        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::on_completed), this},
+        {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::on_connection), this},
+        {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
+    };
+    if (fd >= 0) items.push_back({MHD_OPTION_LISTEN_SOCKET, fd, nullptr});
+    items.push_back({MHD_OPTION_END, 0, nullptr});
+    daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_ARRAY, items.data(),
+                              MHD_OPTION_END);
+    if (!daemon) throw Error(ErrorCode::Io, "HTTP service: libmicrohttpd could not start");
+    watching = true;
+    watch = std::thread([this] { watch_deadlines(); });
+  }
+
+  void stop_daemon() {
+    std::lock_guard lock(daemon_mutex);
+    if (!daemon) return;
+    MHD_stop_daemon(daemon);
+    daemon = nullptr;
+    watching = false;
+    if (watch.joinable()) watch.join();
   }
 };
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Server::~Server() = default;
 
+const std::vector<std::string>& Server::template_problems() const { return impl_->problems; }
+
 int Server::bind() {
-  int port = impl_->options.port == 0 ? impl_->http.bind_to_any_port(impl_->options.host)
-                                      : (impl_->http.bind_to_port(impl_->options.host, impl_->options.port)
-                                             ? impl_->options.port
-                                             : -1);
-  if (port < 0)
-    throw Error(ErrorCode::Io, "listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
-                                   ": cannot bind (in use, or not an address of this machine)");
-  return port;
+  const ServerOptions& o = impl_->options;
+  auto cannot = [&](const std::string& why) {
+    return Error(ErrorCode::Io, "listen on " + o.host + ":" + std::to_string(o.port) + ": " + why);
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(o.host.c_str(), std::to_string(o.port).c_str(), &hints, &found); rc != 0)
+    throw cannot(gai_strerror(rc));
+  int fd = -1;
+  std::string why = "cannot bind (in use, or not an address of this machine)";
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    // The system's largest backlog: a burst of new connections waits in
+    // the kernel instead of having its SYNs dropped.
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(found);
+  if (fd < 0) throw cannot(why);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  impl_->listen_fd = fd;
+  return bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                     : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
 void Server::run() {
-  watch::enable(std::chrono::seconds(impl_->options.request_timeout_seconds));
-  impl_->http.listen_after_bind();
+  Impl& s = *impl_;
+  if (s.listen_fd < 0) bind();
+  s.start_daemon(s.listen_fd);
+  s.listen_fd = -1;  // libmicrohttpd's now
+  std::unique_lock lock(s.stop_mutex);
+  s.stop_cv.wait(lock, [&] { return s.stop_requested; });
+  // Stop taking connections; let the requests in flight finish (a render
+  // always; an upload in progress for a while).
+  lock.unlock();
+  const MHD_socket listening = MHD_quiesce_daemon(s.daemon);
+  const auto give_up = Clock::now() + std::chrono::seconds(25);
+  while ((s.in_flight > 0 && Clock::now() < give_up) || s.rendering > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  s.stop_daemon();
+  if (listening != MHD_INVALID_SOCKET) ::close(listening);
 }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  {
+    std::lock_guard lock(impl_->stop_mutex);
+    impl_->stop_requested = true;
+  }
+  impl_->stop_cv.notify_all();
+}
 
 std::string Server::respond(std::string_view request) {
-  std::string response;
-  MemoryStream stream(request, response);
-  bool closed = false;
-  impl_->http.process_request(stream, true, closed, [](httplib::Request&) {});
-  return response;
+  Impl& s = *impl_;
+  s.start_daemon(-1);
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return {};
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (MHD_add_connection(s.daemon, pair[0], reinterpret_cast<sockaddr*>(&peer), sizeof peer) != MHD_YES) {
+    ::close(pair[1]);
+    return {};
+  }
+  // The client's side: write the request while reading the answer (the
+  // service may answer before it has read everything), then half-close.
+  const int fd = pair[1];
+  ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  std::string answer;
+  std::size_t written = 0;
+  bool writing = true;
+  if (request.empty()) {
+    ::shutdown(fd, SHUT_WR);
+    writing = false;
+  }
+  const auto give_up = Clock::now() + std::chrono::seconds(s.options.idle_timeout_seconds + 5);
+  while (Clock::now() < give_up) {
+    pollfd p{fd, static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0};
+    if (::poll(&p, 1, 100) < 0 && errno != EINTR) break;
+    if (writing && (p.revents & POLLOUT)) {
+      ssize_t n = ::send(fd, request.data() + written, request.size() - written, MSG_NOSIGNAL);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      if (n < 0 && errno != EAGAIN) writing = false;
+      if (written == request.size()) writing = false;
+      if (!writing) ::shutdown(fd, SHUT_WR);
+    }
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buffer[16384];
+      ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n > 0) answer.append(buffer, static_cast<std::size_t>(n));
+      else if (n == 0 || errno != EAGAIN) break;
+    }
+  }
+  ::close(fd);
+  return answer;
 }
 
 }  // namespace khung::http

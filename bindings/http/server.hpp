@@ -1,6 +1,9 @@
 #pragma once
 // The HTTP service behind `khung serve`: the member page, template listing
-// and rendering over the same library path as the CLI.
+// and rendering over the same library path as the CLI. Connections are
+// libmicrohttpd's (one polling thread, keep-alive, per-connection memory
+// and count limits); renders run on a pool of `threads` workers while their
+// connection is suspended.
 //
 //   khung::http::ServerOptions options;
 //   options.port = 8080;
@@ -27,22 +30,27 @@ struct ServerOptions {
   int queue = 0;                        // renders waiting beyond those (more get 503); 0: 32
   std::size_t max_body_bytes = 20u * 1024 * 1024;
   std::int64_t max_pixels = 50'000'000;  // of a decoded photo
-  std::size_t max_header_bytes = 8192;   // at most 8192 (cpp-httplib's own limit)
-  int read_timeout_seconds = 10;         // a read that stalls this long ends the connection
-  int write_timeout_seconds = 10;
-  int request_timeout_seconds = 60;      // a whole request, headers and body, must arrive within this
-  std::vector<std::string> cors_origins; // origins allowed to call the API from a browser
-  std::string signing_key;               // non-empty: GET renders need a valid sig
+  std::size_t max_header_bytes = 8192;   // request line and header fields together
+  int max_connections = 1024;            // open at once; more wait in the kernel's backlog
+  int max_connections_per_address = 0;   // 0: no limit (a proxy in front connects from one address)
+  int idle_timeout_seconds = 10;         // a connection that sends and takes nothing this long is closed
+  int request_timeout_seconds = 60;      // a request's line and headers must arrive within this...
+  std::size_t min_upload_bytes_per_second = 4096;  // ...and after as long again, its body this fast on average
+  std::vector<std::string> cors_origins; // origins allowed to call the API from a browser ("*": any)
+  std::string signing_key;               // non-empty: text on a template needs a signed URL
   int cache_max_age_seconds = 86400;     // Cache-Control of GET renders
-  std::function<void(const std::string&)> log;  // access log lines; null: none
+  std::function<void(const std::string&)> log;  // access log lines and template problems; null: none
 };
 
-// Checks ranges. Throws Error(InvalidArgument) naming the option.
+// Checks ranges and CORS origins. Throws Error(InvalidArgument) naming the
+// option.
 void validate(const ServerOptions& options);
 
 class Server {
  public:
-  // Loads every template of the folder (failing early on a bad one).
+  // Loads every template of the folder; a template that does not load is
+  // left out, logged, and reported by /healthz (the others are served).
+  // Throws Error(InvalidArgument) for bad options.
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
@@ -50,14 +58,18 @@ class Server {
 
   // Binds the listening socket; returns the port. Throws Error(Io).
   int bind();
-  // Serves until stop(): stops accepting, finishes requests in flight.
+  // Serves until stop(): then stops accepting, lets requests in flight
+  // finish (renders always; uploads for up to 25 s), and returns.
   void run();
   // Safe from any thread, and from a signal-watching thread.
   void stop();
 
-  // Answers one raw HTTP request (the bytes a client sends) on this thread,
-  // with no socket, as the service would on a connection that then closes:
-  // the bytes of the response. For tests and fuzzing; bind() is not needed.
+  // The templates that did not load: "file: why", one per template.
+  const std::vector<std::string>& template_problems() const;
+
+  // Answers raw HTTP bytes sent on one in-process connection (a socket
+  // pair) which the client then half-closes: every byte the service sends
+  // back before closing it. For tests and fuzzing; bind() is not needed.
   std::string respond(std::string_view request);
 
  private:

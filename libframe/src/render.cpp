@@ -26,6 +26,11 @@ std::string field_list(const Template& tpl) {
   return list.empty() ? "none" : list;
 }
 
+Error missing_field(const Template& tpl, const std::string& name) {
+  return Error(ErrorCode::InvalidArgument,
+               "field '" + name + "': missing (template '" + tpl.id() + "' needs: " + field_list(tpl) + ")");
+}
+
 // Text with each {{name}} replaced in one pass (values are never re-read for
 // placeholders). Throws Error(InvalidArgument) for a missing field.
 std::string substitute(const Template& tpl, const std::string& text, const Fields& fields) {
@@ -33,9 +38,7 @@ std::string substitute(const Template& tpl, const std::string& text, const Field
   std::size_t pos = 0;
   for (const Placeholder& p : find_placeholders(text)) {
     const std::string* value = field_value(tpl, fields, p.name);
-    if (!value)
-      throw Error(ErrorCode::InvalidArgument, "field '" + p.name + "': missing (template '" + tpl.id() +
-                                                  "' needs: " + field_list(tpl) + ")");
+    if (!value) throw missing_field(tpl, p.name);
     out.append(text, pos, p.begin - pos);
     out += *value;
     pos = p.end;
@@ -195,10 +198,13 @@ std::optional<int> requested_width(const RenderOptions& options) {
   return std::nullopt;
 }
 
-// What render_template refuses before it draws anything.
-void check_options(const Template& tpl, const RenderOptions& options) {
+}  // namespace
+
+void validate(const Template& tpl, const RenderOptions& options) {
   const TemplateData& data = tpl.data();
   check_fields(tpl, options.fields);
+  for (const TemplateField& f : tpl.fields())
+    if (!field_value(tpl, options.fields, f.name)) throw missing_field(tpl, f.name);
   if (options.without_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
   if (data.has_photo && options.photo.empty() && !options.without_photo)
@@ -210,6 +216,8 @@ void check_options(const Template& tpl, const RenderOptions& options) {
   // cannot be made.
   output_size(tpl, requested_width(options));
 }
+
+namespace {
 
 // A render begun: the canvas, and the first layer still to draw on it.
 struct Started {
@@ -228,7 +236,7 @@ Started start_render(const Template& tpl, const FontLibrary* fonts) {
   return {Image(data.size.width, data.size.height), 0};
 }
 
-// Draws the rest of the layers (once check_options has passed), with the
+// Draws the rest of the layers (once validate has passed), with the
 // photo already decoded when `decoded` is set. `fonts`: null for the bundled
 // ones, opened only if a text layer needs them (a frame without text never
 // does).
@@ -269,12 +277,12 @@ const std::string* field_value(const Template& tpl, const Fields& fields, std::s
 }
 
 Image render_template(const Template& tpl, const RenderOptions& options) {
-  check_options(tpl, options);
+  validate(tpl, options);
   return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr));
 }
 
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
-  check_options(tpl, options);
+  validate(tpl, options);
   return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts));
 }
 
@@ -304,7 +312,7 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   });
   // The template's errors come first, then the photo's, as with the two calls.
   Template tpl = Template::load(template_ref);
-  check_options(tpl, options);
+  validate(tpl, options);
   // The canvas and the layers under the photo, while it decodes.
   Started started = start_render(tpl, nullptr);
   const auto& layers = tpl.data().layers;

@@ -102,6 +102,11 @@ class Node {
     return static_cast<int>(i);
   }
 
+  bool boolean() const {
+    if (!v_.is_boolean()) fail("must be true or false");
+    return v_.get<bool>();
+  }
+
   std::string string() const {
     if (!v_.is_string()) fail("must be a string");
     return v_.get<std::string>();
@@ -549,17 +554,18 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
     if (!fields.raw().is_object()) fields.fail("must be an object");
     for (const auto& [name, value] : fields.raw().items()) {
       Node fn(value, fields.path() + "." + name, source);
-      fn.object({"label", "sample", "default"});
+      fn.object({"label", "sample", "default", "public"});
       if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text layer");
       TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
-                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt};
+                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt, false};
       if (auto d = fn.find("default")) field.default_value = d->string();
+      if (auto p = fn.find("public")) field.is_public = p->boolean();
       declared[name] = field;
     }
   }
   data->fingerprint = sha256_hex(fingerprint);
   for (const std::string& name : used)
-    data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt});
+    data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt, false});
   return data;
 }
 
@@ -669,7 +675,10 @@ std::optional<PhotoWindow> Template::photo_window() const {
   return std::nullopt;
 }
 
-std::vector<Template> list_templates(const std::filesystem::path& dir) {
+namespace {
+
+// The ids of the folder's *.json files, sorted.
+std::vector<std::string> template_ids(const std::filesystem::path& dir) {
   std::vector<std::string> ids;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
@@ -677,8 +686,26 @@ std::vector<Template> list_templates(const std::filesystem::path& dir) {
     if (it->is_regular_file() && it->path().extension() == ".json" && valid_id(it->path().stem().string()))
       ids.push_back(it->path().stem().string());
   std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+std::vector<Template> list_templates(const std::filesystem::path& dir) {
   std::vector<Template> out;
-  for (const auto& id : ids) out.push_back(Template::load_id(id, dir));
+  for (const auto& id : template_ids(dir)) out.push_back(Template::load_id(id, dir));
+  return out;
+}
+
+TemplateCatalog load_catalog(const std::filesystem::path& dir) {
+  TemplateCatalog out;
+  for (const auto& id : template_ids(dir)) {
+    try {
+      out.templates.push_back(Template::load_id(id, dir));
+    } catch (const Error& e) {
+      out.problems.push_back(e.what());
+    }
+  }
   return out;
 }
 

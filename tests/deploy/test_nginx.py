@@ -1,101 +1,25 @@
 """deploy/nginx: two `khung serve` instances behind nginx (deploy/nginx/run).
 
 Frame uploads keep succeeding when an instance dies mid-run, repeated banner
-GETs come from nginx's cache (the instances render nothing more), and
-uploads beyond the rate limit get 429. Needs KHUNG_CLI (the khung binary)
-and Debian's nginx.
+GETs come from nginx's cache (the instances render nothing more), uploads
+beyond the rate limit get 429, nginx writes no photo to disk (neither an
+upload nor its framed answer), and /metrics is not public while Prometheus
+scrapes each instance. Needs KHUNG_CLI (the khung binary) and Debian's
+nginx.
 """
 import concurrent.futures
-import io
+import http.client
+import json
 import os
 import re
-import select
 import signal
-import socket
-import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 
-import pytest
-from PIL import Image
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KHUNG = os.environ.get("KHUNG_CLI", os.path.join(ROOT, "build", "release", "khung"))
-BANNER = "/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n%20T%E1%BB%95%207"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """deploy/nginx/run in its own process group, until stopped."""
-
-    def __init__(self, directory, *options):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [os.path.join(ROOT, "deploy", "nginx", "run"), "-n", "2", "--port", str(self.port), "--khung", KHUNG,
-             "--dir", str(directory), *options, "--", "--threads", "1"],
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline() if ready else ""
-        m = re.match(r"khung-nginx: ready (\S+) instances (.+)", line)
-        if not m:
-            self.stop()
-            pytest.fail(f"deploy/nginx/run did not start: {line!r}; logs in {directory}/logs")
-        self.url = m.group(1)
-        self.instances = [tuple(int(v) for v in item.split(":")) for item in m.group(2).split()]  # (pid, port)
-
-    def stop(self):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=20)
-
-    def renders(self):
-        """Renders done by the instances still running (their /metrics)."""
-        total = 0
-        for pid, port in self.instances:
-            try:
-                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-            except OSError:
-                continue
-            total += int(re.search(r"^khung_render_seconds_count (\d+)$", text, re.M).group(1))
-        return total
-
-
-def get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
-def photo_jpeg():
-    image = Image.linear_gradient("L").resize((640, 480)).convert("RGB")
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-def upload(url, photo):
-    boundary = "khungdeploytest"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(f"{url}/v1/render/frame-ring", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as r:
-            data = r.read()
-            return r.status if data[:3] == b"\xff\xd8\xff" else -1
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return 0
+from nginx_stack import (BANNER, CONF, CreatedFiles, Stack, get, hold_bodies, multipart, photo_jpeg, photo_of_size,
+                         slow_post, upload)
 
 
 def test_uploads_survive_an_instance_killed_midway(tmp_path):
@@ -166,3 +90,142 @@ def test_repeated_banners_come_from_the_cache_and_uploads_are_rate_limited(tmp_p
         assert get(stack.url + BANNER)[0] == 200  # GETs are not limited
     finally:
         stack.stop()
+
+
+# Uploads of these sizes (a shrunk photo, a phone photo, one near the limit),
+# each framed as a 3000-pixel PNG (over 8 MB: more than nginx's buffers and
+# the sockets' hold) that the client reads only after a second.
+PHOTO_SIZES = (100_000, 2_000_000, 15_000_000)
+
+
+def disk_writes(stack):
+    """Uploads PHOTO_SIZES through the stack and reads every answer slowly;
+    returns the files nginx created meanwhile in its temporary and cache
+    folders, the files left in its folder beyond its configuration and logs,
+    and the error log's lines about temporary files."""
+    d = stack.dir
+    watch = CreatedFiles([os.path.join(d, "client_body"), os.path.join(d, "proxy"), os.path.join(d, "cache")])
+    try:
+        for size in PHOTO_SIZES:
+            photo = photo_of_size(size, seed=size)
+            assert abs(len(photo) - size) < size * 0.05
+            body, content_type = multipart(photo, [("format", "png"), ("width", "3000")])
+            status, headers, answer = slow_post(stack.port, "/v1/render/frame-ring", body, content_type, wait=1.0)
+            assert status == 200 and answer[:8] == b"\x89PNG\r\n\x1a\n", (size, status, answer[:200])
+            assert len(answer) == int(headers["content-length"]) > 8_000_000
+        created = watch.created()
+    finally:
+        watch.close()
+    kept = {"nginx.conf", "khung.conf", "khung-upstreams.conf", "prometheus-targets.json", "nginx.pid"}
+    left = [os.path.relpath(os.path.join(top, name), d) for top, _, names in os.walk(d) for name in names
+            if not (top == d and name in kept) and os.path.relpath(top, d) != "logs"]
+    said = [line for line in stack.error_log().splitlines() if "to a temporary file" in line]
+    return created, left, said
+
+
+def test_photos_are_never_written_to_disk(tmp_path):
+    # The privacy rule (PRODUCT.md): members' photos are processed in memory.
+    # An upload is read into memory whole, its framed answer kept in memory
+    # or passed on as the client reads it, and neither is cached.
+    with Stack(tmp_path, "--upload-rate", "1000") as stack:
+        created, left, said = disk_writes(stack)
+    assert created == [] and left == [] and said == []
+
+
+def test_the_disk_checks_see_a_configuration_that_spills_to_disk(tmp_path):
+    # nginx's defaults (16 KB of body in memory, answers spilled to a
+    # temporary file): every upload and every slowly read answer is seen.
+    with open(CONF) as f:
+        conf = f.read()
+    for directive in ("client_body_buffer_size", "proxy_buffer_size", "proxy_buffers", "proxy_max_temp_file_size"):
+        conf, n = re.subn(rf"^\s*{directive} [^;]*;\n", "", conf, flags=re.M)
+        assert n == 1, directive
+    spilling = tmp_path / "spilling.conf"
+    spilling.write_text(conf)
+    (tmp_path / "run").mkdir()
+    with Stack(tmp_path / "run", "--upload-rate", "1000", conf=spilling) as stack:
+        created, left, said = disk_writes(stack)
+    bodies = [p for p in created if "/client_body/" in p]
+    answers = [p for p in created if "/proxy/" in p]
+    assert len(bodies) == len(PHOTO_SIZES) and len(answers) >= 1, created
+    assert sum("a client request body is buffered to a temporary file" in line for line in said) == len(PHOTO_SIZES)
+    assert any("an upstream response is buffered to a temporary file" in line for line in said), said
+    assert left == []  # nginx removes them after the request: only the two checks above catch them
+
+
+def empty_upload(url):
+    """An upload with an empty body: khung refuses it with 415, so any other
+    status is nginx's."""
+    return get(url + "/v1/render/frame-ring", {"Content-Type": "image/jpeg"}, method="POST", data=b"")[0]
+
+
+def test_bodies_held_at_once_are_limited_per_address_and_in_all(tmp_path):
+    # nginx holds every body in memory, so the number it holds at once is
+    # what bounds that memory: 20 per address, whatever the method and path.
+    any_request = (("POST", "/v1/render/frame-ring"), ("PUT", "/v1/templates"), ("GET", "/healthz"))
+    with Stack(tmp_path, "--upload-rate", "1000") as stack:
+        held = hold_bodies(stack.port, 20, any_request)
+        try:
+            time.sleep(0.5)
+            assert empty_upload(stack.url) == 503
+            assert get(stack.url + BANNER)[0] == 200  # a request without a body does not count
+        finally:
+            for s in held:
+                s.close()
+        deadline = time.monotonic() + 5
+        while empty_upload(stack.url) != 415:
+            assert time.monotonic() < deadline, "the limit stayed after the slow uploads went"
+            time.sleep(0.1)
+    # 512 in all: the same configuration with 3 in all, from one address.
+    with open(CONF) as f:
+        conf, n = re.subn(r"limit_conn khung_bodies_all 512;", "limit_conn khung_bodies_all 3;", f.read())
+    assert n == 1
+    (tmp_path / "three.conf").write_text(conf)
+    (tmp_path / "three").mkdir()
+    with Stack(tmp_path / "three", "--upload-rate", "1000", conf=tmp_path / "three.conf") as stack:
+        assert empty_upload(stack.url) == 415
+        held = hold_bodies(stack.port, 3)
+        try:
+            time.sleep(0.5)
+            assert empty_upload(stack.url) == 503
+        finally:
+            for s in held:
+                s.close()
+
+
+def test_metrics_are_not_public_and_prometheus_scrapes_each_instance(tmp_path):
+    with Stack(tmp_path) as stack:
+        # On the public port: 404, in every spelling nginx normalises, and
+        # never passed on to an instance.
+        paths = ["/metrics", "//metrics", "/metrics/", "/metrics.txt", "/%6Detrics", "/x/../metrics", "/./metrics",
+                 "/metrics?name=khung_http_requests_total"]
+        for method in ("GET", "HEAD"):
+            for path in paths:
+                connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+                connection.request(method, path)
+                answer = connection.getresponse()
+                body = answer.read()
+                connection.close()
+                assert answer.status == 404, (method, path)
+                if method == "GET":
+                    assert json.loads(body)["error"]["code"] == "not_found" and b"khung_" not in body
+        lines = [line for line in stack.access_log() if "etrics" in line]
+        assert len(lines) == 2 * len(paths) and all(" upstream=- " in line for line in lines), lines
+        assert get(stack.url + "/healthz")[0] == 200  # the rest is passed on as before
+
+        # Prometheus: every instance on its own port, from the targets file
+        # deploy/nginx/run writes (Prometheus's file_sd_configs format).
+        with open(os.path.join(stack.dir, "prometheus-targets.json")) as f:
+            groups = json.load(f)
+        targets = [target for group in groups for target in group["targets"]]
+        assert sorted(targets) == sorted(f"127.0.0.1:{port}" for _, port in stack.instances)
+        assert all(group["labels"]["job"] == "khung" for group in groups)
+        for target in targets:
+            status, headers, body = get(f"http://{target}/metrics")
+            assert status == 200 and headers["Content-Type"].startswith("text/plain")
+            text = body.decode()
+            # The text exposition format: comments, and "name{labels} value".
+            assert all(re.fullmatch(r"# (HELP|TYPE) .+|[a-z_]+(\{[^}]*\})? [0-9.e+-]+", line)
+                       for line in text.splitlines() if line), text
+            assert "# TYPE khung_http_requests_total counter" in text
+            assert re.search(r"^khung_http_requests_total\{code=\"200\"\} [1-9]", text, re.M)  # run's readiness checks

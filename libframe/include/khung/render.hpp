@@ -78,6 +78,10 @@ Size output_size(const Template& tpl, std::optional<int> width);
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
 Image render_template(const Template& tpl, const RenderOptions& options);
+// What render_template refuses before it draws anything (unknown, missing
+// and overlong fields, photo, placement, width), without drawing: for a
+// service that answers a conditional request from its inputs alone.
+void validate(const Template& tpl, const RenderOptions& options);
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
 
 // Template::load(template_ref) and render_template in one call, for a

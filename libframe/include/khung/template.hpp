@@ -34,6 +34,9 @@ struct TemplateField {
   std::string label;                         // for forms; the name when not given
   std::string sample;                        // sample value for the demo and `check`
   std::optional<std::string> default_value;  // a field with a default may be left out
+  // Members fill it in themselves (their name on a frame): any request may
+  // set it, also where the service requires signed URLs for the others.
+  bool is_public = false;
 };
 
 // Where a frame's photo goes, for a page that previews it: the window's
@@ -94,6 +97,15 @@ class Template {
 // Every template in a folder, sorted by id. Throws like Template::load for
 // the first invalid one.
 std::vector<Template> list_templates(const std::filesystem::path& dir = Template::bundled_dir());
+
+// Every template in a folder that loads, sorted by id, and one message per
+// template that does not (its file, JSON path and problem), for a service
+// that serves the good ones.
+struct TemplateCatalog {
+  std::vector<Template> templates;
+  std::vector<std::string> problems;
+};
+TemplateCatalog load_catalog(const std::filesystem::path& dir = Template::bundled_dir());
 
 // The JSON array `khung templates --json` and `GET /v1/templates` print: one
 // object per template, {"id", "kind", "width", "height", "fields", "photo",
