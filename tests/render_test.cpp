@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "overlays.hpp"
 #include "scratch.hpp"
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -57,6 +59,50 @@ TEST_CASE("auto finds the real hole of the bundled ring frame", "[render][photo]
   // Outside the ring nothing of the photo shows, and the overlay is opaque.
   CHECK(out.pixel(5, 5).a == 255);
   CHECK_FALSE(is_green(out.pixel(5, 5)));
+}
+
+TEST_CASE("auto frames a round badge's hole and a ribbon's open area, and refuses an unclear overlay", "[render][photo]") {
+  Scratch s;
+  auto frame = [&](const Image& overlay) {
+    save_image(overlay, s.dir / "overlay.png");
+    return s.write("frame.json", R"({"width": 1080, "height": 1080, "layers": [
+        {"type": "photo", "window": {"shape": "auto"}}, {"type": "image", "src": "overlay.png"}]})");
+  };
+  Image green(900, 700, {0, 230, 0, 255});
+  RenderOptions options;
+  options.photo.image = &green;
+  auto window_of = [](const Template& t) {
+    auto doc = nlohmann::json::parse(templates_json({t}))[0]["window"];
+    return Rect{doc["x"], doc["y"], doc["width"], doc["height"]};
+  };
+
+  // A badge whose transparent surround is three times its hole.
+  Template badge = Template::load(frame(overlays::badge(1080, 500, 200)).string());
+  CHECK(window_of(badge) == Rect{340, 340, 400, 400});
+  Image out = render_template(badge, options);
+  CHECK(is_green(out.pixel(540, 540)));
+  CHECK(is_green(out.pixel(345, 540)));
+  CHECK(out.pixel(540, 100) == overlays::kArt);  // the badge itself
+  CHECK(out.pixel(5, 5).a == 0);                 // its surround stays clear
+  CHECK(out.pixel(1075, 540).a == 0);
+
+  // A ribbon along the bottom: the photo everywhere above it.
+  Template ribbon = Template::load(frame(overlays::ribbon(1080, 1080, 270)).string());
+  CHECK(window_of(ribbon) == Rect{0, 0, 1080, 810});
+  out = render_template(ribbon, options);
+  for (auto [x, y] : {std::pair{0, 0}, {1079, 0}, {540, 400}, {0, 809}, {1079, 809}}) CHECK(is_green(out.pixel(x, y)));
+  CHECK(out.pixel(540, 900) == overlays::kArt);
+
+  // A badge without a hole: rendering fails, naming the template, the photo
+  // layer and the overlay, and asking for an explicit window.
+  const auto unclear = frame(overlays::badge(1080, 500, 0));
+  CHECK_THROWS_WITH(load_and_render(unclear.string(), options),
+                    "template '" + unclear.string() +
+                        "': layers[0].window.shape: the overlay layers[1] ('overlay.png') has no enclosed transparent "
+                        "hole, and its transparent area [0, 0, 1080, 1080] surrounds the art (as the outside of a round "
+                        "badge does) rather than being framed by it, so 'auto' finds no window; give the photo layer "
+                        "its window explicitly: {\"shape\": \"circle\", \"box\": [x, y, width, height]} or "
+                        "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}");
 }
 
 TEST_CASE("a frame renders without its photo as the overlay a page previews under", "[render][photo]") {
