@@ -149,14 +149,17 @@ int run_batch(const BatchArgs& args) {
       tpl, options,
       [&](const khung::RowResult& r) {
         if (r.status == khung::RowStatus::Failed) view.message("khung: error: " + row_label(r.row, r.line) + ": " + r.message);
+        for (const khung::RenderWarning& w : r.warnings)
+          view.message("khung: warning: " + row_label(r.row, r.line) + ": " + w.where + ": " + w.message);
       },
       [&](const khung::BatchProgress& p) { view.update(p); });
   view.finish();
 
   double elapsed = seconds(summary.elapsed);
   char line[256];
-  std::snprintf(line, sizeof line, "khung: batch: %zu rendered, %zu failed, %zu skipped of %zu rows in %.1f s (%.1f images/s)%s",
-                summary.rendered, summary.failed, summary.skipped, summary.total, elapsed,
+  const std::string warned = summary.warned ? " (" + std::to_string(summary.warned) + " with warnings)" : "";
+  std::snprintf(line, sizeof line, "khung: batch: %zu rendered%s, %zu failed, %zu skipped of %zu rows in %.1f s (%.1f images/s)%s",
+                summary.rendered, warned.c_str(), summary.failed, summary.skipped, summary.total, elapsed,
                 elapsed > 0 ? static_cast<double>(summary.rendered) / elapsed : 0.0,
                 summary.cancelled ? ", interrupted" : "");
   std::cerr << line << "; report: " << summary.report.string() << "\n";

@@ -70,8 +70,10 @@ int run_render(const RenderArgs& args) {
   if (outputs.empty()) outputs.push_back(std::filesystem::path(args.tpl).stem().string() + ".png");  // <id>.png
   for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering
   khung::EncodeOptions encode{args.quality};
-  khung::Image image = khung::load_and_render(args.tpl, options);
-  for (const std::string& output : outputs) khung::save_image(image, output, encode);
+  khung::RenderResult result = khung::load_and_render(args.tpl, options);
+  for (const khung::RenderWarning& w : result.warnings)
+    std::cerr << "khung: warning: " << w.where << ": " << w.message << "\n";
+  for (const std::string& output : outputs) khung::save_image(result.image, output, encode);
   return 0;
 }
 

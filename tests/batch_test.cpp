@@ -226,6 +226,27 @@ TEST_CASE("fail-fast stops at the first failure", "[batch]") {
   CHECK(sum.rendered < 39);
 }
 
+TEST_CASE("rows with characters no font has are rendered with warnings, reported and counted", "[batch]") {
+  Scratch s;
+  fs::path data = s.write("party.csv", "name\nNguyễn Văn An\nChúc mừng 🎉\nTrần Thị 😀 🎉\n");
+  BatchOptions o = options_for(s, data, "out");
+  std::map<std::size_t, std::vector<RenderWarning>> seen;
+  BatchSummary sum = run_batch(s.card(), o, [&](const RowResult& r) { seen[r.row] = r.warnings; });
+  CHECK(sum.total == 3);
+  CHECK(sum.rendered == 3);  // every image is written
+  CHECK(sum.warned == 2);
+  CHECK(sum.failed == 0);
+  CHECK(s.images(o.output_dir) == std::set<std::string>{"1.png", "2.png", "3.png"});
+  CHECK(seen[1].empty());
+  CHECK(seen[2] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F389; it is left blank"}});
+  CHECK(seen[3] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F600, U+1F389; they are left blank"}});
+  CHECK(read_file(sum.report) ==
+        "row,line,output,status,message\n"
+        "1,2,1.png,rendered,\n"
+        "2,3,2.png,rendered with warnings,field 'name': no font has U+1F389; it is left blank\n"
+        "3,4,3.png,rendered with warnings,\"field 'name': no font has U+1F600, U+1F389; they are left blank\"\n");
+}
+
 TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   Scratch s;
   fs::path data = s.write("rows.csv",
@@ -241,7 +262,7 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.rows[1].row == 3);
   CHECK(c.rows[1].problems[0] == CheckProblem{"field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
   CHECK(c.rows[2].problems[0].where == "layers[1]");
-  CHECK(c.rows[3].problems[0] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+  CHECK(c.rows[3].problems[0] == CheckProblem{"field 'name'", "no font has U+4E2D; it is left blank"});
   // With the conversion, the TCVN3 row is fine.
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(check_data(s.card(), o).rows.size() == 3);

@@ -145,6 +145,21 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
   || fail "batch with a 1 MB cell: $(head -c 300 "$tmp/err")"
 [ "$(ls "$tmp/big")" = "$(printf '1.png\n3.png\nreport.csv')" ] || fail "batch with a 1 MB cell: outputs: $(ls -a "$tmp/big")"
 
+# Characters no font has: render warns on stderr and still writes the image
+# (exit 0); batch reports such rows with their own status and counts them.
+"$khung" render cover --set "unit=Công đoàn 🎉" -o "$tmp/party.png" 2>"$tmp/err" || fail "render with 🎉: exit $?"
+[ "$(cat "$tmp/err")" = "khung: warning: field 'unit': no font has U+1F389; it is left blank" ] \
+  || fail "render with 🎉: stderr was: $(cat "$tmp/err")"
+[ -s "$tmp/party.png" ] || fail "render with 🎉: no output"
+printf 'name,unit\nAn,Tổ 1\nBình 😀,Tổ 2\n' >"$tmp/party.csv"
+"$khung" batch post --data "$tmp/party.csv" -o "$tmp/party" --width 270 >/dev/null 2>"$tmp/err" || fail "batch with 😀: exit $?"
+grep -qxF "khung: warning: row 2 (line 3): field 'name': no font has U+1F600; it is left blank" "$tmp/err" \
+  || fail "batch with 😀: per-row warning: $(cat "$tmp/err")"
+grep -q "^khung: batch: 2 rendered (1 with warnings), 0 failed, 0 skipped of 2 rows in " "$tmp/err" \
+  || fail "batch with 😀: summary: $(cat "$tmp/err")"
+grep -qxF "2,3,2.png,rendered with warnings,field 'name': no font has U+1F600; it is left blank" "$tmp/party/report.csv" \
+  || fail "batch with 😀: report: $(cat "$tmp/party/report.csv")"
+
 # check --data: one line per problem, exit 1 when a row would fail.
 "$khung" check post --data "$tmp/rows.csv" >"$tmp/out" 2>"$tmp/err"
 [ $? = 1 ] || fail "check --data: expected exit 1"

@@ -241,7 +241,39 @@ TEST_CASE("check names missing fields, text that cannot fit and characters no fo
   CHECK(problems[0] == CheckProblem{"field 'x'", "not used by template 't'"});
   CHECK(problems[1].where == "layers[0]");
   CHECK(problems[1].message.rfind("text \"Nguyễn Thị Thanh Phượng Hoàng Lan Anh\": does not fit the 300x80 px box in 1 line(s) even at 20 px", 0) == 0);
-  CHECK(problems[2] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+  CHECK(problems[2] == CheckProblem{"field 'unit'", "no font has U+4E2D; it is left blank"});
+}
+
+TEST_CASE("a render warns of characters no font has, naming the field or the layer", "[render][text]") {
+  Scratch s;
+  // The second layer's own text has a character no font has; it never
+  // changes, so the cached base holds it and must keep its warning.
+  Template t = s.load(R"({"width": 400, "height": 200, "layers": [
+      {"type": "fill", "color": "#FFFFFF"},
+      {"type": "text", "text": "Chúc mừng ⿰", "box": [0, 0, 400, 60], "font": {"family": "Noto Sans", "size": 30}},
+      {"type": "text", "text": "{{name}} – {{unit}}", "box": [0, 60, 400, 60],
+       "font": {"family": "Noto Sans", "size": 30}, "transform": "upper"},
+      {"type": "arc_text", "text": "{{unit}}", "center": [200, 400], "radius": 260,
+       "font": {"family": "Noto Sans", "size": 20}}]})");
+  RenderOptions options;
+  options.fields = {{"name", "Lan 😀🎉"}, {"unit", "Tổ 🎉"}};
+  const std::vector<RenderWarning> expected{
+      {"layers[1]", "no font has U+2FF0; it is left blank"},
+      {"field 'name'", "no font has U+1F600, U+1F389; they are left blank"},
+      {"field 'unit'", "no font has U+1F389; it is left blank"}};  // once, though the arc shows it too
+  for (int round = 0; round < 2; ++round) {  // drawing the base, then from the cache
+    RenderResult r = render_with_warnings(t, options);
+    CHECK(r.warnings == expected);
+    CHECK(r.image == render_template(t, options));
+  }
+  // What check reports is the same words.
+  auto problems = check_template(t, options.fields);
+  REQUIRE(problems.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(problems[i] == CheckProblem{expected[i].where, expected[i].message});
+  // Characters every font has: no warning.
+  options.fields = {{"name", "Lan"}, {"unit", "Tổ 1"}};
+  CHECK(render_with_warnings(t, options).warnings == std::vector<RenderWarning>{expected[0]});
+  CHECK(load_and_render(t.path().string(), options).warnings == std::vector<RenderWarning>{expected[0]});
 }
 
 TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][photo]") {
@@ -250,7 +282,7 @@ TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][
   options.photo.path = photo;
   options.placement.zoom = 1.3f;
   options.placement.offset_x = 0.2f;
-  CHECK(load_and_render("frame-ring", options) == render_template(Template::load("frame-ring"), options));
+  CHECK(load_and_render("frame-ring", options).image == render_template(Template::load("frame-ring"), options));
 
   // The template's errors come before the photo's, as with the two calls.
   RenderOptions missing;
@@ -307,7 +339,7 @@ TEST_CASE("load_and_render takes a JPEG row by row and gives the same bytes as d
     options.placement.zoom = 1.4f;
     options.placement.offset_y = 0.1f;
     INFO("orientation " << o);
-    CHECK(load_and_render("frame-ring", options) == render_template(Template::load("frame-ring"), options));
+    CHECK(load_and_render("frame-ring", options).image == render_template(Template::load("frame-ring"), options));
   }
   // A file cut short: the whole-image decoder's error, as the two calls give.
   std::vector<std::uint8_t> cut = jpeg_with_orientation(photo, 6);

@@ -156,9 +156,11 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   return out;
 }
 
-std::string join_problems(const std::vector<CheckProblem>& problems) {
+// "field 'unit': missing; layers[2]: ...": problems or warnings on one line.
+template <class Placed>
+std::string join_placed(const std::vector<Placed>& items) {
   std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
+  for (const auto& p : items) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
   return out;
 }
 
@@ -194,6 +196,7 @@ std::string csv_cell(const std::string& s) {
 const char* status_name(RowStatus s) {
   switch (s) {
     case RowStatus::Rendered: return "rendered";
+    case RowStatus::RenderedWithWarnings: return "rendered with warnings";
     case RowStatus::Skipped: return "skipped";
     case RowStatus::Failed: return "failed";
   }
@@ -381,15 +384,15 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
       }
       std::filesystem::path output = options.output_dir / names[row->number - 1];
       if (options.skip_existing && std::filesystem::exists(output, ec)) {
-        record({row->number, row->line, output, RowStatus::Skipped, ""});
+        record({row->number, row->line, output, RowStatus::Skipped, "", {}});
         continue;
       }
       auto work = [&tpl, &options, &photo_column, output, data_row = std::move(*row)]() {
-        RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, ""};
+        RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, "", {}};
         try {
           PreparedRow prepared = prepare_row(tpl, data_row, options, photo_column);
           if (!prepared.problems.empty()) {
-            r.message = join_problems(prepared.problems);
+            r.message = join_placed(prepared.problems);
             return r;
           }
           RenderOptions render;
@@ -398,8 +401,11 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
           render.placement = options.placement;
           render.width = options.width;
           render.limits = options.limits;
-          save_image(render_template(tpl, render), output, options.encode);
-          r.status = RowStatus::Rendered;
+          RenderResult rendered = render_with_warnings(tpl, render);
+          save_image(rendered.image, output, options.encode);
+          r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
+          r.message = join_placed(rendered.warnings);
+          r.warnings = std::move(rendered.warnings);
         } catch (const Error& e) {
           r.message = e.what();
         } catch (const std::exception& e) {
@@ -417,7 +423,8 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   for (const RowResult& r : results) {
     report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
               status_name(r.status) + "," + csv_cell(r.message) + "\n";
-    if (r.status == RowStatus::Rendered) ++summary.rendered;
+    if (r.status == RowStatus::Rendered || r.status == RowStatus::RenderedWithWarnings) ++summary.rendered;
+    if (r.status == RowStatus::RenderedWithWarnings) ++summary.warned;
     if (r.status == RowStatus::Skipped) ++summary.skipped;
     if (r.status == RowStatus::Failed) {
       ++summary.failed;

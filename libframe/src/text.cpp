@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -587,6 +588,17 @@ TextLayout layout_line(std::string_view text, const TextStyle& style, const Font
   out.ink = unite(m.line.ink, shadow_rect(m.line.ink, style.shadow));
   out.lines.push_back(std::move(m.line));
   return out;
+}
+
+std::string missing_characters_message(const std::vector<char32_t>& missing) {
+  if (missing.empty()) return {};
+  std::string codes;
+  for (char32_t cp : missing) {
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+    codes += (codes.empty() ? "" : ", ") + std::string(code);
+  }
+  return "no font has " + codes + (missing.size() == 1 ? "; it is left blank" : "; they are left blank");
 }
 
 void draw_text(Image& canvas, const TextLayout& layout, const TextStyle& style) {

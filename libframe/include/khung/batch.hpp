@@ -51,13 +51,19 @@ struct BatchOptions {
 // Error(InvalidArgument) naming the option.
 void validate(const BatchOptions& options, const Template& tpl);
 
-enum class RowStatus { Rendered, Skipped, Failed };
+enum class RowStatus {
+  Rendered,
+  RenderedWithWarnings,  // written, but with warnings (characters no font has, left blank)
+  Skipped,
+  Failed,
+};
 
 struct RowResult {
   std::size_t row = 0, line = 0;
   std::filesystem::path output;
   RowStatus status = RowStatus::Failed;
-  std::string message;  // why it failed
+  std::string message;                  // why it failed, or its warnings joined ("field 'unit': ...; ...")
+  std::vector<RenderWarning> warnings;  // RenderedWithWarnings: the render's warnings
 };
 
 struct BatchProgress {
@@ -66,7 +72,8 @@ struct BatchProgress {
 };
 
 struct BatchSummary {
-  std::size_t total = 0, rendered = 0, skipped = 0, failed = 0;
+  // `rendered` counts every row written, `warned` those of them with warnings.
+  std::size_t total = 0, rendered = 0, warned = 0, skipped = 0, failed = 0;
   bool cancelled = false;
   std::chrono::steady_clock::duration elapsed{};
   std::filesystem::path report;     // report.csv (report-shard-I-of-N.csv when sharded)
@@ -79,7 +86,9 @@ struct BatchSummary {
 // fail_fast. Output names are given over the whole file, before sharding, so
 // shards agree; names that repeat get "-2", "-3", ... in row order. Stale
 // temporary files of a killed run are removed first. Writes the report CSV
-// (row, line, output, status, message) at the end.
+// (row, line, output, status, message) at the end; status is "rendered",
+// "rendered with warnings" (the message holds them), "skipped" or
+// "failed" (the message says why).
 // Throws Error(InvalidArgument) for bad options, a data file without a
 // column for a required field, or a malformed data file; Error(Io) when the
 // output folder cannot be written.

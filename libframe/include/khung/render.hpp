@@ -44,6 +44,24 @@ struct RenderOptions {
   bool without_photo = false;
 };
 
+// Something a render's user should know that did not stop it: a place
+// and what happened there. Every face shows these (the CLI as
+// "khung: warning: <where>: <message>", batch in report.csv, Python as a
+// UserWarning).
+struct RenderWarning {
+  std::string where;    // "field 'unit'"; "layers[2]" for the template's own text
+  std::string message;  // "no font has U+1F389; it is left blank"
+  friend bool operator==(const RenderWarning&, const RenderWarning&) = default;
+};
+
+// A render's image and its warnings.
+struct RenderResult {
+  Image image;
+  // Characters no font has (drawn blank), one warning per field holding
+  // them (or per layer, for the template's own text), in layer order.
+  std::vector<RenderWarning> warnings;
+};
+
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
 // Throws Error(InvalidArgument) for a missing or unknown field, a field over
@@ -53,16 +71,22 @@ struct RenderOptions {
 // photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
+//   RenderResult r = render_with_warnings(Template::load("cover"), options);
+//   for (const RenderWarning& w : r.warnings) std::cerr << w.where << ": " << w.message << "\n";
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options);
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
+
+// The image alone, for callers that have nobody to warn.
 Image render_template(const Template& tpl, const RenderOptions& options);
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
 
-// Template::load(template_ref) and render_template in one call, for a
+// Template::load(template_ref) and render_with_warnings in one call, for a
 // single render (the CLI's): the photo (a path or bytes) is decoded on a
 // second thread while the template loads, at a size that covers the whole
 // canvas (the most a window inside it can need; most often the same DCT
 // scale as the window's own). Same results and errors as the two calls;
-// a service that keeps its templates loaded calls render_template.
-Image load_and_render(std::string_view template_ref, const RenderOptions& options);
+// a service that keeps its templates loaded calls render_with_warnings.
+RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options);
 
 // What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
 // is wrong there.

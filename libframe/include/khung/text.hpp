@@ -114,6 +114,12 @@ TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect
 TextLayout layout_line(std::string_view text, const TextStyle& style,
                        const FontLibrary& fonts = FontLibrary::bundled());
 
+// What Khung says of characters no font has (TextLayout::missing), the
+// same in every face: "no font has U+4E2D; it is left blank", or for
+// several "no font has U+1F389, U+1F600; they are left blank". Empty for
+// none.
+std::string missing_characters_message(const std::vector<char32_t>& missing);
+
 // Draws the layout (shadow, then stroke, then fill) onto the canvas with
 // source-over compositing; pixels outside the canvas are dropped.
 void draw_text(Image& canvas, const TextLayout& layout, const TextStyle& style);
