@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "latin_font.hpp"
 #include "scratch.hpp"
 
 #include <fcntl.h>
@@ -266,6 +267,25 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   // With the conversion, the TCVN3 row is fine.
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(check_data(s.card(), o).rows.size() == 3);
+  CHECK(c.template_checks.empty());  // Noto Sans Bold has every letter
+}
+
+TEST_CASE("check --data notes once the letters a font lacks over every row", "[batch][check]") {
+  Scratch s;
+  write_latin_only_font(fs::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");
+  s.write("latin.json", R"({"width": 320, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
+       "font": {"family": "latin-bold.ttf", "size": [8, 40]}, "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nLê Văn An\nĐặng Thị Hà\nJosé\nTrần Ưng\n");
+  DataCheck c = check_data(Template::load((s.dir / "latin.json").string()), o);
+  CHECK(c.total == 4);
+  CHECK(c.rows.empty());  // a note fails no row
+  CHECK(c.template_checks ==
+        std::vector<CheckProblem>{{"layers[0].font",
+                                   "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
+                                   "fonts: ă Đ ặ ị ầ Ư (U+0103, U+0110, U+1EB7, U+1ECB, U+1EA7, U+01AF) from Noto Sans Bold",
+                                   CheckSeverity::Note}});
 }
 
 TEST_CASE("legacy text is converted before rendering", "[batch]") {

@@ -126,6 +126,12 @@ grep -qxF "khung: error: template '$tmp/tpl/evil.json': layers[0].src: '../../..
 "$khung" check post >"$tmp/out" || fail "check post: exit $?"
 grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
 
+# check: a character the font lacks, drawn from a fallback, is a note, not a failure.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "★ {{unit}}", "box": [0, 0, 600, 100], "font": {"family": "Noto Sans", "size": 40}}]}' >"$tmp/tpl/star.json"
+"$khung" check "$tmp/tpl/star.json" >"$tmp/out" || fail "check star: exit $?"
+[ "$(cat "$tmp/out")" = "star: layers[0].font: note: font 'Noto Sans Regular' (NotoSans-Regular.ttf) lacks some characters, drawn from fallback fonts: ★ (U+2605) from Noto Sans Symbols2 Regular
+star: ok (banner 600x100, checked with sample fields)" ] || fail "check star: $(cat "$tmp/out")"
+
 # batch: per-row errors with row numbers, a summary, exit 1 when a row fails.
 printf 'name,unit\nNguyễn Thị Phượng,Công đoàn Dệt may Huế\n,Thiếu tên\nLê Văn Lợi,Công đoàn Điện lực\n' >"$tmp/rows.csv"
 "$khung" batch post --data "$tmp/rows.csv" -o "$tmp/batch" --name "{{name|slug}}.jpg" --width 270 >"$tmp/out" 2>"$tmp/err"

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "latin_font.hpp"
 #include "overlays.hpp"
 #include "scratch.hpp"
 #include <nlohmann/json.hpp>
@@ -274,6 +275,26 @@ TEST_CASE("a render warns of characters no font has, naming the field or the lay
   options.fields = {{"name", "Lan"}, {"unit", "Tổ 1"}};
   CHECK(render_with_warnings(t, options).warnings == std::vector<RenderWarning>{expected[0]});
   CHECK(load_and_render(t.path().string(), options).warnings == std::vector<RenderWarning>{expected[0]});
+}
+
+TEST_CASE("check notes the characters a layer's font lacks, naming the font and the fallback, without failing", "[render][check]") {
+  Scratch s;
+  write_latin_only_font(std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");
+  Template t = s.load(R"({"width": 900, "height": 200, "layers": [
+      {"type": "fill", "color": "#FFFFFF"},
+      {"type": "text", "text": "ĐOÀN {{name}} ★", "box": [0, 0, 900, 100], "font": {"family": "latin-bold.ttf", "size": 40}},
+      {"type": "text", "text": "{{name}}", "box": [0, 100, 900, 100], "font": {"family": "Noto Sans", "size": 40}}]})");
+  auto checks = check_template(t, {{"name", "Ứng Văn Ơn"}});
+  REQUIRE(checks.size() == 1);  // Noto Sans has every letter: no note for layers[2]
+  CHECK(checks[0] == CheckProblem{"layers[1].font",
+                                  "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
+                                  "fonts: Đ Ứ ă Ơ (U+0110, U+1EE8, U+0103, U+01A0) from Noto Sans Bold; ★ (U+2605) "
+                                  "from Noto Sans Symbols2 Regular",
+                                  CheckSeverity::Note});
+  // The letters the font has: nothing to say.
+  Template plain = s.load(R"({"width": 900, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [0, 0, 900, 100], "font": {"family": "latin-bold.ttf", "size": 40}}]})");
+  CHECK(check_template(plain, {{"name", "José Hà"}}).empty());
 }
 
 TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][photo]") {

@@ -1,6 +1,7 @@
 #include "khung/batch.hpp"
 
 #include "atomic_file.hpp"
+#include "check_parts.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "template_data.hpp"
@@ -442,6 +443,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
 DataCheck check_data(const Template& tpl, const BatchOptions& options) {
   const std::string photo_column = options.photo_column.empty() ? kDefaultPhotoColumn : options.photo_column;
   DataCheck out;
+  detail::FallbackNotes notes;  // said once, for every row
   DataReader reader(options.data);
   for (const std::string& c : reader.columns()) {
     bool used = c == photo_column && tpl.has_photo();
@@ -452,7 +454,7 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
     ++out.total;
     PreparedRow prepared = prepare_row(tpl, *row, options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
-    for (const CheckProblem& p : check_template(tpl, prepared.fields)) {
+    for (const CheckProblem& p : detail::check_fields(tpl, prepared.fields, FontLibrary::bundled(), notes)) {
       bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
       if (!reported) problems.push_back(p);
     }
@@ -461,6 +463,7 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
       problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
+  out.template_checks = notes.notes();
   return out;
 }
 

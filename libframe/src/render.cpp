@@ -4,11 +4,13 @@
 #include "composite.hpp"
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
+#include "check_parts.hpp"
 #include "khung/unicode.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
 #include "row_feed.hpp"
 #include "template_data.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -379,7 +381,44 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }
 
-std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
+namespace detail {
+
+void FallbackNotes::add(std::size_t layer, const TextLayout& layout) {
+  if (layout.fallback.empty()) return;
+  auto named = [](const Font& f) { return f.family() + " " + f.style_name(); };
+  Layer& entry = layers_[layer];
+  if (entry.font.empty())
+    entry.font = "'" + named(layout.fonts[0]) + "' (" + layout.fonts[0].path().filename().string() + ")";
+  for (const FallbackCharacter& c : layout.fallback) {
+    const std::string from = named(layout.fonts[static_cast<std::size_t>(c.font)]);
+    auto it = std::find_if(entry.taken.begin(), entry.taken.end(), [&](const auto& t) { return t.first == from; });
+    if (it == entry.taken.end()) it = entry.taken.insert(entry.taken.end(), {from, {}});
+    if (std::find(it->second.begin(), it->second.end(), c.code_point) == it->second.end())
+      it->second.push_back(c.code_point);
+  }
+}
+
+std::vector<CheckProblem> FallbackNotes::notes() const {
+  std::vector<CheckProblem> out;
+  for (const auto& [layer, entry] : layers_) {
+    std::string message = "font " + entry.font + " lacks some characters, drawn from fallback fonts: ";
+    for (std::size_t k = 0; k < entry.taken.size(); ++k) {
+      const auto& [from, cps] = entry.taken[k];
+      std::string shown, codes;
+      for (char32_t cp : cps) {
+        if (!shown.empty()) shown += ' ';
+        append_utf8(shown, cp);
+        codes += (codes.empty() ? "" : ", ") + code_point_name(cp);
+      }
+      message += (k ? "; " : "") + shown + " (" + codes + ") from " + from;
+    }
+    out.push_back({"layers[" + std::to_string(layer) + "].font", message, CheckSeverity::Note});
+  }
+  return out;
+}
+
+std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields, const FontLibrary& fonts,
+                                       FallbackNotes& notes) {
   std::vector<CheckProblem> problems;
   for (const auto& f : tpl.fields())
     if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
@@ -408,6 +447,7 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
+      notes.add(i, layout);
       for (const RenderWarning& w :
            missing_character_warnings(tpl, i, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing))
         add_once(problems, CheckProblem{w.where, w.message});
@@ -418,6 +458,15 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     }
   }
   return problems;
+}
+
+}  // namespace detail
+
+std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
+  detail::FallbackNotes notes;
+  std::vector<CheckProblem> out = detail::check_fields(tpl, fields, fonts, notes);
+  for (CheckProblem& n : notes.notes()) out.push_back(std::move(n));
+  return out;
 }
 
 Fields sample_fields(const Template& tpl) {

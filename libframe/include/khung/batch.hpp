@@ -106,13 +106,18 @@ struct RowCheck {
 struct DataCheck {
   std::vector<std::string> unused_columns;  // columns no field or photo uses
   std::vector<RowCheck> rows;               // only rows with problems
+  // What is said once for the whole file rather than per row: notes of a
+  // layer's font lacking characters the rows use (their characters
+  // gathered over every row).
+  std::vector<CheckProblem> template_checks;
   std::size_t total = 0;
 };
 
 // Checks every row without rendering: missing fields, text that cannot fit,
 // characters no font has, text that looks TCVN3/VNI (unless options.legacy
-// converts it), a photo that is missing. Uses options.data, legacy and
-// photo_column. Throws like run_batch for an unreadable data file.
+// converts it), a photo that is missing; and, once, template_checks. Uses
+// options.data, legacy and photo_column. Throws like run_batch for an
+// unreadable data file.
 DataCheck check_data(const Template& tpl, const BatchOptions& options);
 
 // "Nguyễn Văn Đức" -> "nguyen-van-duc": ASCII lower case, marks removed,

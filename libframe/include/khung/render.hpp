@@ -88,17 +88,26 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
 // a service that keeps its templates loaded calls render_with_warnings.
 RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options);
 
-// What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
-// is wrong there.
+enum class CheckSeverity {
+  Problem,  // a render would fail or come out wrong: the check fails
+  Note,     // worth knowing, and no failure
+};
+
+// What `khung check` reports: a place ("field 'unit'", "layers[3].font")
+// and what is wrong, or worth knowing, there.
 struct CheckProblem {
   std::string where;
   std::string message;
+  CheckSeverity severity = CheckSeverity::Problem;
   friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
 };
 
-// Validates fields against the template without drawing: missing, unused
-// and overlong fields, text that cannot fit at its smallest size,
-// characters no font covers. Empty when all is well.
+// Validates fields against the template without drawing. Problems: missing,
+// unused and overlong fields, text that cannot fit at its smallest size,
+// characters no font covers. Notes, after them: a layer's font lacking
+// characters that fallback fonts draw instead ("font 'Roboto Bold'
+// (Roboto-Bold.ttf) lacks some characters, drawn from fallback fonts: Ă Đ
+// (U+0102, U+0110) from Noto Sans Bold"). Empty when all is well.
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
                                          const FontLibrary& fonts = FontLibrary::bundled());
 
