@@ -270,6 +270,25 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.template_checks.empty());  // Noto Sans Bold has every letter
 }
 
+TEST_CASE("check --data says once that a box leaves the canvas and fails the rows it cuts", "[batch][check]") {
+  Scratch s;
+  s.write("edge.json", R"({"width": 600, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [300, 10, 400, 80], "font": {"family": "Noto Sans", "size": 40},
+       "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nAn\nNguyễn Thị Thanh Phượng\nLan\n");
+  DataCheck c = check_data(Template::load((s.dir / "edge.json").string()), o);
+  CHECK(c.template_checks == std::vector<CheckProblem>{{"layers[0].box",
+                                                        "the text box [300, 10, 400, 80] leaves the 600x100 canvas by "
+                                                        "100 px at the right; text whose ink reaches there is cut off",
+                                                        CheckSeverity::Note}});
+  REQUIRE(c.rows.size() == 1);
+  CHECK(c.rows[0].row == 2);
+  REQUIRE(c.rows[0].problems.size() == 1);
+  CHECK(c.rows[0].problems[0].where == "layers[0].box");
+  CHECK(c.rows[0].problems[0].message.starts_with("the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by "));
+}
+
 TEST_CASE("check --data notes once the letters a font lacks over every row", "[batch][check]") {
   Scratch s;
   write_latin_only_font(fs::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");

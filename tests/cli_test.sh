@@ -132,6 +132,18 @@ printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "★ {
 [ "$(cat "$tmp/out")" = "star: layers[0].font: note: font 'Noto Sans Regular' (NotoSans-Regular.ttf) lacks some characters, drawn from fallback fonts: ★ (U+2605) from Noto Sans Symbols2 Regular
 star: ok (banner 600x100, checked with sample fields)" ] || fail "check star: $(cat "$tmp/out")"
 
+# check: text cut off by the canvas edge fails, naming the layer's box and the pixels; render warns.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "{{unit}}", "box": [400, 0, 400, 100], "font": {"family": "Noto Sans", "size": 40}}], "fields": {"unit": {"sample": "Công đoàn Điện lực"}}}' >"$tmp/tpl/edge.json"
+"$khung" check "$tmp/tpl/edge.json" >"$tmp/out"
+[ $? = 1 ] || fail "check edge: expected exit 1"
+grep -q "^edge: layers\[0\].box: the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by [0-9]* px at the right (the box \[400, 0, 400, 100\] leaves it by 200 px at the right)$" "$tmp/out" \
+  || fail "check edge: $(cat "$tmp/out")"
+grep -qxF "edge: layers[0].box: note: the text box [400, 0, 400, 100] leaves the 600x100 canvas by 200 px at the right; text whose ink reaches there is cut off" "$tmp/out" \
+  || fail "check edge note: $(cat "$tmp/out")"
+grep -qxF "edge: 1 problem(s) (banner 600x100, checked with sample fields)" "$tmp/out" || fail "check edge summary: $(cat "$tmp/out")"
+"$khung" render "$tmp/tpl/edge.json" --set "unit=Công đoàn Điện lực" -o "$tmp/edge.png" 2>"$tmp/err" || fail "render edge: exit $?"
+grep -q "^khung: warning: layers\[0\].box: the text is cut off by the canvas edge: " "$tmp/err" || fail "render edge: $(cat "$tmp/err")"
+
 # batch: per-row errors with row numbers, a summary, exit 1 when a row fails.
 printf 'name,unit\nNguyễn Thị Phượng,Công đoàn Dệt may Huế\n,Thiếu tên\nLê Văn Lợi,Công đoàn Điện lực\n' >"$tmp/rows.csv"
 "$khung" batch post --data "$tmp/rows.csv" -o "$tmp/batch" --name "{{name|slug}}.jpg" --width 270 >"$tmp/out" 2>"$tmp/err"

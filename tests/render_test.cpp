@@ -1,3 +1,4 @@
+#include "khung/arc_text.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/unicode.hpp"
@@ -295,6 +296,73 @@ TEST_CASE("check notes the characters a layer's font lacks, naming the font and 
   Template plain = s.load(R"({"width": 900, "height": 100, "layers": [
       {"type": "text", "text": "{{name}}", "box": [0, 0, 900, 100], "font": {"family": "latin-bold.ttf", "size": 40}}]})");
   CHECK(check_template(plain, {{"name", "José Hà"}}).empty());
+}
+
+TEST_CASE("text and photo windows leaving the canvas: check says where and by how much", "[render][check]") {
+  Scratch s;
+  // layers[1]: a box past the right edge with text that reaches past it;
+  // layers[2]: a box past the left edge, its right-aligned text inside;
+  // layers[3]: an arc over the top edge.
+  Template t = s.load(R"({"width": 800, "height": 300, "layers": [
+      {"type": "fill", "color": "#FFFFFF"},
+      {"type": "text", "text": "Công đoàn {{unit}}", "box": [520, 20, 400, 80],
+       "font": {"family": "Noto Sans", "size": 40}, "color": "#000000"},
+      {"type": "text", "text": "Tổ 1", "box": [-50, 120, 300, 80], "align": "right",
+       "font": {"family": "Noto Sans", "size": 40}, "color": "#000000"},
+      {"type": "arc_text", "text": "01 TRIỆU SÁNG KIẾN", "center": [400, 160], "radius": 170,
+       "font": {"family": "Noto Sans", "size": 30}, "color": "#000000"}]})");
+  const Fields fields{{"unit", "Điện lực"}};
+  // Where the ink goes, from the text engine itself.
+  TextStyle style;
+  style.font = {"Noto Sans", 400, false};
+  style.size = 40;
+  const Rect ink = layout_text("Công đoàn Điện lực", style, {520, 20, 400, 80}).lines[0].ink;
+  REQUIRE(ink.right() > 800);
+  TextStyle arc_style = style;
+  arc_style.size = 30;
+  const Rect arc_ink = layout_arc_text("01 TRIỆU SÁNG KIẾN", arc_style, {400, 160, 170}).lines[0].ink;
+  REQUIRE(arc_ink.y < 0);
+  const std::string cut = "the text is cut off by the canvas edge: its ink leaves the 800x300 canvas by ";
+
+  auto checks = check_template(t, fields);
+  REQUIRE(checks.size() == 4);
+  CHECK(checks[0] == CheckProblem{"layers[1].box", cut + std::to_string(ink.right() - 800) +
+                                                       " px at the right (the box [520, 20, 400, 80] leaves it by "
+                                                       "120 px at the right)"});
+  CHECK(checks[1] == CheckProblem{"layers[3]", cut + std::to_string(-arc_ink.y) + " px at the top"});
+  CHECK(checks[2] == CheckProblem{"layers[1].box",
+                                  "the text box [520, 20, 400, 80] leaves the 800x300 canvas by 120 px at the right; "
+                                  "text whose ink reaches there is cut off",
+                                  CheckSeverity::Note});
+  CHECK(checks[3] == CheckProblem{"layers[2].box",
+                                  "the text box [-50, 120, 300, 80] leaves the 800x300 canvas by 50 px at the left; "
+                                  "text whose ink reaches there is cut off",
+                                  CheckSeverity::Note});
+
+  // A render warns of the same, and the text does run into the edge.
+  RenderOptions options;
+  options.fields = fields;
+  RenderResult r = render_with_warnings(t, options);
+  REQUIRE(r.warnings.size() == 2);
+  CHECK(r.warnings[0] == RenderWarning{checks[0].where, checks[0].message});
+  CHECK(r.warnings[1] == RenderWarning{checks[1].where, checks[1].message});
+  CHECK(ink_in(r.image, {790, 20, 10, 80}, {255, 255, 255, 255}) > 0);
+  CHECK(ink_in(r.image, {0, 0, 800, 1}, {255, 255, 255, 255}) > 0);
+  // A short value stays inside the canvas: only the arc is cut.
+  options.fields = {{"unit", "A"}};
+  CHECK(render_with_warnings(t, options).warnings == std::vector<RenderWarning>{r.warnings[1]});
+
+  // Photo windows: one past the left and bottom edges fails, one inside is fine.
+  save_image(Image(1080, 1080, {200, 16, 46, 255}), s.dir / "frame.png");
+  auto frame = [&](const std::string& window) {
+    return s.load(R"({"width": 1080, "height": 1080, "layers": [{"type": "photo", "window": )" + window +
+                  R"(}, {"type": "image", "src": "frame.png", "opacity": 0.5}]})");
+  };
+  CHECK(check_template(frame(R"({"shape": "circle", "box": [-40, 300, 800, 800]})"), {}) ==
+        std::vector<CheckProblem>{{"layers[0].window.box",
+                                   "the photo window [-40, 300, 800, 800] leaves the 1080x1080 canvas by 40 px at the "
+                                   "left and 20 px at the bottom, where the photo is cut off"}});
+  CHECK(check_template(frame(R"({"shape": "rect", "box": [0, 0, 1080, 1080], "radius": 40})"), {}).empty());
 }
 
 TEST_CASE("load_and_render gives render_template's bytes and errors", "[render][photo]") {

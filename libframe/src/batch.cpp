@@ -463,7 +463,8 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
       problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
-  out.template_checks = notes.notes();
+  out.template_checks = detail::check_canvas(tpl);
+  for (CheckProblem& n : notes.notes()) out.template_checks.push_back(std::move(n));
   return out;
 }
 

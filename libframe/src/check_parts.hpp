@@ -1,7 +1,7 @@
 #pragma once
 // The parts of check_template (render.cpp) that check_data (batch.cpp) runs
-// apart: the checks of one set of fields, run per row, and the notes
-// gathered over all of them, said once.
+// apart: the checks of one set of fields, run per row, and those of the
+// template alone and the notes gathered over all rows, said once.
 
 #include "khung/render.hpp"
 #include "khung/text.hpp"
@@ -35,5 +35,10 @@ class FallbackNotes {
 // going to `notes`.
 std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields, const FontLibrary& fonts,
                                        FallbackNotes& notes);
+
+// check_template's checks of the template alone, whatever the fields:
+// photo windows leaving the canvas (problems), text boxes leaving it
+// (notes).
+std::vector<CheckProblem> check_canvas(const Template& tpl);
 
 }  // namespace khung::detail

@@ -191,6 +191,51 @@ std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::
   return out;
 }
 
+// "[x, y, width, height]", as templates write a box.
+std::string box_text(const Rect& r) {
+  return "[" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
+         std::to_string(r.height) + "]";
+}
+
+// How far `r` leaves the canvas: "by 160 px at the right", "by 12 px at the
+// top and 85 px at the right"; empty when it stays inside.
+std::string beyond_canvas(const Rect& r, Size canvas) {
+  const std::pair<int, const char*> sides[] = {{-r.x, "left"},
+                                               {-r.y, "top"},
+                                               {r.right() - canvas.width, "right"},
+                                               {r.bottom() - canvas.height, "bottom"}};
+  std::vector<std::string> parts;
+  for (const auto& [px, side] : sides)
+    if (px > 0) parts.push_back(std::to_string(px) + " px at the " + side);
+  std::string out;
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    out += (k == 0 ? "by " : k + 1 == parts.size() ? " and " : ", ") + parts[k];
+  return out;
+}
+
+std::string canvas_text(Size canvas) { return std::to_string(canvas.width) + "x" + std::to_string(canvas.height) + " canvas"; }
+
+// What drawing layers[index] (text or arc_text), laid out as `layout` from
+// `fields`, warns of: characters no font has (at their field), and ink cut
+// off by the canvas edge (at the layer's box, or the arc layer).
+std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
+                                         const Fields& fields) {
+  const Layer& layer = tpl.data().layers[index];
+  const auto* t = std::get_if<TextLayer>(&layer);
+  const auto* a = std::get_if<ArcTextLayer>(&layer);
+  std::vector<RenderWarning> out =
+      missing_character_warnings(tpl, index, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing);
+  Rect ink;  // fill and stroke; a shadow may fade out past the edge
+  for (const TextLine& line : layout.lines) ink = unite(ink, line.ink);
+  if (std::string beyond = beyond_canvas(ink, tpl.size()); !ink.empty() && !beyond.empty()) {
+    const std::string where = "layers[" + std::to_string(index) + "]" + (t ? ".box" : "");
+    std::string message = "the text is cut off by the canvas edge: its ink leaves the " + canvas_text(tpl.size()) + " " + beyond;
+    if (t) message += " (the box " + box_text(t->box) + " leaves it " + beyond_canvas(t->box, tpl.size()) + ")";
+    out.push_back({where, message});
+  }
+  return out;
+}
+
 // Adds `item` unless the same is there already: two layers showing one
 // field would say the same twice.
 template <class T>
@@ -225,14 +270,12 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
     std::string text = substitute(tpl, t->text, options.fields);
     TextLayout layout = layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled());
     draw_text(canvas, layout, t->style);
-    for (RenderWarning& w : missing_character_warnings(tpl, index, t->text, t->style, options.fields, layout.missing))
-      add_once(warnings, std::move(w));
+    for (RenderWarning& w : text_warnings(tpl, index, layout, options.fields)) add_once(warnings, std::move(w));
   } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
     std::string text = substitute(tpl, a->text, options.fields);
     TextLayout layout = layout_arc_text(text, a->style, a->arc, fonts ? *fonts : FontLibrary::bundled());
     draw_arc_text(canvas, layout, a->style, a->arc);
-    for (RenderWarning& w : missing_character_warnings(tpl, index, a->text, a->style, options.fields, layout.missing))
-      add_once(warnings, std::move(w));
+    for (RenderWarning& w : text_warnings(tpl, index, layout, options.fields)) add_once(warnings, std::move(w));
   }
 }
 
@@ -448,9 +491,7 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
       notes.add(i, layout);
-      for (const RenderWarning& w :
-           missing_character_warnings(tpl, i, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing))
-        add_once(problems, CheckProblem{w.where, w.message});
+      for (const RenderWarning& w : text_warnings(tpl, i, layout, fields)) add_once(problems, CheckProblem{w.where, w.message});
     } catch (const Error& e) {
       // A missing field is reported once, above.
       if (e.code() != ErrorCode::InvalidArgument || std::string(e.what()).rfind("field '", 0) != 0)
@@ -460,11 +501,34 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
   return problems;
 }
 
+std::vector<CheckProblem> check_canvas(const Template& tpl) {
+  std::vector<CheckProblem> out;
+  const Size canvas = tpl.size();
+  const auto& layers = tpl.data().layers;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string at = "layers[" + std::to_string(i) + "]";
+    if (const auto* p = std::get_if<PhotoLayer>(&layers[i])) {
+      // 'auto' windows are found inside the canvas.
+      if (std::string beyond = beyond_canvas(p->shape.box, canvas); !beyond.empty())
+        out.push_back({at + ".window.box", "the photo window " + box_text(p->shape.box) + " leaves the " +
+                                               canvas_text(canvas) + " " + beyond + ", where the photo is cut off"});
+    } else if (const auto* t = std::get_if<TextLayer>(&layers[i])) {
+      if (std::string beyond = beyond_canvas(t->box, canvas); !beyond.empty())
+        out.push_back({at + ".box",
+                       "the text box " + box_text(t->box) + " leaves the " + canvas_text(canvas) + " " + beyond +
+                           "; text whose ink reaches there is cut off",
+                       CheckSeverity::Note});
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
   detail::FallbackNotes notes;
   std::vector<CheckProblem> out = detail::check_fields(tpl, fields, fonts, notes);
+  for (CheckProblem& c : detail::check_canvas(tpl)) out.push_back(std::move(c));
   for (CheckProblem& n : notes.notes()) out.push_back(std::move(n));
   return out;
 }

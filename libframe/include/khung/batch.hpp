@@ -53,7 +53,7 @@ void validate(const BatchOptions& options, const Template& tpl);
 
 enum class RowStatus {
   Rendered,
-  RenderedWithWarnings,  // written, but with warnings (characters no font has, left blank)
+  RenderedWithWarnings,  // written, with warnings: characters no font has (left blank), text cut off by the canvas edge
   Skipped,
   Failed,
 };
@@ -106,9 +106,10 @@ struct RowCheck {
 struct DataCheck {
   std::vector<std::string> unused_columns;  // columns no field or photo uses
   std::vector<RowCheck> rows;               // only rows with problems
-  // What is said once for the whole file rather than per row: notes of a
-  // layer's font lacking characters the rows use (their characters
-  // gathered over every row).
+  // What is said once for the whole file rather than per row: problems of
+  // the template itself (a photo window leaving the canvas), notes of a
+  // text box leaving it and of a layer's font lacking characters the rows
+  // use (their characters gathered over every row).
   std::vector<CheckProblem> template_checks;
   std::size_t total = 0;
 };

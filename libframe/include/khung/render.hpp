@@ -49,7 +49,7 @@ struct RenderOptions {
 // "khung: warning: <where>: <message>", batch in report.csv, Python as a
 // UserWarning).
 struct RenderWarning {
-  std::string where;    // "field 'unit'"; "layers[2]" for the template's own text
+  std::string where;    // "field 'unit'"; "layers[2]" for the template's own text; "layers[2].box"
   std::string message;  // "no font has U+1F389; it is left blank"
   friend bool operator==(const RenderWarning&, const RenderWarning&) = default;
 };
@@ -57,8 +57,11 @@ struct RenderWarning {
 // A render's image and its warnings.
 struct RenderResult {
   Image image;
-  // Characters no font has (drawn blank), one warning per field holding
-  // them (or per layer, for the template's own text), in layer order.
+  // In layer order: characters no font has (drawn blank), one warning per
+  // field holding them (or per layer, for the template's own text); text
+  // cut off by the canvas edge, at its layer's box ("the text is cut off by
+  // the canvas edge: its ink leaves the 1640x624 canvas by 85 px at the
+  // right (the box [1500, 40, 300, 80] leaves it by 160 px at the right)").
   std::vector<RenderWarning> warnings;
 };
 
@@ -104,8 +107,12 @@ struct CheckProblem {
 
 // Validates fields against the template without drawing. Problems: missing,
 // unused and overlong fields, text that cannot fit at its smallest size,
-// characters no font covers. Notes, after them: a layer's font lacking
-// characters that fallback fonts draw instead ("font 'Roboto Bold'
+// characters no font covers, text cut off by the canvas edge (the render
+// warnings' words), a photo window leaving the canvas ("layers[0].window.box":
+// "the photo window [-40, 140, 800, 800] leaves the 1080x1080 canvas by
+// 40 px at the left, where the photo is cut off"). Notes, after them: a text
+// box leaving the canvas (its text may still stay inside), a layer's font
+// lacking characters that fallback fonts draw instead ("font 'Roboto Bold'
 // (Roboto-Bold.ttf) lacks some characters, drawn from fallback fonts: Ă Đ
 // (U+0102, U+0110) from Noto Sans Bold"). Empty when all is well.
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
