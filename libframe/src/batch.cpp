@@ -157,9 +157,9 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   return out;
 }
 
-// "field 'unit': missing; layers[2]: ...": problems or warnings on one line.
+// "field 'unit': missing; layers[2]: ...": problems (or warnings) on one line.
 template <class Placed>
-std::string join_placed(const std::vector<Placed>& items) {
+std::string join_problems(const std::vector<Placed>& items) {
   std::string out;
   for (const auto& p : items) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
   return out;
@@ -385,15 +385,15 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
       }
       std::filesystem::path output = options.output_dir / names[row->number - 1];
       if (options.skip_existing && std::filesystem::exists(output, ec)) {
-        record({row->number, row->line, output, RowStatus::Skipped, "", {}});
+        record({row->number, row->line, output, RowStatus::Skipped, ""});
         continue;
       }
       auto work = [&tpl, &options, &photo_column, output, data_row = std::move(*row)]() {
-        RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, "", {}};
+        RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, ""};
         try {
           PreparedRow prepared = prepare_row(tpl, data_row, options, photo_column);
           if (!prepared.problems.empty()) {
-            r.message = join_placed(prepared.problems);
+            r.message = join_problems(prepared.problems);
             return r;
           }
           RenderOptions render;
@@ -405,7 +405,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
           RenderResult rendered = render_with_warnings(tpl, render);
           save_image(rendered.image, output, options.encode);
           r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
-          r.message = join_placed(rendered.warnings);
+          r.message = join_problems(rendered.warnings);
           r.warnings = std::move(rendered.warnings);
         } catch (const Error& e) {
           r.message = e.what();

@@ -63,7 +63,7 @@ struct RowResult {
   std::filesystem::path output;
   RowStatus status = RowStatus::Failed;
   std::string message;                  // why it failed, or its warnings joined ("field 'unit': ...; ...")
-  std::vector<RenderWarning> warnings;  // RenderedWithWarnings: the render's warnings
+  std::vector<RenderWarning> warnings = {};  // RenderedWithWarnings: the render's warnings
 };
 
 struct BatchProgress {
