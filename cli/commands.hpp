@@ -17,9 +17,6 @@ namespace cli {
 // An error in what the user typed (exit code 2).
 inline khung::Error usage(const std::string& message) { return {khung::ErrorCode::InvalidArgument, message}; }
 
-// "U+4E2D"
-std::string code_point(char32_t cp);
-
 struct TextArgs {
   std::string text, font, color = "#000000", output;
   float size = 0;

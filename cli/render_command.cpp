@@ -79,18 +79,20 @@ int run_render(const RenderArgs& args) {
   if (outputs.empty()) outputs.push_back(std::filesystem::path(args.tpl).stem().string() + ".png");  // <id>.png
   for (const std::string& output : outputs) khung::format_from_path(output);  // bad extensions fail before rendering
   khung::EncodeOptions encode{args.quality};
-  khung::Image image;
+  khung::RenderResult result;
   if (args.sample) {
     const khung::Template tpl = khung::Template::load(args.tpl);
     khung::Fields fields = khung::sample_fields(tpl);
     for (auto& [name, value] : options.fields) fields[name] = std::move(value);  // --set wins
     options.fields = std::move(fields);
     if (tpl.has_photo() && args.photo.empty()) options.photo.path = khung::sample_photo();
-    image = khung::render_template(tpl, options);
+    result = khung::render_with_warnings(tpl, options);
   } else {
-    image = khung::load_and_render(args.tpl, options);
+    result = khung::load_and_render(args.tpl, options);
   }
-  for (const std::string& output : outputs) khung::save_image(image, output, encode);
+  for (const khung::RenderWarning& w : result.warnings)
+    std::cerr << "khung: warning: " << w.where << ": " << w.message << "\n";
+  for (const std::string& output : outputs) khung::save_image(result.image, output, encode);
   return 0;
 }
 

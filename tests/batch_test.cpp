@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "latin_font.hpp"
 #include "scratch.hpp"
 
 #include <fcntl.h>
@@ -228,6 +229,27 @@ TEST_CASE("fail-fast stops at the first failure", "[batch]") {
   CHECK(sum.rendered < 39);
 }
 
+TEST_CASE("rows with characters no font has are rendered with warnings, reported and counted", "[batch]") {
+  Scratch s;
+  fs::path data = s.write("party.csv", "name\nNguyễn Văn An\nChúc mừng 🎉\nTrần Thị 😀 🎉\n");
+  BatchOptions o = options_for(s, data, "out");
+  std::map<std::size_t, std::vector<RenderWarning>> seen;
+  BatchSummary sum = run_batch(s.card(), o, [&](const RowResult& r) { seen[r.row] = r.warnings; });
+  CHECK(sum.total == 3);
+  CHECK(sum.rendered == 3);  // every image is written
+  CHECK(sum.warned == 2);
+  CHECK(sum.failed == 0);
+  CHECK(s.images(o.output_dir) == std::set<std::string>{"1.png", "2.png", "3.png"});
+  CHECK(seen[1].empty());
+  CHECK(seen[2] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F389; it is left blank"}});
+  CHECK(seen[3] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F600, U+1F389; they are left blank"}});
+  CHECK(read_file(sum.report) ==
+        "\xEF\xBB\xBFrow,line,output,status,message\n"
+        "1,2,1.png,rendered,\n"
+        "2,3,2.png,rendered with warnings,field 'name': no font has U+1F389; it is left blank\n"
+        "3,4,3.png,rendered with warnings,\"field 'name': no font has U+1F600, U+1F389; they are left blank\"\n");
+}
+
 TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   Scratch s;
   fs::path data = s.write("rows.csv",
@@ -243,10 +265,48 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.rows[1].row == 3);
   CHECK(c.rows[1].problems[0] == CheckProblem{"field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
   CHECK(c.rows[2].problems[0].where == "layers[1]");
-  CHECK(c.rows[3].problems[0] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+  CHECK(c.rows[3].problems[0] == CheckProblem{"field 'name'", "no font has U+4E2D; it is left blank"});
   // With the conversion, the TCVN3 row is fine.
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(check_data(s.card(), o).rows.size() == 3);
+  CHECK(c.template_checks.empty());  // Noto Sans Bold has every letter
+}
+
+TEST_CASE("check --data says once that a box leaves the canvas and fails the rows it cuts", "[batch][check]") {
+  Scratch s;
+  s.write("edge.json", R"({"width": 600, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [300, 10, 400, 80], "font": {"family": "Noto Sans", "size": 40},
+       "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nAn\nNguyễn Thị Thanh Phượng\nLan\n");
+  DataCheck c = check_data(Template::load((s.dir / "edge.json").string()), o);
+  CHECK(c.template_checks == std::vector<CheckProblem>{{"layers[0].box",
+                                                        "the text box [300, 10, 400, 80] leaves the 600x100 canvas by "
+                                                        "100 px at the right; text whose ink reaches there is cut off",
+                                                        CheckSeverity::Note}});
+  REQUIRE(c.rows.size() == 1);
+  CHECK(c.rows[0].row == 2);
+  REQUIRE(c.rows[0].problems.size() == 1);
+  CHECK(c.rows[0].problems[0].where == "layers[0].box");
+  CHECK(c.rows[0].problems[0].message.starts_with("the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by "));
+}
+
+TEST_CASE("check --data notes once the letters a font lacks over every row", "[batch][check]") {
+  Scratch s;
+  write_latin_only_font(fs::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");
+  s.write("latin.json", R"({"width": 320, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
+       "font": {"family": "latin-bold.ttf", "size": [8, 40]}, "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nLê Văn An\nĐặng Thị Hà\nJosé\nTrần Ưng\n");
+  DataCheck c = check_data(Template::load((s.dir / "latin.json").string()), o);
+  CHECK(c.total == 4);
+  CHECK(c.rows.empty());  // a note fails no row
+  CHECK(c.template_checks ==
+        std::vector<CheckProblem>{{"layers[0].font",
+                                   "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
+                                   "fonts: ă Đ ặ ị ầ Ư (U+0103, U+0110, U+1EB7, U+1ECB, U+1EA7, U+01AF) from Noto Sans Bold",
+                                   CheckSeverity::Note}});
 }
 
 TEST_CASE("a blank cell is a missing field in batch and check, or takes the default", "[batch][check][fields]") {

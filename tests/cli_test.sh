@@ -206,6 +206,24 @@ expect_usage_error "templates of a missing folder" "templates folder '$tmp/none'
 "$khung" check post >"$tmp/out" || fail "check post: exit $?"
 grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
 
+# check: a character the font lacks, drawn from a fallback, is a note, not a failure.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "★ {{unit}}", "box": [0, 0, 600, 100], "font": {"family": "Noto Sans", "size": 40}}]}' >"$tmp/tpl/star.json"
+"$khung" check "$tmp/tpl/star.json" >"$tmp/out" || fail "check star: exit $?"
+[ "$(cat "$tmp/out")" = "star: layers[0].font: note: font 'Noto Sans Regular' (NotoSans-Regular.ttf) lacks some characters, drawn from fallback fonts: ★ (U+2605) from Noto Sans Symbols2 Regular
+star: ok (banner 600x100, checked with sample fields)" ] || fail "check star: $(cat "$tmp/out")"
+
+# check: text cut off by the canvas edge fails, naming the layer's box and the pixels; render warns.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "{{unit}}", "box": [400, 0, 400, 100], "font": {"family": "Noto Sans", "size": 40}}], "fields": {"unit": {"sample": "Công đoàn Điện lực"}}}' >"$tmp/tpl/edge.json"
+"$khung" check "$tmp/tpl/edge.json" >"$tmp/out"
+[ $? = 1 ] || fail "check edge: expected exit 1"
+grep -q "^edge: layers\[0\].box: the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by [0-9]* px at the right (the box \[400, 0, 400, 100\] leaves it by 200 px at the right)$" "$tmp/out" \
+  || fail "check edge: $(cat "$tmp/out")"
+grep -qxF "edge: layers[0].box: note: the text box [400, 0, 400, 100] leaves the 600x100 canvas by 200 px at the right; text whose ink reaches there is cut off" "$tmp/out" \
+  || fail "check edge note: $(cat "$tmp/out")"
+grep -qxF "edge: 1 problem(s) (banner 600x100, checked with sample fields)" "$tmp/out" || fail "check edge summary: $(cat "$tmp/out")"
+"$khung" render "$tmp/tpl/edge.json" --set "unit=Công đoàn Điện lực" -o "$tmp/edge.png" 2>"$tmp/err" || fail "render edge: exit $?"
+grep -q "^khung: warning: layers\[0\].box: the text is cut off by the canvas edge: " "$tmp/err" || fail "render edge: $(cat "$tmp/err")"
+
 # batch: per-row errors with row numbers, a summary, exit 1 when a row fails.
 printf 'name,unit\nNguyễn Thị Phượng,Công đoàn Dệt may Huế\n,Thiếu tên\nLê Văn Lợi,Công đoàn Điện lực\n' >"$tmp/rows.csv"
 "$khung" batch post --data "$tmp/rows.csv" -o "$tmp/batch" --name "{{name|slug}}.jpg" --width 270 >"$tmp/out" 2>"$tmp/err"
@@ -230,6 +248,21 @@ expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch po
 grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 65536-byte limit" "$tmp/err" \
   || fail "batch with a 1 MB cell: $(head -c 300 "$tmp/err")"
 [ "$(ls "$tmp/big")" = "$(printf '1.png\n3.png\nreport.csv')" ] || fail "batch with a 1 MB cell: outputs: $(ls -a "$tmp/big")"
+
+# Characters no font has: render warns on stderr and still writes the image
+# (exit 0); batch reports such rows with their own status and counts them.
+"$khung" render cover --set "unit=Công đoàn 🎉" -o "$tmp/party.png" 2>"$tmp/err" || fail "render with 🎉: exit $?"
+[ "$(cat "$tmp/err")" = "khung: warning: field 'unit': no font has U+1F389; it is left blank" ] \
+  || fail "render with 🎉: stderr was: $(cat "$tmp/err")"
+[ -s "$tmp/party.png" ] || fail "render with 🎉: no output"
+printf 'name,unit\nAn,Tổ 1\nBình 😀,Tổ 2\n' >"$tmp/party.csv"
+"$khung" batch post --data "$tmp/party.csv" -o "$tmp/party" --width 270 >/dev/null 2>"$tmp/err" || fail "batch with 😀: exit $?"
+grep -qxF "khung: warning: row 2 (line 3): field 'name': no font has U+1F600; it is left blank" "$tmp/err" \
+  || fail "batch with 😀: per-row warning: $(cat "$tmp/err")"
+grep -q "^khung: batch: 2 rendered (1 with warnings), 0 failed, 0 skipped of 2 rows in " "$tmp/err" \
+  || fail "batch with 😀: summary: $(cat "$tmp/err")"
+grep -qxF "2,3,2.png,rendered with warnings,field 'name': no font has U+1F600; it is left blank" "$tmp/party/report.csv" \
+  || fail "batch with 😀: report: $(cat "$tmp/party/report.csv")"
 
 # check --data: one line per problem, exit 1 when a row would fail.
 "$khung" check post --data "$tmp/rows.csv" >"$tmp/out" 2>"$tmp/err"

@@ -12,7 +12,6 @@
 #include "khung/version.hpp"
 
 
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -120,6 +119,11 @@ void convert_photo(py::handle obj, Photo& photo) {
   }
 }
 
+// A UserWarning with the CLI's words (after "khung: warning: ").
+void warn(const std::string& message) {
+  if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 Image render_image(const Template& tpl, py::handle photo_arg, py::handle fields, float zoom, std::pair<float, float> offset,
              float rotate, const std::string& focus, std::optional<int> width) {
   RenderOptions options;
@@ -129,8 +133,13 @@ Image render_image(const Template& tpl, py::handle photo_arg, py::handle fields,
   Photo photo;
   convert_photo(photo_arg, photo);
   options.photo = photo.input;
-  py::gil_scoped_release release;
-  return render_template(tpl, options);
+  RenderResult result;
+  {
+    py::gil_scoped_release release;
+    result = render_with_warnings(tpl, options);
+  }
+  for (const RenderWarning& w : result.warnings) warn(w.where + ": " + w.message);
+  return std::move(result.image);
 }
 
 Image text_image(const std::string& string, const py::object& font, float size, const std::string& color, int weight, bool italic,
@@ -146,11 +155,7 @@ Image text_image(const std::string& string, const py::object& font, float size, 
     layout = layout_line(string, style);
     image = render_text(layout, style, margin.value_or(default_margin(style.size)));
   }
-  for (char32_t cp : layout.missing) {
-    char message[80];
-    std::snprintf(message, sizeof message, "text: no font has U+%04X; it is left blank", static_cast<unsigned>(cp));
-    if (PyErr_WarnEx(PyExc_UserWarning, message, 1) != 0) throw py::error_already_set();
-  }
+  if (!layout.missing.empty()) warn("text: " + missing_characters_message(layout.missing));
   return image;
 }
 
@@ -167,6 +172,8 @@ focus: 'center', or 'face' to centre on the largest face.
 width: the output width in px, 16 to 4 times the template's (the height
     keeps the aspect); None: the template's own size. 0 is refused.
 
+A character no font has is left blank, with a UserWarning naming the field
+and the character ("field 'unit': no font has U+1F389; it is left blank").
 Raises khung.Error for an unknown or missing field, a photo given to a banner
 or none to a frame, or a placement out of range; khung.ImageError or
 khung.FileError for a photo that cannot be read; khung.LayoutError when text
@@ -282,7 +289,7 @@ italic: the italic style when font is a family.
 margin: px around the ink; None: an eighth of the size, at least 2.
 
 A character no font has is left blank, with a UserWarning naming it
-("text: no font has U+4E2D; it is left blank"). Raises khung.Error for empty
+("text: no font has U+4E2D; it is left blank"; several in one warning). Raises khung.Error for empty
 text, a line break, a bad size or colour, or an unknown font.
 
     title = khung.text("Tự hào trí tuệ lao động Việt Nam", "Noto Serif", 64, "#C8102E")

@@ -1,6 +1,7 @@
 #include "khung/batch.hpp"
 
 #include "atomic_file.hpp"
+#include "check_parts.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "template_data.hpp"
@@ -156,9 +157,11 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   return out;
 }
 
-std::string join_problems(const std::vector<CheckProblem>& problems) {
+// "field 'unit': missing; layers[2]: ...": problems (or warnings) on one line.
+template <class Placed>
+std::string join_problems(const std::vector<Placed>& items) {
   std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
+  for (const auto& p : items) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
   return out;
 }
 
@@ -252,6 +255,7 @@ std::string csv_cell(const std::string& s) {
 const char* status_name(RowStatus s) {
   switch (s) {
     case RowStatus::Rendered: return "rendered";
+    case RowStatus::RenderedWithWarnings: return "rendered with warnings";
     case RowStatus::Skipped: return "skipped";
     case RowStatus::Failed: return "failed";
   }
@@ -459,8 +463,11 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
           render.placement = options.placement;
           render.output_width = options.output_width;
           render.limits = options.limits;
-          save_image(render_template(tpl, render), output, options.encode);
-          r.status = RowStatus::Rendered;
+          RenderResult rendered = render_with_warnings(tpl, render);
+          save_image(rendered.image, output, options.encode);
+          r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
+          r.message = join_problems(rendered.warnings);
+          r.warnings = std::move(rendered.warnings);
         } catch (const Error& e) {
           r.message = e.what();
         } catch (const std::exception& e) {
@@ -480,7 +487,8 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   for (const RowResult& r : results) {
     report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
               status_name(r.status) + "," + csv_cell(r.message) + "\n";
-    if (r.status == RowStatus::Rendered) ++summary.rendered;
+    if (r.status == RowStatus::Rendered || r.status == RowStatus::RenderedWithWarnings) ++summary.rendered;
+    if (r.status == RowStatus::RenderedWithWarnings) ++summary.warned;
     if (r.status == RowStatus::Skipped) ++summary.skipped;
     if (r.status == RowStatus::Failed) {
       ++summary.failed;
@@ -498,6 +506,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
 DataCheck check_data(const Template& tpl, const BatchOptions& options) {
   const std::string photo_column = options.photo_column.empty() ? kDefaultPhotoColumn : options.photo_column;
   DataCheck out;
+  detail::FallbackNotes notes;  // said once, for every row
   DataReader reader(options.data);
   const ColumnKeys keys(tpl, reader);
   std::set<std::string> used;  // the columns that are fields
@@ -508,7 +517,7 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
     ++out.total;
     PreparedRow prepared = prepare_row(tpl, keys.key(std::move(*row)), options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
-    for (const CheckProblem& p : check_template(tpl, prepared.fields)) {
+    for (const CheckProblem& p : detail::check_fields(tpl, prepared.fields, FontLibrary::bundled(), notes)) {
       bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
       if (!reported) problems.push_back(p);
     }
@@ -517,6 +526,8 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
       problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
+  out.template_checks = detail::check_canvas(tpl);
+  for (CheckProblem& n : notes.notes()) out.template_checks.push_back(std::move(n));
   return out;
 }
 

@@ -544,7 +544,11 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       photo.window = find_window(flat);
       photo.shape.box = photo.window.rect;
     } catch (const Error& e) {
-      n["window"]["shape"].fail(e.what());
+      // "overlay: has no ..." names the overlay's layer and file instead.
+      const Node& image = layers[static_cast<std::size_t>(above - data->layers.begin())];
+      std::string why = e.what();
+      if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
+      n["window"]["shape"].fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
     }
   }
 

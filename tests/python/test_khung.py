@@ -473,6 +473,18 @@ def test_text_warns_about_characters_no_font_has():
     assert alpha[0].any() or alpha[:, 0].any()  # margin 0: ink touches the edges
 
 
+def test_render_warns_about_characters_no_font_has_naming_the_field():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        image = khung.render("cover", fields={"unit": "Công đoàn 🎉😀"})
+    assert [str(w.message) for w in caught] == ["field 'unit': no font has U+1F389, U+1F600; they are left blank"]
+    assert caught[0].category is UserWarning
+    assert image.width == 1640
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        khung.render("cover", fields={"unit": "Công đoàn"})  # no warning
+
+
 # ---- threads -------------------------------------------------------------------
 
 

@@ -68,6 +68,27 @@ struct RenderOptions {
 // over Image::max_pixels().
 Size output_size(const Template& tpl, std::optional<int> width);
 
+// Something a render's user should know that did not stop it: a place
+// and what happened there. Every face shows these (the CLI as
+// "khung: warning: <where>: <message>", batch in report.csv, Python as a
+// UserWarning).
+struct RenderWarning {
+  std::string where;    // "field 'unit'"; "layers[2]" for the template's own text; "layers[2].box"
+  std::string message;  // "no font has U+1F389; it is left blank"
+  friend bool operator==(const RenderWarning&, const RenderWarning&) = default;
+};
+
+// A render's image and its warnings.
+struct RenderResult {
+  Image image;
+  // In layer order: characters no font has (drawn blank), one warning per
+  // field holding them (or per layer, for the template's own text); text
+  // cut off by the canvas edge, at its layer's box ("the text is cut off by
+  // the canvas edge: its ink leaves the 1640x624 canvas by 85 px at the
+  // right (the box [1500, 40, 300, 80] leaves it by 160 px at the right)").
+  std::vector<RenderWarning> warnings;
+};
+
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
 // Throws Error(InvalidArgument) for a missing (field_value) or unknown
@@ -77,6 +98,12 @@ Size output_size(const Template& tpl, std::optional<int> width);
 // when text cannot fit; photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
+//   RenderResult r = render_with_warnings(Template::load("cover"), options);
+//   for (const RenderWarning& w : r.warnings) std::cerr << w.where << ": " << w.message << "\n";
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options);
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
+
+// The image alone, for callers that have nobody to warn.
 Image render_template(const Template& tpl, const RenderOptions& options);
 // What render_template refuses before it draws anything (unknown, missing
 // and overlong fields, photo, placement, width), without drawing: for a
@@ -84,25 +111,38 @@ Image render_template(const Template& tpl, const RenderOptions& options);
 void validate(const Template& tpl, const RenderOptions& options);
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
 
-// Template::load(template_ref) and render_template in one call, for a
+// Template::load(template_ref) and render_with_warnings in one call, for a
 // single render (the CLI's): the photo (a path or bytes) is decoded on a
 // second thread while the template loads, at a size that covers the whole
 // canvas (the most a window inside it can need; most often the same DCT
 // scale as the window's own). Same results and errors as the two calls;
-// a service that keeps its templates loaded calls render_template.
-Image load_and_render(std::string_view template_ref, const RenderOptions& options);
+// a service that keeps its templates loaded calls render_with_warnings.
+RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options);
 
-// What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
-// is wrong there.
+enum class CheckSeverity {
+  Problem,  // a render would fail or come out wrong: the check fails
+  Note,     // worth knowing, and no failure
+};
+
+// What `khung check` reports: a place ("field 'unit'", "layers[3].font")
+// and what is wrong, or worth knowing, there.
 struct CheckProblem {
   std::string where;
   std::string message;
+  CheckSeverity severity = CheckSeverity::Problem;
   friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
 };
 
-// Validates fields against the template without drawing: missing, unused
-// and overlong fields, text that cannot fit at its smallest size,
-// characters no font covers. Empty when all is well.
+// Validates fields against the template without drawing. Problems: missing,
+// unused and overlong fields, text that cannot fit at its smallest size,
+// characters no font covers, text cut off by the canvas edge (the render
+// warnings' words), a photo window leaving the canvas ("layers[0].window.box":
+// "the photo window [-40, 140, 800, 800] leaves the 1080x1080 canvas by
+// 40 px at the left, where the photo is cut off"). Notes, after them: a text
+// box leaving the canvas (its text may still stay inside), a layer's font
+// lacking characters that fallback fonts draw instead ("font 'Roboto Bold'
+// (Roboto-Bold.ttf) lacks some characters, drawn from fallback fonts: Ă Đ
+// (U+0102, U+0110) from Noto Sans Bold"). Empty when all is well.
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
                                          const FontLibrary& fonts = FontLibrary::bundled());
 
