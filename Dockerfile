@@ -2,7 +2,7 @@
 #   docker build -t khung .
 #   docker run --rm -p 8080:8080 khung
 # The package names below are bookworm's (libicu72, libopencv-*406,
-# libcpp-httplib0.11): change them with the base image.
+# libmicrohttpd12): change them with the base image.
 
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
@@ -11,7 +11,7 @@ RUN apt-get update \
       libharfbuzz-dev libfreetype-dev libicu-dev libspng-dev nettle-dev \
       libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev \
       libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev \
-      nlohmann-json3-dev libcpp-httplib-dev libcli11-dev \
+      nlohmann-json3-dev libmicrohttpd-dev libcli11-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,7 +25,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libharfbuzz0b libfreetype6 libicu72 libspng0 libnettle8 \
       libturbojpeg0 libjpeg62-turbo libwebp7 libwebpdemux2 libheif1 \
-      libcpp-httplib0.11 \
+      libmicrohttpd12 \
       libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 opencv-data \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 khung \

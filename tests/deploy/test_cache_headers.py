@@ -61,7 +61,7 @@ def test_a_cors_origin_that_is_not_an_origin_is_refused_at_start(origin):
     assert process.returncode == 2, err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("khung: error: "), err
-    assert "--cors-origin" in lines[0] and origin in lines[0], err
+    assert "CORS origin" in lines[0] and origin in lines[0], err
 
 
 BAD = [
