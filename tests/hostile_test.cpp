@@ -624,7 +624,7 @@ TEST_CASE("an output width that would make an absurd image is refused before dra
   Template big = Template::load(
       s.write("big.json", R"({"width": 6000, "height": 6000, "layers": [{"type": "fill", "color": "#fff"}]})").string());
   RenderOptions options;
-  options.width = 20000;
+  options.output_width = 20000;
   Error e(ErrorCode::Io, "");
   CHECK(seconds_of([&] { e = error_of([&] { render_template(big, options); }); }) < 0.5);
   CHECK(e.code() == ErrorCode::InvalidArgument);

@@ -272,13 +272,10 @@ TEST_CASE("a width of 0 is refused like any width out of range", "[render][width
   ScratchDir s("render-width");
   std::ofstream(s.dir / "dot.json") << R"({"width": 2, "height": 1, "layers": [{"type": "fill", "color": "#C8102E"}]})";
   CHECK(output_size(Template::load((s.dir / "dot.json").string()), 16) == Size{16, 8});
-  // The deprecated int width the HTTP service sets: 0 is still the
-  // template's own until the service sets output_width.
-  RenderOptions legacy;
-  legacy.fields = sample_fields(cover);
-  CHECK(render_template(cover, legacy).width() == 1640);
-  legacy.width = 820;
-  CHECK(render_template(cover, legacy).width() == 820);
+  // No width: the template's own.
+  RenderOptions own;
+  own.fields = sample_fields(cover);
+  CHECK(render_template(cover, own).width() == 1640);
 }
 
 TEST_CASE("every bundled template renders with its sample fields and checks clean", "[render][bundled]") {

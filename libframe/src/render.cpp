@@ -288,14 +288,6 @@ void draw_base(const Template& tpl) {
   data.base_layers = n;
 }
 
-// The output width asked for: output_width, else the deprecated width
-// unless 0.
-std::optional<int> requested_width(const RenderOptions& options) {
-  if (options.output_width) return options.output_width;
-  if (options.width != 0) return options.width;
-  return std::nullopt;
-}
-
 }  // namespace
 
 void validate(const Template& tpl, const RenderOptions& options) {
@@ -312,7 +304,7 @@ void validate(const Template& tpl, const RenderOptions& options) {
   validate(options.placement);
   // Before drawing, not once the canvas is drawn and the resized copy
   // cannot be made.
-  output_size(tpl, requested_width(options));
+  output_size(tpl, options.output_width);
 }
 
 namespace {
@@ -346,7 +338,7 @@ RenderResult finish_render(const Template& tpl, const RenderOptions& options, co
   RenderResult out{std::move(started.canvas), std::move(started.warnings)};
   for (std::size_t i = started.next; i < data.layers.size(); ++i)
     draw_layer(out.image, i, tpl, options, fonts, out.warnings, decoded);
-  const Size size = output_size(tpl, requested_width(options));
+  const Size size = output_size(tpl, options.output_width);
   if (size != data.size) out.image = resize_image(out.image, size);
   return out;
 }

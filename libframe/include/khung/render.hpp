@@ -51,10 +51,6 @@ struct RenderOptions {
   // the height keeps the aspect. nullopt: the template's own width. 0 is a
   // width like any other, and refused.
   std::optional<int> output_width;
-  // Deprecated: the output width as bindings/http sets it today, 0 meaning
-  // the template's own; ignored when output_width is set. It goes once the
-  // service sets output_width (nullopt for a request without a width).
-  int width = 0;
   DecodeLimits limits;  // for the photo
   // Frames: draw every layer but the photo (the overlay a page previews a
   // photo under). No photo may be given then.
