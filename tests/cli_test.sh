@@ -49,7 +49,11 @@ expect_usage_error "origin without a scheme" \
 # ...and says at start whether signing is on.
 for key in "" "k"; do
   if [ -n "$key" ]; then export KHUNG_SIGNING_KEY=$key; fi
-  "$khung" serve --port 0 --quiet >"$tmp/serve.out" 2>&1 &
+  # The last round's line must not end this round's wait: a TERM sent
+  # before the forked shell has become khung would run its copy of the
+  # EXIT trap and remove $tmp.
+  rm -f "$tmp/serve.out"
+  (trap - EXIT; exec "$khung" serve --port 0 --quiet) >"$tmp/serve.out" 2>&1 &
   pid=$!
   for _ in $(seq 50); do [ -s "$tmp/serve.out" ] && break; sleep 0.1; done
   kill -TERM $pid; wait $pid

@@ -209,7 +209,13 @@ def test_metrics_are_not_public_and_prometheus_scrapes_each_instance(tmp_path):
                 assert answer.status == 404, (method, path)
                 if method == "GET":
                     assert json.loads(body)["error"]["code"] == "not_found" and b"khung_" not in body
-        lines = [line for line in stack.access_log() if "etrics" in line]
+        # nginx writes a request's log line after its answer has gone out.
+        deadline = time.monotonic() + 5
+        while True:
+            lines = [line for line in stack.access_log() if "etrics" in line]
+            if len(lines) >= 2 * len(paths) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert len(lines) == 2 * len(paths) and all(" upstream=- " in line for line in lines), lines
         assert get(stack.url + "/healthz")[0] == 200  # the rest is passed on as before
 
