@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -105,6 +106,17 @@ std::string row_label(std::size_t row, std::size_t line) {
   return "row " + std::to_string(row) + (line ? " (line " + std::to_string(line) + ")" : "");
 }
 
+// "layers[1]: ...", or "layers[1].font: note: ..." for a note.
+std::string check_line(const khung::CheckProblem& c) {
+  return c.where + ": " + (c.severity == khung::CheckSeverity::Note ? "note: " : "") + c.message;
+}
+
+std::size_t count_problems(const std::vector<khung::CheckProblem>& checks) {
+  return static_cast<std::size_t>(std::count_if(checks.begin(), checks.end(), [](const khung::CheckProblem& c) {
+    return c.severity == khung::CheckSeverity::Problem;
+  }));
+}
+
 }  // namespace
 
 CLI::App* add_batch_command(CLI::App& app, BatchArgs& args) {
@@ -121,7 +133,7 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& args) {
   cmd->add_option("--legacy", args.legacy, "Convert fields typed in tcvn3 or vni to Unicode");
   cmd->add_option("--photo-column", args.photo_column, "Column with photo paths, relative to the data file (default: photo)");
   add_placement_options(cmd, args.placement);
-  cmd->add_option("--width", args.width, "Output width in pixels (default: the template's)");
+  add_width_option(cmd, args.width);
   cmd->add_option("--quality", args.quality, "JPEG/WebP quality, 1 to 100")->capture_default_str();
   return cmd;
 }
@@ -139,7 +151,7 @@ int run_batch(const BatchArgs& args) {
   options.legacy = parse_legacy(args.legacy);
   options.photo_column = args.photo_column;
   options.placement = parse_placement(args.placement);
-  options.width = args.width;
+  options.output_width = args.width;
   options.encode.quality = args.quality;
   options.cancel = &g_interrupted;
   catch_interrupts();
@@ -149,14 +161,17 @@ int run_batch(const BatchArgs& args) {
       tpl, options,
       [&](const khung::RowResult& r) {
         if (r.status == khung::RowStatus::Failed) view.message("khung: error: " + row_label(r.row, r.line) + ": " + r.message);
+        for (const khung::RenderWarning& w : r.warnings)
+          view.message("khung: warning: " + row_label(r.row, r.line) + ": " + w.where + ": " + w.message);
       },
       [&](const khung::BatchProgress& p) { view.update(p); });
   view.finish();
 
   double elapsed = seconds(summary.elapsed);
   char line[256];
-  std::snprintf(line, sizeof line, "khung: batch: %zu rendered, %zu failed, %zu skipped of %zu rows in %.1f s (%.1f images/s)%s",
-                summary.rendered, summary.failed, summary.skipped, summary.total, elapsed,
+  const std::string warned = summary.warned ? " (" + std::to_string(summary.warned) + " with warnings)" : "";
+  std::snprintf(line, sizeof line, "khung: batch: %zu rendered%s, %zu failed, %zu skipped of %zu rows in %.1f s (%.1f images/s)%s",
+                summary.rendered, warned.c_str(), summary.failed, summary.skipped, summary.total, elapsed,
                 elapsed > 0 ? static_cast<double>(summary.rendered) / elapsed : 0.0,
                 summary.cancelled ? ", interrupted" : "");
   std::cerr << line << "; report: " << summary.report.string() << "\n";
@@ -182,11 +197,12 @@ int run_check(const CheckArgs& args) {
   const std::string kind = std::string(khung::kind_name(tpl.kind())) + " " + std::to_string(tpl.size().width) + "x" +
                            std::to_string(tpl.size().height);
   if (args.data.empty()) {
-    auto problems = khung::check_template(tpl, khung::sample_fields(tpl));
-    for (const auto& p : problems) std::cout << tpl.id() << ": " << p.where << ": " << p.message << "\n";
-    std::cout << tpl.id() << ": " << (problems.empty() ? "ok" : std::to_string(problems.size()) + " problem(s)") << " ("
-              << kind << ", checked with sample fields)\n";
-    return problems.empty() ? 0 : 1;
+    auto checks = khung::check_template(tpl, khung::sample_fields(tpl));
+    for (const auto& c : checks) std::cout << tpl.id() << ": " << check_line(c) << "\n";
+    const std::size_t problems = count_problems(checks);
+    std::cout << tpl.id() << ": " << (problems == 0 ? "ok" : std::to_string(problems) + " problem(s)") << " (" << kind
+              << ", checked with sample fields)\n";
+    return problems == 0 ? 0 : 1;
   }
   khung::BatchOptions options;
   options.data = args.data;
@@ -196,12 +212,14 @@ int run_check(const CheckArgs& args) {
   for (const auto& c : result.unused_columns)
     std::cout << args.data << ": column '" << c << "' is not used by template '" << tpl.id() << "'\n";
   for (const auto& row : result.rows)
-    for (const auto& p : row.problems)
-      std::cout << args.data << ": " << row_label(row.row, row.line) << ": " << p.where << ": " << p.message << "\n";
+    for (const auto& p : row.problems) std::cout << args.data << ": " << row_label(row.row, row.line) << ": " << check_line(p) << "\n";
+  for (const auto& c : result.template_checks) std::cout << tpl.id() << ": " << check_line(c) << "\n";
+  const std::size_t template_problems = count_problems(result.template_checks);
   std::cout << tpl.id() << ": " << result.total - result.rows.size() << " of " << result.total << " rows ok";
   if (!result.rows.empty()) std::cout << ", " << result.rows.size() << " would fail";
+  if (template_problems) std::cout << ", " << template_problems << " problem(s) with the template";
   std::cout << " (" << kind << ")\n";
-  return result.rows.empty() ? 0 : 1;
+  return result.rows.empty() && template_problems == 0 ? 0 : 1;
 }
 
 }  // namespace cli

@@ -17,9 +17,6 @@ namespace cli {
 // An error in what the user typed (exit code 2).
 inline khung::Error usage(const std::string& message) { return {khung::ErrorCode::InvalidArgument, message}; }
 
-// "U+4E2D"
-std::string code_point(char32_t cp);
-
 struct TextArgs {
   std::string text, font, color = "#000000", output;
   float size = 0;
@@ -37,6 +34,8 @@ struct PlacementArgs {
 };
 
 void add_placement_options(CLI::App* cmd, PlacementArgs& args);
+// --width, kept in `width` only when given.
+void add_width_option(CLI::App* cmd, std::optional<int>& width);
 // Throws usage() errors naming the option.
 khung::Placement parse_placement(const PlacementArgs& args);
 
@@ -44,18 +43,25 @@ struct RenderArgs {
   std::string tpl, photo;
   std::vector<std::string> sets, outputs;
   PlacementArgs placement;
-  int width = 0, quality = 90;
+  std::optional<int> width;  // unset unless --width is given (0 is refused, not "the template's")
+  int quality = 90;
+  bool sample = false;  // fields not set take their sample values; a frame without -p, the sample photo
 };
 CLI::App* add_render_command(CLI::App& app, RenderArgs& args);
 int run_render(const RenderArgs& args);
 
-CLI::App* add_templates_command(CLI::App& app, bool& json);
-int run_templates(bool json);
+struct TemplatesArgs {
+  std::string dir;  // empty: the bundled templates
+  bool json = false;
+};
+CLI::App* add_templates_command(CLI::App& app, TemplatesArgs& args);
+int run_templates(const TemplatesArgs& args);
 
 struct BatchArgs {
   std::string tpl, data, output, name = "{{row}}", shard, legacy, photo_column;
   PlacementArgs placement;
-  int jobs = 0, width = 0, quality = 90;
+  std::optional<int> width;
+  int jobs = 0, quality = 90;
   bool skip_existing = false, fail_fast = false;
 };
 CLI::App* add_batch_command(CLI::App& app, BatchArgs& args);

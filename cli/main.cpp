@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "khung/demo.hpp"
+#include "khung/version.hpp"
 
 #include <iostream>
 
@@ -29,6 +30,7 @@ int exit_code(khung::ErrorCode code) {
 int main(int argc, char** argv) {
   CLI::App app{"khung: framed profile photos and Vietnamese-text banners"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("khung ") + khung::version(), "Print the version and exit");
 
   std::string demo_dir = "khung-demo";
   auto* demo = app.add_subcommand("demo", "Render every bundled template with sample data into a folder");
@@ -39,8 +41,8 @@ int main(int argc, char** argv) {
   auto* batch = cli::add_batch_command(app, batch_args);
   cli::CheckArgs check_args;
   auto* check = cli::add_check_command(app, check_args);
-  bool templates_json = false;
-  auto* templates = cli::add_templates_command(app, templates_json);
+  cli::TemplatesArgs templates_args;
+  auto* templates = cli::add_templates_command(app, templates_args);
   cli::ServeArgs serve_args;
   serve_args.argv = argv;
   auto* serve = cli::add_serve_command(app, serve_args);
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     print_error(e.what());
@@ -66,7 +70,7 @@ int main(int argc, char** argv) {
     if (render->parsed()) return cli::run_render(render_args);
     if (batch->parsed()) return cli::run_batch(batch_args);
     if (check->parsed()) return cli::run_check(check_args);
-    if (templates->parsed()) return cli::run_templates(templates_json);
+    if (templates->parsed()) return cli::run_templates(templates_args);
     if (serve->parsed()) return cli::run_serve(serve_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);

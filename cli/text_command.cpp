@@ -2,16 +2,9 @@
 #include "khung/codec.hpp"
 #include "khung/text.hpp"
 
-#include <cstdio>
 #include <iostream>
 
 namespace cli {
-
-std::string code_point(char32_t cp) {
-  char code[16];
-  std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
-  return code;
-}
 
 CLI::App* add_text_command(CLI::App& app, TextArgs& args) {
   auto* cmd = app.add_subcommand("text", "One line of shaped text on a transparent canvas, tight to its ink");
@@ -34,8 +27,8 @@ int run_text(const TextArgs& args) {
   style.color = khung::parse_color(args.color);
   khung::format_from_path(args.output);  // reject a bad extension before rendering
   khung::TextLayout layout = khung::layout_line(args.text, style);
-  for (char32_t cp : layout.missing)
-    std::cerr << "khung: warning: text: no font has " << code_point(cp) << "; it is left blank\n";
+  if (!layout.missing.empty())
+    std::cerr << "khung: warning: text: " << khung::missing_characters_message(layout.missing) << "\n";
   int margin = args.margin >= 0 ? args.margin : khung::default_margin(style.size);
   khung::save_image(khung::render_text(layout, style, margin), args.output);
   return 0;

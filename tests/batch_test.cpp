@@ -1,8 +1,10 @@
 #include "khung/batch.hpp"
 #include "khung/error.hpp"
+#include "khung/unicode.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "latin_font.hpp"
 #include "scratch.hpp"
 
 #include <fcntl.h>
@@ -126,11 +128,12 @@ TEST_CASE("two bad rows of fifty are named and the rest render", "[batch]") {
   CHECK(sum.failures[0].message.find("does not fit the 300x80 px box") != std::string::npos);
   CHECK(s.images(o.output_dir).size() == 48);
   CHECK_FALSE(fs::exists(o.output_dir / "17.png"));
-  // The report lists every row.
+  // The report lists every row, after a UTF-8 byte-order mark, without which
+  // Excel reads UTF-8 (the Vietnamese in messages and names) as Windows-1258.
   std::ifstream report(sum.report);
   std::string header, line;
   std::getline(report, header);
-  CHECK(header == "row,line,output,status,message");
+  CHECK(header == "\xEF\xBB\xBFrow,line,output,status,message");
   int rows = 0, failed = 0;
   while (std::getline(report, line)) {
     ++rows;
@@ -226,6 +229,27 @@ TEST_CASE("fail-fast stops at the first failure", "[batch]") {
   CHECK(sum.rendered < 39);
 }
 
+TEST_CASE("rows with characters no font has are rendered with warnings, reported and counted", "[batch]") {
+  Scratch s;
+  fs::path data = s.write("party.csv", "name\nNguyễn Văn An\nChúc mừng 🎉\nTrần Thị 😀 🎉\n");
+  BatchOptions o = options_for(s, data, "out");
+  std::map<std::size_t, std::vector<RenderWarning>> seen;
+  BatchSummary sum = run_batch(s.card(), o, [&](const RowResult& r) { seen[r.row] = r.warnings; });
+  CHECK(sum.total == 3);
+  CHECK(sum.rendered == 3);  // every image is written
+  CHECK(sum.warned == 2);
+  CHECK(sum.failed == 0);
+  CHECK(s.images(o.output_dir) == std::set<std::string>{"1.png", "2.png", "3.png"});
+  CHECK(seen[1].empty());
+  CHECK(seen[2] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F389; it is left blank"}});
+  CHECK(seen[3] == std::vector<RenderWarning>{{"field 'name'", "no font has U+1F600, U+1F389; they are left blank"}});
+  CHECK(read_file(sum.report) ==
+        "\xEF\xBB\xBFrow,line,output,status,message\n"
+        "1,2,1.png,rendered,\n"
+        "2,3,2.png,rendered with warnings,field 'name': no font has U+1F389; it is left blank\n"
+        "3,4,3.png,rendered with warnings,\"field 'name': no font has U+1F600, U+1F389; they are left blank\"\n");
+}
+
 TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   Scratch s;
   fs::path data = s.write("rows.csv",
@@ -241,10 +265,134 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.rows[1].row == 3);
   CHECK(c.rows[1].problems[0] == CheckProblem{"field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
   CHECK(c.rows[2].problems[0].where == "layers[1]");
-  CHECK(c.rows[3].problems[0] == CheckProblem{"layers[1]", "no font has U+4E2D"});
+  CHECK(c.rows[3].problems[0] == CheckProblem{"field 'name'", "no font has U+4E2D; it is left blank"});
   // With the conversion, the TCVN3 row is fine.
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(check_data(s.card(), o).rows.size() == 3);
+  CHECK(c.template_checks.empty());  // Noto Sans Bold has every letter
+}
+
+TEST_CASE("check --data says once that a box leaves the canvas and fails the rows it cuts", "[batch][check]") {
+  Scratch s;
+  s.write("edge.json", R"({"width": 600, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [300, 10, 400, 80], "font": {"family": "Noto Sans", "size": 40},
+       "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nAn\nNguyễn Thị Thanh Phượng\nLan\n");
+  DataCheck c = check_data(Template::load((s.dir / "edge.json").string()), o);
+  CHECK(c.template_checks == std::vector<CheckProblem>{{"layers[0].box",
+                                                        "the text box [300, 10, 400, 80] leaves the 600x100 canvas by "
+                                                        "100 px at the right; text whose ink reaches there is cut off",
+                                                        CheckSeverity::Note}});
+  REQUIRE(c.rows.size() == 1);
+  CHECK(c.rows[0].row == 2);
+  REQUIRE(c.rows[0].problems.size() == 1);
+  CHECK(c.rows[0].problems[0].where == "layers[0].box");
+  CHECK(c.rows[0].problems[0].message.starts_with("the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by "));
+}
+
+TEST_CASE("check --data notes once the letters a font lacks over every row", "[batch][check]") {
+  Scratch s;
+  write_latin_only_font(fs::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");
+  s.write("latin.json", R"({"width": 320, "height": 100, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80],
+       "font": {"family": "latin-bold.ttf", "size": [8, 40]}, "max_lines": 1}]})");
+  BatchOptions o;
+  o.data = s.write("names.csv", "name\nLê Văn An\nĐặng Thị Hà\nJosé\nTrần Ưng\n");
+  DataCheck c = check_data(Template::load((s.dir / "latin.json").string()), o);
+  CHECK(c.total == 4);
+  CHECK(c.rows.empty());  // a note fails no row
+  CHECK(c.template_checks ==
+        std::vector<CheckProblem>{{"layers[0].font",
+                                   "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
+                                   "fonts: ă Đ ặ ị ầ Ư (U+0103, U+0110, U+1EB7, U+1ECB, U+1EA7, U+01AF) from Noto Sans Bold",
+                                   CheckSeverity::Note}});
+}
+
+TEST_CASE("a blank cell is a missing field in batch and check, or takes the default", "[batch][check][fields]") {
+  Scratch s;
+  // Rows 2-5: empty, spaces, a no-break space, an ideographic space.
+  fs::path data = s.write("blank.csv", "id,name\n1,An\n2,\n3,   \n4,\u00A0\n5,\u3000\n6,Bình\n");
+  BatchOptions o = options_for(s, data, "out");
+  BatchSummary sum = run_batch(s.card(), o);
+  CHECK(sum.rendered == 2);
+  REQUIRE(sum.failed == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(sum.failures[i].row == i + 2);
+    CHECK(sum.failures[i].message == "field 'name': missing");
+  }
+  o.data = data;
+  DataCheck c = check_data(s.card(), o);
+  REQUIRE(c.rows.size() == 4);
+  for (const RowCheck& row : c.rows) CHECK(row.problems == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+
+  // With a default, the same rows render it.
+  s.write("greet.json", R"({"width": 320, "height": 100, "fields": {"name": {"default": "Công đoàn"}}, "layers": [
+      {"type": "text", "text": "{{name}}", "box": [10, 10, 300, 80], "font": {"family": "Noto Sans", "size": 30}}]})");
+  Template greet = Template::load((s.dir / "greet.json").string());
+  o.output_dir = s.dir / "greet";
+  o.name = "{{row}}.png";
+  CHECK(run_batch(greet, o).rendered == 6);
+  CHECK(check_data(greet, o).rows.empty());
+  RenderOptions defaulted;
+  defaulted.fields = {{"name", "Công đoàn"}};
+  const Image expected = render_template(greet, defaulted);
+  for (int row = 2; row <= 5; ++row) CHECK(read_image(s.dir / "greet" / (std::to_string(row) + ".png")) == expected);
+}
+
+TEST_CASE("an output width out of range, 0 included, stops the batch before any row", "[batch][width]") {
+  Scratch s;
+  BatchOptions o = options_for(s, s.names_csv(3), "out");
+  for (int width : {0, 8, 1281}) {
+    o.output_width = width;
+    const std::string message = "width " + std::to_string(width) + ": must be between 16 and 1280 px";
+    CHECK_THROWS_WITH(validate(o, s.card()), message);
+    CHECK_THROWS_WITH(run_batch(s.card(), o), message);
+    CHECK_FALSE(fs::exists(o.output_dir));
+  }
+  o.output_width = 160;
+  CHECK(run_batch(s.card(), o).rendered == 3);
+  CHECK(read_image(o.output_dir / "1.png").width() == 160);
+}
+
+TEST_CASE("a column headed with a field's label, in any case and NFC or NFD, fills the field", "[batch][columns]") {
+  Scratch s;
+  s.write("greeting.json", R"({"width": 320, "height": 100,
+      "fields": {"name": {"label": "Họ và tên"}, "unit": {"label": "Đơn vị", "default": "Công đoàn"}}, "layers": [
+      {"type": "text", "text": "{{name}} – {{unit}}", "box": [10, 10, 300, 80],
+       "font": {"family": "Noto Sans", "size": [8, 30]}, "max_lines": 2}]})");
+  const Template greeting = Template::load((s.dir / "greeting.json").string());
+  const std::string rows = "Nguyễn Thị Phượng,Tổ 1\nLê Văn Lợi,Tổ 2\n";
+  BatchOptions by_key = options_for(s, s.write("keys.csv", "name,unit\n" + rows), "keys");
+  by_key.name = "{{name|slug}}.png";
+  REQUIRE(run_batch(greeting, by_key).rendered == 2);
+  // The labels as typed, in capitals, in NFD (as macOS may save them), and
+  // the key itself in another case.
+  for (const std::string& header : {std::string("Họ và tên,Đơn vị"), std::string("HỌ VÀ TÊN,ĐƠN VỊ"),
+                                    to_nfd("họ và tên,đơn vị"), std::string("Name,UNIT")}) {
+    INFO(header);
+    BatchOptions o = options_for(s, s.write("labels.csv", "STT," + header + "\n1," + rows.substr(0, rows.find('\n')) +
+                                                              "\n2," + rows.substr(rows.find('\n') + 1)),
+                                 "labels");
+    o.name = "{{name|slug}}.png";
+    fs::remove_all(o.output_dir);
+    BatchSummary sum = run_batch(greeting, o);
+    CHECK(sum.rendered == 2);
+    for (const char* file : {"nguyen-thi-phuong.png", "le-van-loi.png"})
+      CHECK(read_image(o.output_dir / file) == read_image(by_key.output_dir / file));
+    DataCheck c = check_data(greeting, o);
+    CHECK(c.rows.empty());
+    CHECK(c.unused_columns == std::vector<std::string>{"STT"});
+  }
+  // Two columns for one field are refused, naming both.
+  BatchOptions twice = options_for(s, s.write("twice.csv", "name,Họ và tên\nAn,Bình\n"), "twice");
+  CHECK_THROWS_WITH(run_batch(greeting, twice),
+                    "data '" + twice.data.string() + "': columns 'name' and 'Họ và tên' are both the field 'name'");
+  // A missing column is named with its label.
+  BatchOptions none = options_for(s, s.write("none.csv", "Tên,unit\nAn,Tổ 1\n"), "none");
+  CHECK_THROWS_WITH(run_batch(greeting, none), "data '" + none.data.string() +
+                                                   "': no column 'name' or 'Họ và tên' for the template's field "
+                                                   "(columns: Tên, unit)");
 }
 
 TEST_CASE("legacy text is converted before rendering", "[batch]") {
@@ -345,7 +493,7 @@ TEST_CASE("three khung batch processes, one per shard, write the files of one un
     std::ifstream in(report);
     std::string line;
     std::getline(in, line);
-    CHECK(line == "row,line,output,status,message");
+    CHECK(line == "\xEF\xBB\xBFrow,line,output,status,message");
     while (std::getline(in, line)) CHECK(rows.emplace(std::stoi(line), line).second);
   };
 

@@ -22,6 +22,10 @@ expect_usage_error() {
   [ ! -e "$tmp/x.png" ] || fail "$what: left an output file"
 }
 
+# --version: the project's version, from the root CMakeLists.txt.
+version=$(sed -n 's/^project(khung VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")
+[ -n "$version" ] && [ "$("$khung" --version)" = "khung $version" ] || fail "--version: $("$khung" --version 2>&1)"
+
 expect_usage_error "bad font path" "font '/no/such/font.ttf': no such file" \
   text "Việt Nam" --font /no/such/font.ttf --size 40 -o "$tmp/x.png"
 expect_usage_error "empty string" "text: is empty" \
@@ -96,8 +100,21 @@ expect_usage_error "bad second output" "output '$tmp/x.gif': unsupported extensi
 expect_usage_error "unknown template" "template 'nope': no such template" render nope -o "$tmp/x.png"
 expect_usage_error "missing field" "field 'unit': missing (template 'cover' needs: unit)" render cover -o "$tmp/x.png"
 expect_usage_error "bad --set" "--set 'unit': expected KEY=VALUE" render cover --set unit -o "$tmp/x.png"
+# A blank value (empty, spaces, a no-break or ideographic space) is a missing
+# field; a field with a default takes it.
+for blank in "" "   " $'\u00a0' $'\u3000'; do
+  expect_usage_error "blank --set '$blank'" "field 'unit': missing (template 'cover' needs: unit)" \
+    render cover --set "unit=$blank" -o "$tmp/x.png"
+done
+"$khung" render web-banner -o "$tmp/default.png" && "$khung" render web-banner --set $'unit=\u3000' -o "$tmp/blank.png" \
+  || fail "blank with a default: exit $?"
+cmp -s "$tmp/default.png" "$tmp/blank.png" || fail "blank with a default: not the default's render"
 expect_usage_error "frame without photo" "template 'frame-ring': needs a photo" render frame-ring -o "$tmp/x.png"
 expect_usage_error "bad focus" "--focus 'eyes': expected center or face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
+# --width 0 is a width like any other, out of range; not "the template's".
+expect_usage_error "width 0" "width 0: must be between 16 and 6560 px" render cover --set unit=x --width 0 -o "$tmp/x.png"
+expect_usage_error "batch width 0" "width 0: must be between 16 and 4320 px" \
+  batch post --data /dev/null -o "$tmp/x.png" --width 0
 expect_usage_error "bad offset" "--offset '1;2': expected DX,DY, for example 0.1,-0.05" render frame-ring -p "$photo" --offset "1;2" -o "$tmp/x.png"
 
 # A photo that is not an image fails the render (exit 1), naming the file.
@@ -140,13 +157,72 @@ grep -qxF "khung: error: template '$tmp/tpl/evil.json': layers[0].src: '../../..
   || fail "evil template: stderr was: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.png" ] || fail "evil template: left an output file"
 
+# A template elsewhere uses the bundled artwork by bundled:, and only inside it.
+printf '{"width": 200, "height": 200, "layers": [{"type": "image", "src": "bundled:images/emblem.png"}]}' >"$tmp/tpl/mine.json"
+"$khung" render "$tmp/tpl/mine.json" -o "$tmp/mine.png" 2>"$tmp/err" || fail "bundled: exit $?: $(cat "$tmp/err")"
+[ -s "$tmp/mine.png" ] || fail "bundled: no output"
+printf '{"width": 10, "height": 10, "layers": [{"type": "image", "src": "bundled:../x.png"}]}' >"$tmp/tpl/out.json"
+"$khung" render "$tmp/tpl/out.json" -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "bundled:../: expected exit 1"
+grep -qxF "khung: error: template '$tmp/tpl/out.json': layers[0].src: 'bundled:../x.png' must stay inside the bundled assets folder ('..' is refused)" "$tmp/err" \
+  || fail "bundled:../: stderr was: $(cat "$tmp/err")"
+
 # templates: the table and the JSON.
 "$khung" templates | grep -q "^frame-ring  *frame  *1080x1080" || fail "templates: no frame-ring row"
 "$khung" templates --json | grep -q '"id": "cover"' || fail "templates --json: no cover"
 
+# --sample: the declared sample values for fields not given by --set, the
+# pixels khung demo draws; a frame without -p frames the sample photo.
+"$khung" render cover --sample -o "$tmp/sample.png" 2>"$tmp/err" || fail "render --sample: exit $?: $(cat "$tmp/err")"
+cmp -s "$tmp/sample.png" "$tmp/khung-demo/cover.png" || fail "render --sample: not the demo's cover"
+"$khung" render post --sample --set "name=Lê Văn Lợi" -o "$tmp/sample-post.png" || fail "render --sample --set: exit $?"
+"$khung" render post --set "name=Lê Văn Lợi" --set "unit=Công đoàn Công ty Cổ phần Dệt may Huế" -o "$tmp/set-post.png" \
+  || fail "render post: exit $?"
+cmp -s "$tmp/sample-post.png" "$tmp/set-post.png" || fail "render --sample: --set does not win over the sample"
+"$khung" render frame-ring --sample --focus face -o "$tmp/sample-ring.png" 2>"$tmp/err" || fail "frame --sample: exit $?: $(cat "$tmp/err")"
+cmp -s "$tmp/sample-ring.png" "$tmp/khung-demo/frame-ring.png" || fail "frame --sample: not the demo's frame"
+printf '%s\n' '{"width": 300, "height": 100, "fields": {"name": {"label": "Họ và tên", "sample": "Nguyễn Thị Phượng"}},' \
+  ' "layers": [{"type": "text", "text": "Chào {{name}}", "box": [10, 10, 280, 80], "font": {"family": "Noto Sans", "size": [8, 40]}}]}' \
+  >"$tmp/tpl/hello.json"
+expect_usage_error "own template without --sample" "field 'name': missing (template 'hello' needs: name)" \
+  render "$tmp/tpl/hello.json" -o "$tmp/x.png"
+"$khung" render "$tmp/tpl/hello.json" --sample -o "$tmp/hello.png" || fail "own template --sample: exit $?"
+"$khung" render "$tmp/tpl/hello.json" --set "name=Nguyễn Thị Phượng" -o "$tmp/hello-set.png" || fail "own template: exit $?"
+cmp -s "$tmp/hello.png" "$tmp/hello-set.png" || fail "own template --sample: not its sample"
+expect_usage_error "--sample with an unknown --set" "field 'nam': not used by template 'hello' (its fields: name)" \
+  render "$tmp/tpl/hello.json" --sample --set nam=x -o "$tmp/x.png"
+
+# templates DIR: a folder of one's own, in both formats; a missing folder is bad usage.
+rm -f "$tmp/tpl/evil.json" "$tmp/tpl/out.json"
+"$khung" templates "$tmp/tpl" >"$tmp/out" 2>"$tmp/err" || fail "templates DIR: exit $?: $(cat "$tmp/err")"
+[ "$(awk '{print $1, $2, $3, $4, $5}' "$tmp/out")" = "$(printf 'hello banner 300x100 - name\nmine banner 200x200 - -')" ] \
+  || fail "templates DIR: $(cat "$tmp/out")"
+"$khung" templates "$tmp/tpl" --json >"$tmp/out" || fail "templates DIR --json: exit $?"
+/usr/bin/python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); assert [(x["id"], x["kind"], x["width"], x["height"], x["fields"], x["photo"]) for x in t] == [("hello", "banner", 300, 100, ["name"], False), ("mine", "banner", 200, 200, [], False)], t' \
+  "$tmp/out" || fail "templates DIR --json: $(cat "$tmp/out")"
+expect_usage_error "templates of a missing folder" "templates folder '$tmp/none': no such folder" templates "$tmp/none"
+
 # check: the bundled templates pass with their sample fields.
 "$khung" check post >"$tmp/out" || fail "check post: exit $?"
 grep -qx "post: ok (banner 1080x1080, checked with sample fields)" "$tmp/out" || fail "check: $(cat "$tmp/out")"
+
+# check: a character the font lacks, drawn from a fallback, is a note, not a failure.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "★ {{unit}}", "box": [0, 0, 600, 100], "font": {"family": "Noto Sans", "size": 40}}]}' >"$tmp/tpl/star.json"
+"$khung" check "$tmp/tpl/star.json" >"$tmp/out" || fail "check star: exit $?"
+[ "$(cat "$tmp/out")" = "star: layers[0].font: note: font 'Noto Sans Regular' (NotoSans-Regular.ttf) lacks some characters, drawn from fallback fonts: ★ (U+2605) from Noto Sans Symbols2 Regular
+star: ok (banner 600x100, checked with sample fields)" ] || fail "check star: $(cat "$tmp/out")"
+
+# check: text cut off by the canvas edge fails, naming the layer's box and the pixels; render warns.
+printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "{{unit}}", "box": [400, 0, 400, 100], "font": {"family": "Noto Sans", "size": 40}}], "fields": {"unit": {"sample": "Công đoàn Điện lực"}}}' >"$tmp/tpl/edge.json"
+"$khung" check "$tmp/tpl/edge.json" >"$tmp/out"
+[ $? = 1 ] || fail "check edge: expected exit 1"
+grep -q "^edge: layers\[0\].box: the text is cut off by the canvas edge: its ink leaves the 600x100 canvas by [0-9]* px at the right (the box \[400, 0, 400, 100\] leaves it by 200 px at the right)$" "$tmp/out" \
+  || fail "check edge: $(cat "$tmp/out")"
+grep -qxF "edge: layers[0].box: note: the text box [400, 0, 400, 100] leaves the 600x100 canvas by 200 px at the right; text whose ink reaches there is cut off" "$tmp/out" \
+  || fail "check edge note: $(cat "$tmp/out")"
+grep -qxF "edge: 1 problem(s) (banner 600x100, checked with sample fields)" "$tmp/out" || fail "check edge summary: $(cat "$tmp/out")"
+"$khung" render "$tmp/tpl/edge.json" --set "unit=Công đoàn Điện lực" -o "$tmp/edge.png" 2>"$tmp/err" || fail "render edge: exit $?"
+grep -q "^khung: warning: layers\[0\].box: the text is cut off by the canvas edge: " "$tmp/err" || fail "render edge: $(cat "$tmp/err")"
 
 # batch: per-row errors with row numbers, a summary, exit 1 when a row fails.
 printf 'name,unit\nNguyễn Thị Phượng,Công đoàn Dệt may Huế\n,Thiếu tên\nLê Văn Lợi,Công đoàn Điện lực\n' >"$tmp/rows.csv"
@@ -156,6 +232,12 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': missing" "$tmp/err" || fa
 grep -q "^khung: batch: 2 rendered, 1 failed, 0 skipped of 3 rows in " "$tmp/err" || fail "batch: summary: $(cat "$tmp/err")"
 [ -s "$tmp/batch/nguyen-thi-phuong.jpg" ] && [ -s "$tmp/batch/le-van-loi.jpg" ] || fail "batch: outputs missing"
 [ "$(wc -l <"$tmp/batch/report.csv")" = 4 ] || fail "batch: report.csv should have a header and 3 rows"
+[ "$(head -c 3 "$tmp/batch/report.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "batch: report.csv has no UTF-8 BOM"
+# A Windows-1258 file (Excel's plain "CSV") is refused, saying how to save it.
+printf 'name,unit\nAn,T\xf4 1\n' >"$tmp/cp1258.csv"
+expect_usage_error "batch of a Windows-1258 CSV" \
+  "data '$tmp/cp1258.csv': line 2: invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as \"CSV UTF-8 (Comma delimited)\"" \
+  batch post --data "$tmp/cp1258.csv" -o "$tmp/x.png"
 expect_usage_error "bad shard" "--shard '2': expected I/N, for example 0/3" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --shard 2
 expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
 
@@ -167,11 +249,46 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
   || fail "batch with a 1 MB cell: $(head -c 300 "$tmp/err")"
 [ "$(ls "$tmp/big")" = "$(printf '1.png\n3.png\nreport.csv')" ] || fail "batch with a 1 MB cell: outputs: $(ls -a "$tmp/big")"
 
+# Characters no font has: render warns on stderr and still writes the image
+# (exit 0); batch reports such rows with their own status and counts them.
+"$khung" render cover --set "unit=Công đoàn 🎉" -o "$tmp/party.png" 2>"$tmp/err" || fail "render with 🎉: exit $?"
+[ "$(cat "$tmp/err")" = "khung: warning: field 'unit': no font has U+1F389; it is left blank" ] \
+  || fail "render with 🎉: stderr was: $(cat "$tmp/err")"
+[ -s "$tmp/party.png" ] || fail "render with 🎉: no output"
+printf 'name,unit\nAn,Tổ 1\nBình 😀,Tổ 2\n' >"$tmp/party.csv"
+"$khung" batch post --data "$tmp/party.csv" -o "$tmp/party" --width 270 >/dev/null 2>"$tmp/err" || fail "batch with 😀: exit $?"
+grep -qxF "khung: warning: row 2 (line 3): field 'name': no font has U+1F600; it is left blank" "$tmp/err" \
+  || fail "batch with 😀: per-row warning: $(cat "$tmp/err")"
+grep -q "^khung: batch: 2 rendered (1 with warnings), 0 failed, 0 skipped of 2 rows in " "$tmp/err" \
+  || fail "batch with 😀: summary: $(cat "$tmp/err")"
+grep -qxF "2,3,2.png,rendered with warnings,field 'name': no font has U+1F600; it is left blank" "$tmp/party/report.csv" \
+  || fail "batch with 😀: report: $(cat "$tmp/party/report.csv")"
+
 # check --data: one line per problem, exit 1 when a row would fail.
 "$khung" check post --data "$tmp/rows.csv" >"$tmp/out" 2>"$tmp/err"
 [ $? = 1 ] || fail "check --data: expected exit 1"
 grep -qxF "$tmp/rows.csv: row 2 (line 3): field 'name': missing" "$tmp/out" || fail "check --data: $(cat "$tmp/out")"
 grep -qxF "post: 2 of 3 rows ok, 1 would fail (banner 1080x1080)" "$tmp/out" || fail "check --data summary: $(cat "$tmp/out")"
+# Headers may be the fields' labels, in any case.
+printf 'HỌ VÀ TÊN,Đơn vị\nNguyễn Thị Phượng,Tổ 1\n' >"$tmp/labels.csv"
+"$khung" check post --data "$tmp/labels.csv" >"$tmp/out" 2>"$tmp/err" || fail "check label headers: exit $?: $(cat "$tmp/out" "$tmp/err")"
+grep -qxF "post: 1 of 1 rows ok (banner 1080x1080)" "$tmp/out" || fail "check label headers: $(cat "$tmp/out")"
+
+# check flags a cell of spaces as batch fails it.
+printf 'name,unit\n\xc2\xa0 ,Tổ 1\n' >"$tmp/blank.csv"
+"$khung" check post --data "$tmp/blank.csv" >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "check a blank cell: expected exit 1"
+grep -qxF "$tmp/blank.csv: row 1 (line 2): field 'name': missing" "$tmp/out" || fail "check a blank cell: $(cat "$tmp/out")"
+
+# sign: the URL printed as a browser sends it, signed in that form (the
+# HMAC computed here with Python's hmac module); typed or encoded, the same.
+sent='/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n'
+sig=$(/usr/bin/python3 -c 'import hashlib, hmac, sys; print(hmac.new(b"k", sys.argv[1].encode(), hashlib.sha256).hexdigest())' "$sent")
+out=$("$khung" sign '/v1/render/cover?unit=Công đoàn' --key k 2>"$tmp/err") || fail "sign: exit $?: $(cat "$tmp/err")"
+[ "$out" = "$sent&sig=$sig" ] || fail "sign: printed $out"
+[ "$("$khung" sign "$sent" --key k)" = "$sent&sig=$sig" ] || fail "sign: the encoded URL signs differently"
+expect_usage_error "sign a dot segment" "url '/v1/render/../x': a '.' or '..' segment, which a browser would remove from the path" \
+  sign /v1/render/../x --key k
 
 # Copied elsewhere and run from PATH or through a symbolic link (as in a
 # container image), the program opens the modules beside its own file: a

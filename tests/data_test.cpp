@@ -209,8 +209,10 @@ TEST_CASE("CSV: duplicate or empty header names are errors naming the column", "
   CHECK_THROWS_WITH(count_rows(s.dir / "dup.csv"), Catch::Contains("repeats the name"));
 }
 
-TEST_CASE("CSV: invalid UTF-8 is an error naming the line, not mangled text", "[data][csv]") {
+TEST_CASE("CSV: invalid UTF-8 is an error naming the line and the fix, not mangled text", "[data][csv]") {
   Scratch s;
+  const std::string not_utf8 = "invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as "
+                               "\"CSV UTF-8 (Comma delimited)\"";
   // "Việt" in Windows-1258 (V i e + 0xF2 as tone mark combination, t).
   auto file = s.write("cp1258.csv", "name,unit\nAn,ok\nBình,\"line\nVi\xEA\xF2t\"\nChi,ok\n");
   DataReader reader(file);
@@ -220,15 +222,15 @@ TEST_CASE("CSV: invalid UTF-8 is an error naming the line, not mangled text", "[
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::InvalidArgument);
-    CHECK(std::string(e.what()) == in(s, "cp1258.csv") + "line 4: invalid UTF-8");
+    CHECK(std::string(e.what()) == in(s, "cp1258.csv") + "line 4: " + not_utf8);
   }
   CHECK(reader.next()->fields.at("name") == "Chi");
   CHECK(count_rows(file) == 3);
 
   // Overlong forms and surrogates are invalid too; so is a bad header.
-  CHECK(error_of(s.write("overlong.csv", "a\n\xC0\xAF\n")) == in(s, "overlong.csv") + "line 2: invalid UTF-8");
-  CHECK(error_of(s.write("surrogate.csv", "a\n\xED\xA0\x80\n")) == in(s, "surrogate.csv") + "line 2: invalid UTF-8");
-  CHECK(error_of(s.write("head.csv", "t\xEAn\nAn\n")) == in(s, "head.csv") + "line 1: invalid UTF-8");
+  CHECK(error_of(s.write("overlong.csv", "a\n\xC0\xAF\n")) == in(s, "overlong.csv") + "line 2: " + not_utf8);
+  CHECK(error_of(s.write("surrogate.csv", "a\n\xED\xA0\x80\n")) == in(s, "surrogate.csv") + "line 2: " + not_utf8);
+  CHECK(error_of(s.write("head.csv", "t\xEAn\nAn\n")) == in(s, "head.csv") + "line 1: " + not_utf8);
   // UTF-16 (Excel's "Unicode text") is named as such.
   CHECK(error_of(s.write("utf16.csv", std::string("\xFF\xFEn\0a\0", 6))) ==
         in(s, "utf16.csv") + "the file is UTF-16 text; save it as CSV UTF-8 or JSON");
@@ -343,7 +345,8 @@ TEST_CASE("JSON: errors name the row, or the line for broken JSON", "[data][json
       at + "row 4 (line 4): key 'name': an object is not a value (values are strings, numbers, booleans or null)");
   CHECK_THROWS_WITH(reader.next(), at + "row 5 (line 5): key 'name' appears twice");
   CHECK_THROWS_WITH(reader.next(), at + "row 6 (line 6): a key is empty");
-  CHECK_THROWS_WITH(reader.next(), at + "row 7 (line 7): invalid UTF-8");
+  CHECK_THROWS_WITH(reader.next(),
+                    at + "row 7 (line 7): invalid UTF-8: the file is in another encoding (Windows-1258?); save it as UTF-8");
   auto last = reader.next();
   REQUIRE(last);
   CHECK(last->number == 8);

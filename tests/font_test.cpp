@@ -95,13 +95,25 @@ TEST_CASE("unknown families and bad files are named in the error", "[font]") {
   std::filesystem::remove(junk);
 }
 
-TEST_CASE("fallback order starts with Noto Sans, Noto Serif, Symbols2", "[font]") {
-  const auto& fb = FontLibrary::bundled().fallbacks();
+TEST_CASE("fallback order starts with Noto Sans, Noto Serif, Symbols2, each at the weight and style asked", "[font]") {
+  const auto fb = FontLibrary::bundled().fallbacks();
   REQUIRE(fb.size() >= 3);
   CHECK(fb[0].family() == "Noto Sans");
   CHECK(fb[1].family() == "Noto Serif");
   CHECK(fb[2].family() == "Noto Sans Symbols2");
   for (const Font& f : fb) CHECK((f.weight() == 400 && !f.italic()));
+  // Bold: the bold faces where a family has one; Symbols2 has only its regular.
+  const auto bold = FontLibrary::bundled().fallbacks(700, false);
+  CHECK(bold[0].style_name() == "Bold");
+  CHECK(bold[1].style_name() == "Bold");
+  CHECK(bold[2].style_name() == "Regular");
+  // Bold italic: Noto Serif has no italic, so its bold upright face.
+  const auto bold_italic = FontLibrary::bundled().fallbacks(700, true);
+  CHECK(bold_italic[0].style_name() == "Bold Italic");
+  CHECK(bold_italic[1].style_name() == "Bold");
+  // 600 leans to the heavier side, 300 to the lighter (CSS matching).
+  CHECK(FontLibrary::bundled().fallbacks(600, false)[0].weight() == 700);
+  CHECK(FontLibrary::bundled().fallbacks(300, false)[0].weight() == 400);
 }
 
 TEST_CASE("a packaged copy of the data replaces the source tree, and KHUNG_DATA_DIR still wins", "[font][data]") {

@@ -440,7 +440,7 @@ TEST_CASE("1x100000 and 100000x1 photos fill a frame's window", "[hostile][strip
       write_file(file, std::string(name) == "strip.png" ? encode_image(strip, ImageFormat::Png) : make_bmp(strip));
       RenderOptions options;
       options.photo.path = file;
-      Image framed = load_and_render("frame-ring", options);
+      Image framed = load_and_render("frame-ring", options).image;
       CHECK(framed.width() == frame.size().width);
       Color c = framed.pixel(cx, cy);
       CHECK((std::abs(c.r - 30) <= 2 && std::abs(c.g - 160) <= 2 && std::abs(c.b - 220) <= 2 && c.a == 255));
@@ -624,7 +624,7 @@ TEST_CASE("an output width that would make an absurd image is refused before dra
   Template big = Template::load(
       s.write("big.json", R"({"width": 6000, "height": 6000, "layers": [{"type": "fill", "color": "#fff"}]})").string());
   RenderOptions options;
-  options.width = 20000;
+  options.output_width = 20000;
   Error e(ErrorCode::Io, "");
   CHECK(seconds_of([&] { e = error_of([&] { render_template(big, options); }); }) < 0.5);
   CHECK(e.code() == ErrorCode::InvalidArgument);
@@ -741,7 +741,7 @@ TEST_CASE("a failing encode or render leaves no file at the output path", "[host
   write_file(bomb, png_header_only(60000, 60000));
   RenderOptions options;
   options.photo.path = bomb;
-  CHECK(error_of([&] { save_image(load_and_render("frame-ring", options), scratch.dir / "framed.png"); }).code() ==
+  CHECK(error_of([&] { save_image(load_and_render("frame-ring", options).image, scratch.dir / "framed.png"); }).code() ==
         ErrorCode::Image);
   CHECK(files_in(scratch.dir) == std::set<std::string>{"bomb.png", "kept.webp"});
 }

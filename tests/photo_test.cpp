@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "overlays.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -185,25 +187,100 @@ TEST_CASE("an auto window is the overlay's largest hole", "[window]") {
     }
 }
 
-TEST_CASE("auto window holes join along edges, not at corners; a tie goes to the first", "[window]") {
+TEST_CASE("auto window holes join along edges, not at corners; two alike are an error", "[window]") {
   auto with_holes = [](std::initializer_list<Rect> holes) {
     Image overlay(20, 20, {0, 0, 0, 255});
-    for (const Rect& r : holes)
-      for (int y = r.y; y < r.bottom(); ++y)
-        for (int x = r.x; x < r.right(); ++x) overlay.row(y)[4 * x + 3] = 0;
+    for (const Rect& r : holes) overlays::rect(overlay, r, false);
     return overlay;
   };
-  // A 3x3 hole touching a 4x4 one at a corner: two holes, the larger is the
+  // A 3x3 hole touching a 5x5 one at a corner: two holes, the larger is the
   // window, and of the smaller only its corner pixel lies within reach
   // (2 px, centre to centre) of it.
-  WindowMask m = find_window(with_holes({{2, 2, 3, 3}, {5, 5, 4, 4}}));
-  CHECK(m.rect == Rect{4, 4, 5, 5});
-  CHECK(at(m, 4, 4) == 255);
-  CHECK(at(m, 4, 6) == 0);  // opaque, though within reach
+  WindowMask m = find_window(with_holes({{1, 1, 3, 3}, {4, 4, 5, 5}}));
+  CHECK(m.rect == Rect{3, 3, 6, 6});
+  CHECK(at(m, 3, 3) == 255);
+  CHECK(at(m, 3, 5) == 0);  // opaque, though within reach
   // Sharing an edge, they are one hole.
   CHECK(find_window(with_holes({{2, 2, 3, 3}, {5, 4, 4, 4}})).rect == Rect{2, 2, 7, 6});
-  // Two equal holes: the first in reading order (by its top row).
-  CHECK(find_window(with_holes({{2, 12, 3, 3}, {12, 2, 3, 3}})).rect == Rect{12, 2, 3, 3});
+  // Two holes of which neither is clearly the larger: 'auto' does not guess.
+  const Image two = with_holes({{2, 12, 3, 3}, {12, 2, 3, 2}});
+  CHECK_THROWS_AS(find_window(two), Error);
+  CHECK_THROWS_WITH(find_window(two),
+        "overlay: has two enclosed transparent holes of similar size, at [2, 12, 3, 3] and [12, 2, 3, 2], and "
+        "'auto' cannot tell which is the window; give the photo layer its window explicitly: "
+        "{\"shape\": \"circle\", \"box\": [x, y, width, height]} or "
+        "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}");
+}
+
+TEST_CASE("a round badge's window is its hole, not the larger transparent surround", "[window]") {
+  // A disc of radius 500 with a hole of 200 on a 1080 canvas: 381 000 px of
+  // transparent surround against 126 000 of hole.
+  WindowMask m = find_window(overlays::badge(1080, 500, 200));
+  CHECK(m.rect == Rect{340, 340, 400, 400});
+  CHECK(area(m) == Approx(kPi * 200 * 200).epsilon(0.01));
+  CHECK(at(m, 540, 540) == 255);
+  CHECK(at(m, 5, 5) == 0);        // a corner of the surround
+  CHECK(at(m, 540, 1075) == 0);   // below the disc
+  // A disc touching the canvas edges leaves four corners, each larger than
+  // the hole: still the hole.
+  m = find_window(overlays::badge(1080, 540, 120));
+  CHECK(m.rect == Rect{420, 420, 240, 240});
+  CHECK(at(m, 2, 2) == 0);
+  // A disc cut by the canvas edges: the art runs along the edge where it
+  // is cut, and the hole is larger than a corner.
+  m = find_window(overlays::badge(1080, 600, 300));
+  CHECK(m.rect == Rect{240, 240, 600, 600});
+}
+
+TEST_CASE("a ribbon or an emblem along the edge: the photo shows everywhere else", "[window]") {
+  // A ribbon along the bottom with the counters of its lettering cut out.
+  Image ribbon = overlays::ribbon(1080, 1080, 270);
+  overlays::rect(ribbon, {100, 900, 20, 30}, false);
+  overlays::rect(ribbon, {300, 900, 24, 40}, false);
+  WindowMask m = find_window(ribbon);
+  // The open area, and 2 px under the ribbon's edge: its edge is hard, so
+  // the coverage stops at the ribbon.
+  CHECK(m.rect == Rect{0, 0, 1080, 810});
+  CHECK(at(m, 540, 400) == 255);
+  CHECK(at(m, 0, 0) == 255);
+  CHECK(at(m, 110, 910) == 0);  // a letter's counter is not the window
+  // An emblem in a corner.
+  Image emblem = overlays::clear(1080, 1080);
+  overlays::rect(emblem, {880, 880, 200, 200}, true);
+  m = find_window(emblem);
+  CHECK(m.rect == Rect{0, 0, 1080, 1080});
+  CHECK(area(m) == Approx(1080.0 * 1080 - 200 * 200));
+  // A fully transparent overlay frames nothing: all of it is window.
+  CHECK(find_window(overlays::clear(40, 30)).rect == Rect{0, 0, 40, 30});
+}
+
+TEST_CASE("an overlay that leaves the window unclear is an error asking for an explicit one", "[window]") {
+  const std::string give =
+      "; give the photo layer its window explicitly: {\"shape\": \"circle\", \"box\": [x, y, width, height]} or "
+      "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}";
+  // A badge without a hole: only its surround is transparent.
+  const Image holeless = overlays::badge(1080, 500, 0);
+  CHECK_THROWS_AS(find_window(holeless), Error);
+  CHECK_THROWS_WITH(find_window(holeless),
+        "overlay: has no enclosed transparent hole, and its transparent area [0, 0, 1080, 1080] surrounds the art "
+        "(as the outside of a round badge does) rather than being framed by it, so 'auto' finds no window" + give);
+  // A badge whose hole is a mere letter's counter: the same.
+  Image tiny = overlays::badge(1080, 500, 0);
+  overlays::rect(tiny, {530, 530, 20, 30}, false);
+  CHECK_THROWS_WITH(find_window(tiny), Catch::Matchers::StartsWith("overlay: has no enclosed transparent hole"));
+  // Two round holes of similar size in an opaque card.
+  Image card(1080, 540, overlays::kArt);
+  overlays::disc(card, 270, 270, 200, false);
+  overlays::disc(card, 810, 270, 190, false);
+  CHECK_THROWS_WITH(find_window(card),
+        "overlay: has two enclosed transparent holes of similar size, at [70, 70, 400, 400] and [620, 80, 380, 380], "
+        "and 'auto' cannot tell which is the window" + give);
+  // A ribbon holding a hole of some size: that hole, or the open area?
+  Image ribbon = overlays::ribbon(1080, 1080, 270);
+  overlays::rect(ribbon, {465, 880, 150, 100}, false);
+  CHECK_THROWS_WITH(find_window(ribbon),
+        "overlay: leaves 'auto' unsure whether the window is the enclosed hole at [465, 880, 150, 100] or the open "
+        "area at [0, 0, 1080, 810] along the canvas edge" + give);
 }
 
 TEST_CASE("an overlay without a hole is a template error", "[window]") {

@@ -346,6 +346,15 @@ TEST_CASE("hostile requests get their documented status and a JSON body, never a
   auto wide = c.Get("/v1/render/cover?unit=x&width=100000");
   CHECK(wide->status == 400);
   CHECK(message(wide) == "width 100000: must be between 16 and 6560 px");
+  // 0 is a width like any other, refused by the library, for a render
+  // and a preview alike; no width is the template's own.
+  auto zero = c.Get("/v1/render/cover?unit=x&width=0");
+  CHECK(zero->status == 400);
+  CHECK(message(zero) == "width 0: must be between 16 and 6560 px");
+  auto zero_preview = c.Get("/v1/templates/cover/preview.png?width=0");
+  CHECK(zero_preview->status == 400);
+  CHECK(message(zero_preview) == "width 0: must be between 16 and 6560 px");
+  CHECK(decode(c.Get("/v1/templates/cover/preview.png")->body).width() == 1640);
 
   // The service goes on.
   CHECK(c.Post("/v1/render/frame-ring", upload(astronaut()))->status == 200);
@@ -397,7 +406,7 @@ TEST_CASE("32 concurrent uploads all succeed with correct images", "[server][loa
     RenderOptions same;
     same.photo.image = &decoded;
     same.placement.offset_x = static_cast<float>((i % 5) * 0.05);
-    same.width = 270;
+    same.output_width = 270;
     CHECK(decode(r->body) == render_template(Template::load("frame-ribbon"), same));
   }
 }

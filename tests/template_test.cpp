@@ -1,4 +1,5 @@
 #include "khung/error.hpp"
+#include "khung/render.hpp"
 #include "khung/template.hpp"
 
 #include <catch2/catch.hpp>
@@ -167,6 +168,43 @@ TEST_CASE("asset paths cannot leave the template's folder", "[template][validati
   // A missing asset names the file.
   f = s.write("t.json", layer("art/none.png"));
   CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: image '" + (s.dir / "art/none.png").string() + "': ", 0) == 0);
+}
+
+TEST_CASE("a template anywhere names bundled artwork with bundled:", "[template][bundled]") {
+  Scratch s;
+  auto layer = [](const std::string& src) {
+    return R"({"width": 300, "height": 200, "layers": [{"type": "fill", "color": "#C8102E"},
+        {"type": "image", "src": ")" + src + R"(", "box": [50, 20, 160, 160]}]})";
+  };
+  // The bundled emblem renders exactly as a copy of it beside the template.
+  std::filesystem::copy_file(Template::bundled_dir() / "images" / "emblem.png", s.dir / "art" / "emblem.png");
+  const Image copy = render_template(Template::load(s.write("copy.json", layer("art/emblem.png")).string()), {});
+  const Template bundled = Template::load(s.write("mine.json", layer("bundled:images/emblem.png")).string());
+  const Image image = render_template(bundled, {});
+  CHECK(image == copy);
+  CHECK(image.pixel(130, 100) != image.pixel(5, 5));  // the emblem is there, over the fill
+  CHECK(Template::load(s.write("ring.json", layer("bundled:frames/ring.png")).string()).fingerprint() !=
+        bundled.fingerprint());
+
+  // Still confined to the bundled folder, and the error names the JSON path.
+  auto f = s.write("t.json", layer("bundled:../photos/astronaut.png"));
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[1].src: 'bundled:../photos/astronaut.png' must stay inside the bundled assets "
+                           "folder ('..' is refused)");
+  f = s.write("t.json", layer("bundled:images/../../../fonts/OFL.txt"));
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[1].src: 'bundled:images/../../../fonts/OFL.txt' must stay inside the bundled "
+                           "assets folder ('..' is refused)");
+  f = s.write("t.json", layer("bundled:/etc/passwd"));
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[1].src: 'bundled:/etc/passwd' must be a path relative to the bundled assets folder");
+  f = s.write("t.json", layer("bundled:"));
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[1].src: 'bundled:' must be a path relative to the bundled assets folder");
+  f = s.write("t.json", layer("bundled:images/none.png"));
+  CHECK(error_of(f).rfind("template '" + f.string() + "': layers[1].src: image '" +
+                              (std::filesystem::canonical(Template::bundled_dir()) / "images/none.png").string() + "': ",
+                          0) == 0);
 }
 
 TEST_CASE("fields come from placeholders and declarations must be used", "[template][fields]") {

@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 #include <hb.h>
 
+#include "latin_font.hpp"
+#include "scratch.hpp"
+
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -394,6 +397,58 @@ TEST_CASE("a missing character comes from the fallback font", "[text][fallback]"
   TextLayout greek = layout_line("Việt Ω", style);
   CHECK(layout.missing.empty());
   for (const ShapedGlyph& g : greek.lines[0].glyphs) CHECK(greek.fonts[g.font].family() == "Noto Sans");
+}
+
+TEST_CASE("a letter a bold font lacks comes from the fallback's bold face", "[text][fallback]") {
+  ScratchDir scratch("text-test");
+  const auto bold = write_latin_only_font(kFonts / "NotoSans-Bold.ttf", scratch.dir / "latin-bold.ttf");
+  const std::string letters = "ỄĂĐỨƯƠ";  // all six missing from the Latin-only font
+  TextStyle style = style_of(bold.c_str(), 400, 96);  // a file: its weight is its own, 700
+  TextLayout layout = layout_line("ĐOÀN " + letters, style);
+  REQUIRE(layout.fonts[0].weight() == 700);
+  CHECK(layout.missing.empty());
+  // Each missing letter is named, with the font it came from: Noto Sans Bold.
+  std::vector<char32_t> taken;
+  for (const FallbackCharacter& c : layout.fallback) {
+    taken.push_back(c.code_point);
+    const Font& from = layout.fonts[static_cast<std::size_t>(c.font)];
+    CHECK(from.family() == "Noto Sans");
+    CHECK(from.weight() == 700);
+    CHECK_FALSE(from.italic());
+  }
+  CHECK(taken == std::vector<char32_t>{U'Đ', U'Ễ', U'Ă', U'Ứ', U'Ư', U'Ơ'});  // À is Latin-1: the font has it
+
+  // Their pixels are the bold face's: the same strokes, the same ink, and
+  // far more ink than the regular face would have drawn.
+  auto ink = [](const Image& img) {
+    long sum = 0;
+    for (int y = 0; y < img.height(); ++y)
+      for (int x = 0; x < img.width(); ++x) sum += img.pixel(x, y).a;
+    return sum;
+  };
+  Image fallen = render_text(layout_line(letters, style), style, 4);
+  TextStyle noto_bold = style_of("Noto Sans", 700, 96), noto_regular = style_of("Noto Sans", 400, 96);
+  Image from_bold = render_text(layout_line(letters, noto_bold), noto_bold, 4);
+  Image from_regular = render_text(layout_line(letters, noto_regular), noto_regular, 4);
+  CHECK(fallen == from_bold);
+  CHECK(ink(fallen) > ink(from_regular) * 13 / 10);
+  // The letters the font has are its own, as bold as the fallback ones.
+  Image own = render_text(layout_line("DOAN", style), style, 4);
+  CHECK(own == render_text(layout_line("DOAN", noto_bold), noto_bold, 4));
+
+  // An italic font's missing letters come from the italic face, and a
+  // template's own fallback family is taken at the font's weight too.
+  const auto italic = write_latin_only_font(kFonts / "NotoSans-Italic.ttf", scratch.dir / "latin-italic.ttf");
+  TextStyle slanted = style_of(italic.c_str(), 400, 96);
+  TextLayout l = layout_line(letters, slanted);
+  REQUIRE_FALSE(l.fallback.empty());
+  CHECK(l.fonts[static_cast<std::size_t>(l.fallback[0].font)].italic());
+  CHECK(l.fonts[static_cast<std::size_t>(l.fallback[0].font)].style_name() == "Italic");
+  style.fallback = {{"Noto Serif", 400, false}};
+  l = layout_line(letters, style);
+  const Font& serif = l.fonts[static_cast<std::size_t>(l.fallback[0].font)];
+  CHECK(serif.family() == "Noto Serif");
+  CHECK(serif.style_name() == "Bold");
 }
 
 TEST_CASE("a character no font has is reported by code point, not drawn", "[text][fallback]") {

@@ -71,3 +71,24 @@ TEST_CASE("a spaced dash never starts a line", "[unicode]") {
   CHECK(after_dash);
   for (const auto& b : line_breaks("một — hai")) CHECK(b.offset != 7);
 }
+
+TEST_CASE("blank text is empty, whitespace or invisible characters only", "[unicode]") {
+  for (const char* blank : {"", " ", "\t\r\n", "\u00A0", "\u3000", "\u2003\u2009", "\u200B", "\uFEFF", " \u00A0\u3000 "}) {
+    INFO("'" << blank << "'");
+    CHECK(is_blank(blank));
+  }
+  for (const char* shown : {"a", " a ", "\u00A0.", "\u3000\u4E2D", "_", "\u0301"}) {
+    INFO("'" << shown << "'");
+    CHECK_FALSE(is_blank(shown));
+  }
+  CHECK_FALSE(is_blank("\xA0"));  // Windows-1258's no-break space: not UTF-8, not blank
+}
+
+TEST_CASE("case folding compares names across case and NFC/NFD", "[unicode]") {
+  CHECK(fold_case("Họ và tên") == "họ và tên");
+  CHECK(fold_case("HỌ VÀ TÊN") == "họ và tên");
+  CHECK(fold_case(to_nfd("Họ Và Tên")) == "họ và tên");
+  CHECK(fold_case("ĐƠN VỊ") == fold_case("đơn vị"));
+  CHECK(fold_case("Straße") == "strasse");  // full folding, not lower case
+  CHECK(fold_case("Đơn vị") != fold_case("Don vi"));  // marks matter
+}

@@ -137,7 +137,7 @@ struct RenderParams {
   Placement placement;
   ImageFormat format = ImageFormat::Png;
   int quality = 90;
-  int width = 0;
+  std::optional<int> width;  // nullopt: the template's (RenderOptions::output_width)
 };
 
 float parse_number(const std::string& name, const std::string& value) {
@@ -403,7 +403,7 @@ struct Server::Impl {
   Metrics metrics;
   std::unique_ptr<RenderPool> pool;
   std::mutex previews_mutex;
-  std::map<std::pair<std::string, int>, std::string> previews;  // (id, width) -> PNG
+  std::map<std::pair<std::string, std::optional<int>>, std::string> previews;  // (id, width) -> PNG
 
   int listen_fd = -1;
   MHD_Daemon* daemon = nullptr;
@@ -713,7 +713,7 @@ struct Server::Impl {
       RenderOptions check;
       check.fields = params.fields;
       check.placement = params.placement;
-      check.width = params.width;
+      check.output_width = params.width;
       validate(tpl, check);
     }
     if (!condition.empty() && none_match(condition, etag)) {
@@ -773,7 +773,8 @@ struct Server::Impl {
     std::string width_text;
     for (const auto& [name, value] : parse_query(r.target.substr(std::min(r.target.size(), r.target.find('?') + 1))))
       if (name == "width") width_text = value;
-    const int width = width_text.empty() ? 0 : parse_int("width", width_text);
+    const std::optional<int> width =
+        width_text.empty() ? std::nullopt : std::optional<int>(parse_int("width", width_text));
     auto key = std::make_pair(tpl.id(), width);
     {
       std::lock_guard lock(previews_mutex);
@@ -784,7 +785,7 @@ struct Server::Impl {
     }
     suspend_for(c, r, [this, &r, &tpl, key, width] {
       RenderOptions render;
-      render.width = width;
+      render.output_width = width;
       if (tpl.has_photo())
         render.without_photo = true;
       else
@@ -810,7 +811,7 @@ struct Server::Impl {
       render.fields = std::move(params.fields);
       render.placement = params.placement;
       render.photo.bytes = photo;
-      render.width = params.width;
+      render.output_width = params.width;
       render.limits = {options.max_pixels, options.max_body_bytes};
       Image image = render_template(tpl, render);
       std::vector<std::uint8_t> bytes = encode_image(image, params.format, {params.quality});

@@ -7,10 +7,11 @@
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
+#include "khung/template_cache.hpp"
 #include "khung/text.hpp"
+#include "khung/version.hpp"
 
 
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,21 +27,29 @@ std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).
 // A str, bytes or os.PathLike as text (os.fsdecode); TypeError for others.
 std::string fs_text(py::handle obj) { return py::module_::import("os").attr("fsdecode")(obj).cast<std::string>(); }
 
+// The templates khung.render loads by id or path, kept while their file is
+// unchanged (a fresh load costs ten times a banner's render).
+constexpr std::size_t kCachedTemplates = 32;
+TemplateCache& render_cache() {
+  static TemplateCache cache(kCachedTemplates);
+  return cache;
+}
+
 // A template argument: a khung.Template, a str (a bundled id or a path, as
-// the CLI reads it) or an os.PathLike (always a path).
-Template to_template(py::handle obj) {
+// the CLI reads it) or an os.PathLike (always a path). Loaded through
+// `cache` when given, else afresh.
+Template to_template(py::handle obj, TemplateCache* cache = nullptr) {
   if (py::isinstance<Template>(obj)) return obj.cast<Template>();
-  if (py::isinstance<py::str>(obj)) {
-    std::string text = obj.cast<std::string>();
+  auto load = [cache](const std::string& text) {
     py::gil_scoped_release release;
-    return Template::load(text);
-  }
+    return cache ? cache->load(text) : Template::load(text);
+  };
+  if (py::isinstance<py::str>(obj)) return load(obj.cast<std::string>());
   if (py::hasattr(obj, "__fspath__")) {
     std::string path = fs_text(obj);
     // Template::load takes text without a '/' and not ending in .json for an id.
     if (path.find('/') == std::string::npos) path = "./" + path;
-    py::gil_scoped_release release;
-    return Template::load(path);
+    return load(path);
   }
   throw py::type_error("template: expected a khung.Template, a template id or a path, got " + type_name(obj));
 }
@@ -110,17 +119,27 @@ void convert_photo(py::handle obj, Photo& photo) {
   }
 }
 
+// A UserWarning with the CLI's words (after "khung: warning: ").
+void warn(const std::string& message) {
+  if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 Image render_image(const Template& tpl, py::handle photo_arg, py::handle fields, float zoom, std::pair<float, float> offset,
              float rotate, const std::string& focus, std::optional<int> width) {
   RenderOptions options;
   options.fields = to_fields(fields);
   options.placement = {zoom, offset.first, offset.second, rotate, parse_focus(focus)};
-  options.width = width.value_or(0);
+  options.output_width = width;
   Photo photo;
   convert_photo(photo_arg, photo);
   options.photo = photo.input;
-  py::gil_scoped_release release;
-  return render_template(tpl, options);
+  RenderResult result;
+  {
+    py::gil_scoped_release release;
+    result = render_with_warnings(tpl, options);
+  }
+  for (const RenderWarning& w : result.warnings) warn(w.where + ": " + w.message);
+  return std::move(result.image);
 }
 
 Image text_image(const std::string& string, const py::object& font, float size, const std::string& color, int weight, bool italic,
@@ -136,11 +155,7 @@ Image text_image(const std::string& string, const py::object& font, float size, 
     layout = layout_line(string, style);
     image = render_text(layout, style, margin.value_or(default_margin(style.size)));
   }
-  for (char32_t cp : layout.missing) {
-    char message[80];
-    std::snprintf(message, sizeof message, "text: no font has U+%04X; it is left blank", static_cast<unsigned>(cp));
-    if (PyErr_WarnEx(PyExc_UserWarning, message, 1) != 0) throw py::error_already_set();
-  }
+  if (!layout.missing.empty()) warn("text: " + missing_characters_message(layout.missing));
   return image;
 }
 
@@ -154,9 +169,11 @@ offset: (dx, dy), fractions of the window from -1 to 1; + moves the photo
     right and down.
 rotate: degrees clockwise, -360 to 360.
 focus: 'center', or 'face' to centre on the largest face.
-width: the output width in px (the height keeps the aspect); None: the
-    template's own size.
+width: the output width in px, 16 to 4 times the template's (the height
+    keeps the aspect); None: the template's own size. 0 is refused.
 
+A character no font has is left blank, with a UserWarning naming the field
+and the character ("field 'unit': no font has U+1F389; it is left blank").
 Raises khung.Error for an unknown or missing field, a photo given to a banner
 or none to a frame, or a placement out of range; khung.ImageError or
 khung.FileError for a photo that cannot be read; khung.LayoutError when text
@@ -169,7 +186,7 @@ PYBIND11_MODULE(_khung, m) {
   using namespace khung;
   using namespace khung::python;
   m.doc() = "The compiled part of the khung package; import khung instead.";
-  m.attr("__version__") = KHUNG_VERSION;
+  m.attr("__version__") = version();
 
   bind_errors(m);
   bind_image(m);
@@ -197,7 +214,9 @@ has the schema). Immutable; one may render from several threads at once.
 when it holds a '/' or ends in .json, a path, as on the command line; an
 os.PathLike is always a path. Raises khung.TemplateError for an unknown id or
 file (e.code == 'not_found') and for an invalid template (the message names
-the file and the JSON path), khung.Error for a malformed id.
+the file and the JSON path), khung.Error for a malformed id. Always reads the
+file and its assets afresh (khung.render(id, ...) reuses a loaded template
+while its file is unchanged).
 )doc")
       .def_property_readonly("id", &Template::id, "The file name without .json.")
       .def_property_readonly("title", &Template::title, "A human-readable name.")
@@ -241,13 +260,18 @@ khung.TemplateError if one of them is invalid.
       "render",
       [](const py::object& t, const py::object& photo, const py::object& fields, float zoom, std::pair<float, float> offset, float rotate,
          const std::string& focus, std::optional<int> width) {
-        return render_image(to_template(t), photo, fields, zoom, offset, rotate, focus, width);
+        return render_image(to_template(t, &render_cache()), photo, fields, zoom, offset, rotate, focus, width);
       },
       py::arg("template"), py::arg("photo") = py::none(), py::arg("fields") = py::none(), py::kw_only(),
       py::arg("zoom") = 1.0f, py::arg("offset") = std::pair<float, float>{0.0f, 0.0f}, py::arg("rotate") = 0.0f,
       py::arg("focus") = "center", py::arg("width") = py::none(),
       (std::string("Renders a template (a khung.Template, a bundled id or a path) into a new khung.Image:\n"
-                   "khung.Template(template).render(...) in one call.\n\n") +
+                   "khung.Template(template).render(...) in one call.\n\n"
+                   "A template named by id or path is loaded once and reused while its JSON file keeps\n"
+                   "its modification time and size (a changed file is read again; an asset edited\n"
+                   "alone is not noticed: khung.Template() always reads afresh). At most 32 are kept,\n"
+                   "the least recently used dropped first; the cache is shared by all threads and\n"
+                   "safe to use from several at once.\n\n") +
        kRenderArgs + "\n\n    avatar = khung.render(\"frame-ring\", \"me.jpg\", zoom=1.2, focus=\"face\")\n")
           .c_str());
 
@@ -265,7 +289,7 @@ italic: the italic style when font is a family.
 margin: px around the ink; None: an eighth of the size, at least 2.
 
 A character no font has is left blank, with a UserWarning naming it
-("text: no font has U+4E2D; it is left blank"). Raises khung.Error for empty
+("text: no font has U+4E2D; it is left blank"; several in one warning). Raises khung.Error for empty
 text, a line break, a bad size or colour, or an unknown font.
 
     title = khung.text("Tự hào trí tuệ lao động Việt Nam", "Noto Serif", 64, "#C8102E")

@@ -1,6 +1,7 @@
 #include "khung/batch.hpp"
 
 #include "atomic_file.hpp"
+#include "check_parts.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "template_data.hpp"
@@ -127,12 +128,12 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
                         const std::string& photo_column) {
   PreparedRow out;
   for (const TemplateField& f : tpl.fields()) {
-    auto it = row.fields.find(f.name);
-    std::string value = it == row.fields.end() ? "" : it->second;
-    if (value.empty()) {
-      if (!f.default_value) out.problems.push_back({"field '" + f.name + "'", "missing"});
+    const std::string* resolved = field_value(tpl, row.fields, f.name);
+    if (!resolved) {
+      out.problems.push_back({"field '" + f.name + "'", "missing"});
       continue;
     }
+    std::string value = *resolved;
     if (auto looks = detect_legacy(value)) {
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
@@ -146,7 +147,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   }
   if (tpl.has_photo()) {
     auto it = row.fields.find(photo_column);
-    if (it == row.fields.end() || it->second.empty()) {
+    if (it == row.fields.end() || is_blank(it->second)) {
       out.problems.push_back({"column '" + photo_column + "'", "no photo"});
     } else {
       std::filesystem::path p(it->second);
@@ -156,28 +157,88 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   return out;
 }
 
-std::string join_problems(const std::vector<CheckProblem>& problems) {
+// "field 'unit': missing; layers[2]: ...": problems (or warnings) on one line.
+template <class Placed>
+std::string join_problems(const std::vector<Placed>& items) {
   std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
+  for (const auto& p : items) out += (out.empty() ? "" : "; ") + p.where + ": " + p.message;
   return out;
 }
 
+// The data file's columns as the rows are keyed: a column headed with a
+// field's name or its declared label, in any case and NFC or NFD ("Họ và
+// tên", "HỌ VÀ TÊN" for the field `name` labelled "Họ và tên"), is that
+// field's; other columns (the photo's, those --name uses) keep their names.
+class ColumnKeys {
+ public:
+  ColumnKeys(const Template& tpl, const DataReader& reader) : columns_(reader.columns()), keys_(columns_) {
+    const std::vector<TemplateField>& fields = tpl.fields();
+    const std::size_t none = columns_.size();
+    std::vector<std::size_t> at(fields.size(), none);  // each field's column
+    std::vector<bool> taken(columns_.size(), false);
+    // Columns named exactly like a field first: such a column is never
+    // another field's by its label.
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      at[k] = static_cast<std::size_t>(std::find(columns_.begin(), columns_.end(), fields[k].name) - columns_.begin());
+      if (at[k] != none) taken[at[k]] = true;
+    }
+    std::vector<std::string> folded;
+    for (const std::string& c : columns_) folded.push_back(fold_case(c));
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      const std::string name = fold_case(fields[k].name), label = fold_case(fields[k].label);
+      for (std::size_t i = 0; i < columns_.size(); ++i) {
+        if (taken[i] || (folded[i] != name && folded[i] != label)) continue;
+        if (at[k] != none)
+          throw Error(ErrorCode::InvalidArgument, "data '" + reader.path().string() + "': columns '" + columns_[at[k]] +
+                                                      "' and '" + columns_[i] + "' are both the field '" +
+                                                      fields[k].name + "'");
+        at[k] = i;
+        taken[i] = true;
+      }
+      if (at[k] != none) keys_[at[k]] = fields[k].name;
+    }
+  }
+
+  // Keys the row's values by field name where a column is a field's.
+  DataRow key(DataRow row) const {
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      if (keys_[i] == columns_[i]) continue;
+      auto node = row.fields.extract(columns_[i]);
+      if (node.empty()) continue;
+      node.key() = keys_[i];
+      row.fields.insert(std::move(node));
+    }
+    return row;
+  }
+
+  bool has(const std::string& key) const { return std::find(keys_.begin(), keys_.end(), key) != keys_.end(); }
+  // The column holding a key's values ("Họ và tên" for "name"), or the key.
+  const std::string& column_of(const std::string& key) const {
+    auto it = std::find(keys_.begin(), keys_.end(), key);
+    return it == keys_.end() ? key : columns_[static_cast<std::size_t>(it - keys_.begin())];
+  }
+  const std::vector<std::string>& columns() const { return columns_; }
+
+ private:
+  std::vector<std::string> columns_;  // as the file heads them
+  std::vector<std::string> keys_;     // per column: the field's name, or the column's own
+};
+
 // The column names every row needs: fields without a default, and the photo.
-void check_columns(const Template& tpl, const DataReader& reader, const std::string& photo_column,
+void check_columns(const Template& tpl, const ColumnKeys& keys, const DataReader& reader, const std::string& photo_column,
                    const NamePattern& name) {
-  const auto& columns = reader.columns();
-  auto has = [&](const std::string& c) { return std::find(columns.begin(), columns.end(), c) != columns.end(); };
   std::string list;
-  for (const auto& c : columns) list += (list.empty() ? "" : ", ") + c;
+  for (const auto& c : keys.columns()) list += (list.empty() ? "" : ", ") + c;
   auto missing = [&](const std::string& what) {
     return Error(ErrorCode::InvalidArgument,
                  "data '" + reader.path().string() + "': no column " + what + " (columns: " + list + ")");
   };
   for (const TemplateField& f : tpl.fields())
-    if (!f.default_value && !has(f.name)) throw missing("'" + f.name + "' for the template's field");
-  if (tpl.has_photo() && !has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
+    if (!f.default_value && !keys.has(f.name))
+      throw missing("'" + f.name + "'" + (f.label != f.name ? " or '" + f.label + "'" : "") + " for the template's field");
+  if (tpl.has_photo() && !keys.has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
   for (const auto& part : name.parts)
-    if (!part.column.empty() && !has(part.column)) throw missing("'" + part.column + "' used in --name");
+    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in --name");
 }
 
 bool in_shard(const BatchOptions& o, std::size_t row) {
@@ -194,6 +255,7 @@ std::string csv_cell(const std::string& s) {
 const char* status_name(RowStatus s) {
   switch (s) {
     case RowStatus::Rendered: return "rendered";
+    case RowStatus::RenderedWithWarnings: return "rendered with warnings";
     case RowStatus::Skipped: return "skipped";
     case RowStatus::Failed: return "failed";
   }
@@ -313,6 +375,7 @@ void validate(const BatchOptions& o, const Template& tpl) {
               ": expected I/N with 0 <= I < N <= 10000");
   parse_name(o.name);
   validate(o.placement);
+  output_size(tpl, o.output_width);
   if (!tpl.has_photo() && !o.photo_column.empty())
     throw bad("--photo-column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
 }
@@ -329,10 +392,11 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   std::vector<std::string> names;
   {
     DataReader reader(options.data);
-    check_columns(tpl, reader, photo_column, pattern);
+    const ColumnKeys keys(tpl, reader);
+    check_columns(tpl, keys, reader, photo_column, pattern);
     std::unordered_set<std::string> taken;
     while (auto row = reader.next()) {
-      std::string base = expand_name(pattern, *row, options.legacy), name = base + pattern.extension;
+      std::string base = expand_name(pattern, keys.key(std::move(*row)), options.legacy), name = base + pattern.extension;
       for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n) + pattern.extension;
       names.push_back(std::move(name));
     }
@@ -373,6 +437,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   {
     RowPool pool(threads, static_cast<std::size_t>(threads) * 4);
     DataReader reader(options.data);
+    const ColumnKeys keys(tpl, reader);
     while (auto row = reader.next()) {
       if (!in_shard(options, row->number)) continue;
       if ((options.cancel && options.cancel->load()) || (options.fail_fast && progress.failed > 0)) {
@@ -384,7 +449,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
         record({row->number, row->line, output, RowStatus::Skipped, ""});
         continue;
       }
-      auto work = [&tpl, &options, &photo_column, output, data_row = std::move(*row)]() {
+      auto work = [&tpl, &options, &photo_column, output, data_row = keys.key(std::move(*row))]() {
         RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, ""};
         try {
           PreparedRow prepared = prepare_row(tpl, data_row, options, photo_column);
@@ -396,10 +461,13 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
           render.fields = std::move(prepared.fields);
           render.photo.path = prepared.photo;
           render.placement = options.placement;
-          render.width = options.width;
+          render.output_width = options.output_width;
           render.limits = options.limits;
-          save_image(render_template(tpl, render), output, options.encode);
-          r.status = RowStatus::Rendered;
+          RenderResult rendered = render_with_warnings(tpl, render);
+          save_image(rendered.image, output, options.encode);
+          r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
+          r.message = join_problems(rendered.warnings);
+          r.warnings = std::move(rendered.warnings);
         } catch (const Error& e) {
           r.message = e.what();
         } catch (const std::exception& e) {
@@ -413,11 +481,14 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   }
 
   std::sort(results.begin(), results.end(), [](const RowResult& a, const RowResult& b) { return a.row < b.row; });
-  std::string report = "row,line,output,status,message\n";
+  // A byte-order mark first: without it Excel reads the file's UTF-8 (the
+  // Vietnamese of names and messages) as the computer's code page.
+  std::string report = "\xEF\xBB\xBF" "row,line,output,status,message\n";
   for (const RowResult& r : results) {
     report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
               status_name(r.status) + "," + csv_cell(r.message) + "\n";
-    if (r.status == RowStatus::Rendered) ++summary.rendered;
+    if (r.status == RowStatus::Rendered || r.status == RowStatus::RenderedWithWarnings) ++summary.rendered;
+    if (r.status == RowStatus::RenderedWithWarnings) ++summary.warned;
     if (r.status == RowStatus::Skipped) ++summary.skipped;
     if (r.status == RowStatus::Failed) {
       ++summary.failed;
@@ -435,17 +506,18 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
 DataCheck check_data(const Template& tpl, const BatchOptions& options) {
   const std::string photo_column = options.photo_column.empty() ? kDefaultPhotoColumn : options.photo_column;
   DataCheck out;
+  detail::FallbackNotes notes;  // said once, for every row
   DataReader reader(options.data);
-  for (const std::string& c : reader.columns()) {
-    bool used = c == photo_column && tpl.has_photo();
-    for (const TemplateField& f : tpl.fields()) used = used || f.name == c;
-    if (!used) out.unused_columns.push_back(c);
-  }
+  const ColumnKeys keys(tpl, reader);
+  std::set<std::string> used;  // the columns that are fields
+  for (const TemplateField& f : tpl.fields()) used.insert(keys.column_of(f.name));
+  for (const std::string& c : reader.columns())
+    if (!used.count(c) && !(c == photo_column && tpl.has_photo())) out.unused_columns.push_back(c);
   while (auto row = reader.next()) {
     ++out.total;
-    PreparedRow prepared = prepare_row(tpl, *row, options, photo_column);
+    PreparedRow prepared = prepare_row(tpl, keys.key(std::move(*row)), options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
-    for (const CheckProblem& p : check_template(tpl, prepared.fields)) {
+    for (const CheckProblem& p : detail::check_fields(tpl, prepared.fields, FontLibrary::bundled(), notes)) {
       bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
       if (!reported) problems.push_back(p);
     }
@@ -454,6 +526,8 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
       problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
+  out.template_checks = detail::check_canvas(tpl);
+  for (CheckProblem& n : notes.notes()) out.template_checks.push_back(std::move(n));
   return out;
 }
 

@@ -115,6 +115,14 @@ class RowSource {
   virtual bool read(RawRow& row) = 0;
 };
 
+// What is wrong with a byte that is not UTF-8, and how to fix it: such a
+// file is most often Excel's "CSV (Comma delimited)", saved in the
+// computer's legacy code page (Windows-1258 for Vietnamese).
+constexpr const char* kCsvNotUtf8 =
+    "invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as "
+    "\"CSV UTF-8 (Comma delimited)\"";
+constexpr const char* kJsonNotUtf8 = "invalid UTF-8: the file is in another encoding (Windows-1258?); save it as UTF-8";
+
 // Spreadsheets (Excel, Google Sheets, LibreOffice) save UTF-8 with or
 // without a byte-order mark, which is skipped. Two mistakes designers make
 // are told apart rather than reported as invalid UTF-8: UTF-16 text (Excel's
@@ -174,7 +182,7 @@ class CsvSource final : public RowSource {
                     " cells, but the header has " + std::to_string(columns_.size()) +
                     (columns_.size() == 1 ? " column" : " columns");
     } else if (auto bad = invalid_cell(record_)) {
-      row.problem = "line " + std::to_string(*bad) + ": invalid UTF-8";
+      row.problem = "line " + std::to_string(*bad) + ": " + kCsvNotUtf8;
     }
     if (!row.problem.empty()) return true;
 
@@ -215,7 +223,7 @@ class CsvSource final : public RowSource {
     } while (header.blank);
     if (!header.problem.empty()) throw Error(ErrorCode::InvalidArgument, prefix(path_) + header.problem);
     if (header.count > kMaxColumns) fail(header.line, "more than " + std::to_string(kMaxColumns) + " columns");
-    if (auto bad = invalid_cell(header)) fail(*bad, "invalid UTF-8");
+    if (auto bad = invalid_cell(header)) fail(*bad, kCsvNotUtf8);
 
     for (std::size_t i = 0; i < header.cells.size(); ++i) {
       std::string_view name = header.cells[i];
@@ -477,7 +485,7 @@ class JsonSource final : public RowSource {
     };
     std::size_t bad = detail::find_invalid_utf8(text);
     if (bad != std::string_view::npos) {
-      row.problem = where(line_at(text, bad, first_line)) + "invalid UTF-8";
+      row.problem = where(line_at(text, bad, first_line)) + kJsonNotUtf8;
       return true;
     }
     ElementReader element;

@@ -61,6 +61,7 @@ FontFace::FontFace(const std::filesystem::path& path) : path_(path), data_(map_f
     throw fail("not a scalable TrueType or OpenType font");
   }
   family_ = ft_face_->family_name ? ft_face_->family_name : path.stem().string();
+  style_name_ = ft_face_->style_name ? ft_face_->style_name : "Regular";
   italic_ = (ft_face_->style_flags & FT_STYLE_FLAG_ITALIC) != 0;
   weight_ = (ft_face_->style_flags & FT_STYLE_FLAG_BOLD) ? 700 : 400;
   if (auto* os2 = static_cast<TT_OS2*>(FT_Get_Sfnt_Table(ft_face_, FT_SFNT_OS2));
@@ -147,6 +148,7 @@ GlyphBitmap FontFace::rasterise(std::uint32_t glyph_id, std::int32_t size64, std
 }  // namespace detail
 
 const std::string& Font::family() const { return face_->family(); }
+const std::string& Font::style_name() const { return face_->style_name(); }
 int Font::weight() const { return face_->weight(); }
 bool Font::italic() const { return face_->italic(); }
 const std::filesystem::path& Font::path() const { return face_->path(); }
@@ -181,6 +183,19 @@ int weight_distance(int want, int have) {
   return have > want ? have - want : 1000 + want - have;
 }
 
+// How far a face is from the weight and style wanted: the style first.
+int match_distance(const Font& f, int weight, bool italic) {
+  return weight_distance(weight, f.weight()) + (f.italic() != italic ? 10000 : 0);
+}
+
+// The face of `faces` (one family) nearest the weight and style: the first
+// of equals.
+const Font& nearest(const std::vector<Font>& faces, int weight, bool italic) {
+  return *std::min_element(faces.begin(), faces.end(), [&](const Font& a, const Font& b) {
+    return match_distance(a, weight, italic) < match_distance(b, weight, italic);
+  });
+}
+
 }  // namespace
 
 struct FontLibrary::LoadedFiles {
@@ -207,18 +222,32 @@ FontLibrary::FontLibrary(const std::vector<std::filesystem::path>& dirs) : FontL
       }
     }
   }
-  std::vector<Font> regular;
-  for (const Font& f : fonts_)
-    if (!f.italic() && f.weight() == 400) regular.push_back(f);
-  auto rank = [](const Font& f) {
+  // Families in the order of their first file, then the preferred ones first.
+  std::vector<std::string> names;
+  for (const Font& f : fonts_) {
+    std::string name = lower(f.family());
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      names.push_back(name);
+      by_family_.push_back({f});
+    } else {
+      by_family_[static_cast<std::size_t>(it - names.begin())].push_back(f);
+    }
+  }
+  auto rank = [](const std::vector<Font>& family) {
     static const char* preferred[] = {"noto sans", "noto serif", "noto sans symbols2"};
     for (int i = 0; i < 3; ++i)
-      if (lower(f.family()) == preferred[i]) return i;
+      if (lower(family.front().family()) == preferred[i]) return i;
     return 3;
   };
-  std::stable_sort(regular.begin(), regular.end(),
-                   [&](const Font& a, const Font& b) { return rank(a) < rank(b); });
-  fallbacks_ = std::move(regular);
+  std::stable_sort(by_family_.begin(), by_family_.end(),
+                   [&](const std::vector<Font>& a, const std::vector<Font>& b) { return rank(a) < rank(b); });
+}
+
+std::vector<Font> FontLibrary::fallbacks(int weight, bool italic) const {
+  std::vector<Font> out;
+  for (const std::vector<Font>& family : by_family_) out.push_back(nearest(family, weight, italic));
+  return out;
 }
 
 const FontLibrary& FontLibrary::bundled() {
@@ -239,18 +268,9 @@ const FontLibrary& FontLibrary::bundled() {
 }
 
 Font FontLibrary::find(const FontQuery& query) const {
-  const Font* best = nullptr;
-  int best_score = 0;
-  std::string want = lower(query.family);
-  for (const Font& f : fonts_) {
-    if (lower(f.family()) != want) continue;
-    int score = weight_distance(query.weight, f.weight()) + (f.italic() != query.italic ? 10000 : 0);
-    if (!best || score < best_score) {
-      best = &f;
-      best_score = score;
-    }
-  }
-  if (best) return *best;
+  const std::string want = lower(query.family);
+  for (const std::vector<Font>& family : by_family_)
+    if (lower(family.front().family()) == want) return nearest(family, query.weight, query.italic);
   std::string known;
   for (const auto& name : families()) known += (known.empty() ? "" : ", ") + name;
   throw Error(ErrorCode::InvalidArgument,

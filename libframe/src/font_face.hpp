@@ -64,6 +64,7 @@ class FontFace {
 
   const std::filesystem::path& path() const { return path_; }
   const std::string& family() const { return family_; }
+  const std::string& style_name() const { return style_name_; }
   int weight() const { return weight_; }
   bool italic() const { return italic_; }
   // The nominal glyph of a code point, 0 when the font lacks it.
@@ -82,7 +83,7 @@ class FontFace {
  private:
   std::filesystem::path path_;
   MappedFile data_;
-  std::string family_;
+  std::string family_, style_name_;
   int weight_ = 400;
   bool italic_ = false;
   hb_face_t* hb_face_ = nullptr;

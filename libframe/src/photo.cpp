@@ -207,6 +207,113 @@ int root_of(std::vector<Run>& runs, int i) {
   return i;
 }
 
+// A transparent region of an overlay (runs joined under one root): its
+// area, the box it spans, and whether it reaches the canvas edge.
+struct Region {
+  int root = 0;
+  std::int64_t area = 0;
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool open = false;
+};
+
+std::string box_text(const Region& r) {
+  return "[" + std::to_string(r.x0) + ", " + std::to_string(r.y0) + ", " + std::to_string(r.x1 - r.x0) + ", " +
+         std::to_string(r.y1 - r.y0) + "]";
+}
+
+constexpr const char* kGiveWindow =
+    "; give the photo layer its window explicitly: {\"shape\": \"circle\", \"box\": [x, y, width, height]} or "
+    "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}";
+
+// The longest stretch of art (alpha >= 128) along the canvas edge, going
+// once round it (a stretch may turn a corner).
+int longest_edge_art(const Image& overlay) {
+  const int w = overlay.width(), h = overlay.height();
+  auto art_at = [&](int x, int y) { return overlay.row(y)[4 * static_cast<std::size_t>(x) + 3] > 127; };
+  std::vector<bool> art;  // the edge pixels clockwise from the top left corner, each once
+  for (int x = 0; x < w; ++x) art.push_back(art_at(x, 0));
+  for (int y = 1; y < h; ++y) art.push_back(art_at(w - 1, y));
+  if (h > 1)
+    for (int x = w - 2; x >= 0; --x) art.push_back(art_at(x, h - 1));
+  if (w > 1)
+    for (int y = h - 2; y >= 1; --y) art.push_back(art_at(0, y));
+  const auto gap = std::find(art.begin(), art.end(), false);
+  if (gap == art.end()) return static_cast<int>(art.size());
+  // Counted from a gap, a stretch never wraps past the end of the count.
+  const std::size_t n = art.size(), start = static_cast<std::size_t>(gap - art.begin());
+  int longest = 0, current = 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    current = art[(start + k) % n] ? current + 1 : 0;
+    longest = std::max(longest, current);
+  }
+  return longest;
+}
+
+// The largest of `regions` (sorted largest first), unless the next is at
+// least half its size: then 'auto' cannot tell which is meant.
+const Region& clear_largest(const std::vector<Region>& regions, const char* what) {
+  if (regions.size() > 1 && regions[1].area * 2 >= regions[0].area)
+    throw Error(ErrorCode::Template, std::string("overlay: has two ") + what + " of similar size, at " +
+                                         box_text(regions[0]) + " and " + box_text(regions[1]) +
+                                         ", and 'auto' cannot tell which is the window" + kGiveWindow);
+  return regions[0];
+}
+
+// Which transparent region is the window (its root run): see find_window
+// in photo.hpp for the rule. Throws Error(Template) when the overlay leaves
+// it open.
+int choose_region(std::vector<Run>& runs, const Image& overlay) {
+  const int width = overlay.width(), height = overlay.height();
+  std::vector<Region> by_root(runs.size());
+  std::int64_t transparent = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const Run& r = runs[i];
+    Region& g = by_root[static_cast<std::size_t>(root_of(runs, static_cast<int>(i)))];
+    if (g.area == 0) g = {root_of(runs, static_cast<int>(i)), 0, r.x0, r.y, r.x1, r.y + 1, false};
+    g.area += r.x1 - r.x0;
+    g.x0 = std::min(g.x0, r.x0), g.x1 = std::max(g.x1, r.x1), g.y1 = std::max(g.y1, r.y + 1);
+    g.open = g.open || r.x0 == 0 || r.x1 == width || r.y == 0 || r.y == height - 1;
+    transparent += r.x1 - r.x0;
+  }
+  // Largest first; a root is its region's first run, so ties keep reading order.
+  std::vector<Region> enclosed, open;
+  for (const Region& g : by_root)
+    if (g.area > 0) (g.open ? open : enclosed).push_back(g);
+  auto larger = [](const Region& a, const Region& b) { return a.area != b.area ? a.area > b.area : a.root < b.root; };
+  std::sort(enclosed.begin(), enclosed.end(), larger);
+  std::sort(open.begin(), open.end(), larger);
+
+  // Every hole enclosed by the art (a ring, a bordered frame).
+  if (open.empty()) return clear_largest(enclosed, "enclosed transparent holes").root;
+  // No art at all: the photo shows everywhere.
+  const std::int64_t canvas = static_cast<std::int64_t>(width) * height;
+  if (transparent == canvas) return open[0].root;
+  // Smaller enclosed holes are details of the art (the inside of an "O").
+  std::vector<Region> holes;
+  for (const Region& g : enclosed)
+    if (g.area >= canvas / 100) holes.push_back(g);
+  if (longest_edge_art(overlay) < std::max(1, std::min(width, height) / 8)) {
+    // The art stands free in the transparent area (a round badge touches
+    // the edge at most where its circle does): that area is its surround.
+    if (holes.empty())
+      throw Error(ErrorCode::Template,
+                  "overlay: has no enclosed transparent hole, and its transparent area " + box_text(open[0]) +
+                      " surrounds the art (as the outside of a round badge does) rather than being framed by it, "
+                      "so 'auto' finds no window" +
+                      kGiveWindow);
+    return clear_largest(holes, "enclosed transparent holes").root;
+  }
+  // The art runs along the edge (a ribbon, a corner emblem): the photo
+  // shows in the open area, unless an enclosed hole of comparable size is
+  // the window.
+  if (!holes.empty() && holes[0].area * 8 >= open[0].area) return clear_largest(holes, "enclosed transparent holes").root;
+  if (!holes.empty())
+    throw Error(ErrorCode::Template, "overlay: leaves 'auto' unsure whether the window is the enclosed hole at " +
+                                         box_text(holes[0]) + " or the open area at " + box_text(open[0]) +
+                                         " along the canvas edge" + kGiveWindow);
+  return clear_largest(open, "transparent areas along the canvas edge").root;
+}
+
 }  // namespace
 
 WindowMask find_window(const Image& overlay) {
@@ -243,11 +350,8 @@ WindowMask find_window(const Image& overlay) {
     above_end = runs.size();
   }
   if (runs.empty()) throw Error(ErrorCode::Template, none);
-  // The largest component (the first in reading order on a tie), as its
-  // runs, and the box they span.
-  std::vector<std::int64_t> area(runs.size(), 0);
-  for (std::size_t i = 0; i < runs.size(); ++i) area[root_of(runs, static_cast<int>(i))] += runs[i].x1 - runs[i].x0;
-  const int best = static_cast<int>(std::max_element(area.begin(), area.end()) - area.begin());
+  // The window's runs, and the box they span.
+  const int best = choose_region(runs, overlay);
   std::vector<Run> hole;
   int bx0 = width, bx1 = 0, by0 = height, by1 = 0;
   for (std::size_t i = 0; i < runs.size(); ++i)

@@ -1,13 +1,16 @@
 #include "khung/render.hpp"
 
+#include "check_parts.hpp"
 #include "codecs.hpp"
 #include "composite.hpp"
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
+#include "khung/unicode.hpp"
 #include "photo_stored.hpp"
 #include "resample.hpp"
 #include "row_feed.hpp"
 #include "template_data.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -23,14 +26,6 @@ std::string field_list(const Template& tpl) {
   std::string list;
   for (const auto& f : tpl.fields()) list += (list.empty() ? "" : ", ") + f.name;
   return list.empty() ? "none" : list;
-}
-
-// The value of a field: given, else the template's default. Null when neither.
-const std::string* field_value(const Template& tpl, const Fields& fields, const std::string& name) {
-  if (auto it = fields.find(name); it != fields.end()) return &it->second;
-  for (const auto& f : tpl.fields())
-    if (f.name == name && f.default_value) return &*f.default_value;
-  return nullptr;
 }
 
 Error missing_field(const Template& tpl, const std::string& name) {
@@ -154,9 +149,100 @@ StoredImage decode_photo(const PhotoInput& photo, const DecodeOptions& options) 
   return read_stored(photo.path, options);
 }
 
-// `decoded`: the photo already decoded (load_and_render), else null.
-void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const RenderOptions& options,
-                const FontLibrary* fonts, StoredImage* decoded = nullptr) {
+// Characters no font has in the text of layers[index] (TextLayout::missing),
+// as warnings placed at the field whose value holds them, or at the layer
+// for the template's own text; one per place, in order of first use.
+std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::size_t index, const std::string& text,
+                                                      const TextStyle& style, const Fields& fields,
+                                                      const std::vector<char32_t>& missing) {
+  if (missing.empty()) return {};
+  std::vector<std::pair<std::string, std::vector<char32_t>>> by_place;
+  auto note = [&](const std::string& where, char32_t cp) {
+    auto it = std::find_if(by_place.begin(), by_place.end(), [&](const auto& p) { return p.first == where; });
+    if (it == by_place.end()) it = by_place.insert(by_place.end(), {where, {}});
+    it->second.push_back(cp);
+  };
+  // Layout looks at the text as normalised and case-mapped: so does this.
+  auto as_laid_out = [&](const std::string& value) {
+    std::string t = to_nfc(value);
+    if (style.transform == TextTransform::Upper) t = to_nfc(to_upper(t));
+    if (style.transform == TextTransform::Lower) t = to_nfc(to_lower(t));
+    return to_utf32(t);
+  };
+  std::vector<std::pair<std::string, std::u32string>> values;
+  for (const Placeholder& p : find_placeholders(text))
+    if (const std::string* value = field_value(tpl, fields, p.name)) values.emplace_back(p.name, as_laid_out(*value));
+  for (char32_t cp : missing) {
+    bool in_field = false;
+    for (const auto& [name, value] : values)
+      if (value.find(cp) != std::u32string::npos) {
+        note("field '" + name + "'", cp);
+        in_field = true;
+      }
+    if (!in_field) note("layers[" + std::to_string(index) + "]", cp);
+  }
+  std::vector<RenderWarning> out;
+  for (const auto& [where, cps] : by_place) out.push_back({where, missing_characters_message(cps)});
+  return out;
+}
+
+// "[x, y, width, height]", as templates write a box.
+std::string box_text(const Rect& r) {
+  return "[" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
+         std::to_string(r.height) + "]";
+}
+
+// How far `r` leaves the canvas: "by 160 px at the right", "by 12 px at the
+// top and 85 px at the right"; empty when it stays inside.
+std::string beyond_canvas(const Rect& r, Size canvas) {
+  const std::pair<int, const char*> sides[] = {{-r.x, "left"},
+                                               {-r.y, "top"},
+                                               {r.right() - canvas.width, "right"},
+                                               {r.bottom() - canvas.height, "bottom"}};
+  std::vector<std::string> parts;
+  for (const auto& [px, side] : sides)
+    if (px > 0) parts.push_back(std::to_string(px) + " px at the " + side);
+  std::string out;
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    out += (k == 0 ? "by " : k + 1 == parts.size() ? " and " : ", ") + parts[k];
+  return out;
+}
+
+std::string canvas_text(Size canvas) { return std::to_string(canvas.width) + "x" + std::to_string(canvas.height) + " canvas"; }
+
+// What drawing layers[index] (text or arc_text), laid out as `layout` from
+// `fields`, warns of: characters no font has (at their field), and ink cut
+// off by the canvas edge (at the layer's box, or the arc layer).
+std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
+                                         const Fields& fields) {
+  const Layer& layer = tpl.data().layers[index];
+  const auto* t = std::get_if<TextLayer>(&layer);
+  const auto* a = std::get_if<ArcTextLayer>(&layer);
+  std::vector<RenderWarning> out =
+      missing_character_warnings(tpl, index, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing);
+  Rect ink;  // fill and stroke; a shadow may fade out past the edge
+  for (const TextLine& line : layout.lines) ink = unite(ink, line.ink);
+  if (std::string beyond = beyond_canvas(ink, tpl.size()); !ink.empty() && !beyond.empty()) {
+    const std::string where = "layers[" + std::to_string(index) + "]" + (t ? ".box" : "");
+    std::string message = "the text is cut off by the canvas edge: its ink leaves the " + canvas_text(tpl.size()) + " " + beyond;
+    if (t) message += " (the box " + box_text(t->box) + " leaves it " + beyond_canvas(t->box, tpl.size()) + ")";
+    out.push_back({where, message});
+  }
+  return out;
+}
+
+// Adds `item` unless the same is there already: two layers showing one
+// field would say the same twice.
+template <class T>
+void add_once(std::vector<T>& list, T item) {
+  if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+}
+
+// Draws layers[index]. `decoded`: the photo already decoded
+// (load_and_render), else null. Warnings go to `warnings`.
+void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const RenderOptions& options,
+                const FontLibrary* fonts, std::vector<RenderWarning>& warnings, StoredImage* decoded = nullptr) {
+  const Layer& layer = tpl.data().layers[index];
   if (const auto* f = std::get_if<FillLayer>(&layer)) {
     paint_fill(canvas, *f);
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
@@ -177,11 +263,14 @@ void draw_layer(Image& canvas, const Layer& layer, const Template& tpl, const Re
     draw_stored_photo(canvas, std::move(photo.pixels), photo.orientation, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
-    draw_text(canvas, layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled()), t->style);
+    TextLayout layout = layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled());
+    draw_text(canvas, layout, t->style);
+    for (RenderWarning& w : text_warnings(tpl, index, layout, options.fields)) add_once(warnings, std::move(w));
   } else if (const auto* a = std::get_if<ArcTextLayer>(&layer)) {
     std::string text = substitute(tpl, a->text, options.fields);
-    draw_arc_text(canvas, layout_arc_text(text, a->style, a->arc, fonts ? *fonts : FontLibrary::bundled()), a->style,
-                  a->arc);
+    TextLayout layout = layout_arc_text(text, a->style, a->arc, fonts ? *fonts : FontLibrary::bundled());
+    draw_arc_text(canvas, layout, a->style, a->arc);
+    for (RenderWarning& w : text_warnings(tpl, index, layout, options.fields)) add_once(warnings, std::move(w));
   }
 }
 
@@ -192,15 +281,11 @@ void draw_base(const Template& tpl) {
   while (n < data.layers.size() && is_static(data.layers[n])) ++n;
   if (n == 0) return;  // nothing to keep: every render starts from a clear canvas
   Image base(data.size.width, data.size.height);
-  for (std::size_t i = 0; i < n; ++i) draw_layer(base, data.layers[i], tpl, {}, nullptr);
+  std::vector<RenderWarning> warnings;
+  for (std::size_t i = 0; i < n; ++i) draw_layer(base, i, tpl, {}, nullptr, warnings);
   data.base = std::move(base);
+  data.base_warnings = std::move(warnings);
   data.base_layers = n;
-}
-
-// The size of a render `width` pixels wide: the template's aspect kept.
-Size output_size(const Template& tpl, int width) {
-  const Size canvas = tpl.size();
-  return {width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * width / canvas.width)))};
 }
 
 }  // namespace
@@ -217,27 +302,19 @@ void validate(const Template& tpl, const RenderOptions& options) {
   if (!data.has_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
   validate(options.placement);
-  if (options.width != 0 && (options.width < 16 || options.width > 4 * data.size.width))
-    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": must be between 16 and " +
-                                                std::to_string(4 * data.size.width) + " px");
   // Before drawing, not once the canvas is drawn and the resized copy
   // cannot be made.
-  if (options.width != 0) {
-    const Size out = output_size(tpl, options.width);
-    if (std::int64_t{out.width} * out.height > Image::max_pixels())
-      throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(options.width) + ": the image would be " +
-                                                  std::to_string(out.width) + "x" + std::to_string(out.height) +
-                                                  ", over the " + std::to_string(Image::max_pixels()) +
-                                                  "-pixel limit");
-  }
+  output_size(tpl, options.output_width);
 }
 
 namespace {
 
-// A render begun: the canvas, and the first layer still to draw on it.
+// A render begun: the canvas, the first layer still to draw on it, and
+// the warnings of the layers drawn.
 struct Started {
   Image canvas;
   std::size_t next = 0;
+  std::vector<RenderWarning> warnings;
 };
 
 // The canvas a render starts from: the template's cached unchanging bottom
@@ -247,46 +324,78 @@ Started start_render(const Template& tpl, const FontLibrary* fonts) {
   // Bundled fonts are the ones the cached base was drawn with.
   const bool cached = !fonts || fonts == &FontLibrary::bundled();
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl); });
-  if (cached && data.base_layers > 0) return {data.base, data.base_layers};
-  return {Image(data.size.width, data.size.height), 0};
+  if (cached && data.base_layers > 0) return {data.base, data.base_layers, data.base_warnings};
+  return {Image(data.size.width, data.size.height), 0, {}};
 }
 
 // Draws the rest of the layers (once validate has passed), with the
 // photo already decoded when `decoded` is set. `fonts`: null for the bundled
 // ones, opened only if a text layer needs them (a frame without text never
 // does).
-Image finish_render(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
-                    StoredImage* decoded, Started started) {
+RenderResult finish_render(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
+                           StoredImage* decoded, Started started) {
   const TemplateData& data = tpl.data();
-  Image canvas = std::move(started.canvas);
+  RenderResult out{std::move(started.canvas), std::move(started.warnings)};
   for (std::size_t i = started.next; i < data.layers.size(); ++i)
-    draw_layer(canvas, data.layers[i], tpl, options, fonts, decoded);
-  if (options.width == 0 || options.width == data.size.width) return canvas;
-  return resize_image(canvas, output_size(tpl, options.width));
+    draw_layer(out.image, i, tpl, options, fonts, out.warnings, decoded);
+  const Size size = output_size(tpl, options.output_width);
+  if (size != data.size) out.image = resize_image(out.image, size);
+  return out;
 }
 
 }  // namespace
 
-Image render_template(const Template& tpl, const RenderOptions& options) {
+Size output_size(const Template& tpl, std::optional<int> width) {
+  const Size canvas = tpl.size();
+  if (!width) return canvas;
+  const int most = std::max(16, 4 * canvas.width);
+  if (*width < 16 || *width > most)
+    throw Error(ErrorCode::InvalidArgument,
+                "width " + std::to_string(*width) + ": must be between 16 and " + std::to_string(most) + " px");
+  const Size out{*width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * *width /
+                                                                   canvas.width)))};
+  if (std::int64_t{out.width} * out.height > Image::max_pixels())
+    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(*width) + ": the image would be " +
+                                                std::to_string(out.width) + "x" + std::to_string(out.height) +
+                                                ", over the " + std::to_string(Image::max_pixels()) + "-pixel limit");
+  return out;
+}
+
+const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name) {
+  if (auto it = fields.find(name); it != fields.end() && !is_blank(it->second)) return &it->second;
+  for (const auto& f : tpl.fields())
+    if (f.name == name && f.default_value) return &*f.default_value;
+  return nullptr;
+}
+
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options) {
   validate(tpl, options);
   return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr));
 }
 
-Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   validate(tpl, options);
   return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts));
 }
 
-Image load_and_render(std::string_view template_ref, const RenderOptions& options) {
+Image render_template(const Template& tpl, const RenderOptions& options) {
+  return render_with_warnings(tpl, options).image;
+}
+
+Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
+  return render_with_warnings(tpl, options, fonts).image;
+}
+
+RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options) {
   const std::optional<Size> canvas = detail::peek_template_size(template_ref);
   if (!canvas || options.photo.empty() || options.photo.image || options.without_photo)
-    return render_template(Template::load(template_ref), options);
+    return render_with_warnings(Template::load(template_ref), options);
   // A window inside the canvas needs at most what covers the whole canvas.
   Size bound;
   try {
     bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
   } catch (const Error&) {
-    return render_template(Template::load(template_ref), options);  // reports it in the usual order
+    return render_with_warnings(Template::load(template_ref), options);  // reports it in the usual order
   }
   const DecodeOptions decode{options.limits, bound.width, bound.height};
   // A JPEG comes row by row through the feed, and its resampling starts on
@@ -308,7 +417,7 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   Started started = start_render(tpl, nullptr);
   const auto& layers = tpl.data().layers;
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
-    draw_layer(started.canvas, layers[started.next++], tpl, options, nullptr);
+    draw_layer(started.canvas, started.next++, tpl, options, nullptr, started.warnings);
   int orientation = 1;
   if (started.next < layers.size() && feed.wait_start(orientation) &&
       draw_fed_photo(started.canvas, feed, orientation, std::get<PhotoLayer>(layers[started.next]).window,
@@ -322,7 +431,44 @@ Image load_and_render(std::string_view template_ref, const RenderOptions& option
   return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }
 
-std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
+namespace detail {
+
+void FallbackNotes::add(std::size_t layer, const TextLayout& layout) {
+  if (layout.fallback.empty()) return;
+  auto named = [](const Font& f) { return f.family() + " " + f.style_name(); };
+  Layer& entry = layers_[layer];
+  if (entry.font.empty())
+    entry.font = "'" + named(layout.fonts[0]) + "' (" + layout.fonts[0].path().filename().string() + ")";
+  for (const FallbackCharacter& c : layout.fallback) {
+    const std::string from = named(layout.fonts[static_cast<std::size_t>(c.font)]);
+    auto it = std::find_if(entry.taken.begin(), entry.taken.end(), [&](const auto& t) { return t.first == from; });
+    if (it == entry.taken.end()) it = entry.taken.insert(entry.taken.end(), {from, {}});
+    if (std::find(it->second.begin(), it->second.end(), c.code_point) == it->second.end())
+      it->second.push_back(c.code_point);
+  }
+}
+
+std::vector<CheckProblem> FallbackNotes::notes() const {
+  std::vector<CheckProblem> out;
+  for (const auto& [layer, entry] : layers_) {
+    std::string message = "font " + entry.font + " lacks some characters, drawn from fallback fonts: ";
+    for (std::size_t k = 0; k < entry.taken.size(); ++k) {
+      const auto& [from, cps] = entry.taken[k];
+      std::string shown, codes;
+      for (char32_t cp : cps) {
+        if (!shown.empty()) shown += ' ';
+        append_utf8(shown, cp);
+        codes += (codes.empty() ? "" : ", ") + code_point_name(cp);
+      }
+      message += (k ? "; " : "") + shown + " (" + codes + ") from " + from;
+    }
+    out.push_back({"layers[" + std::to_string(layer) + "].font", message, CheckSeverity::Note});
+  }
+  return out;
+}
+
+std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields, const FontLibrary& fonts,
+                                       FallbackNotes& notes) {
   std::vector<CheckProblem> problems;
   for (const auto& f : tpl.fields())
     if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
@@ -351,11 +497,8 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
-      for (char32_t cp : layout.missing) {
-        char code[16];
-        std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
-        problems.push_back({where, std::string("no font has ") + code});
-      }
+      notes.add(i, layout);
+      for (const RenderWarning& w : text_warnings(tpl, i, layout, fields)) add_once(problems, CheckProblem{w.where, w.message});
     } catch (const Error& e) {
       // A missing field is reported once, above.
       if (e.code() != ErrorCode::InvalidArgument || std::string(e.what()).rfind("field '", 0) != 0)
@@ -363,6 +506,38 @@ std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fiel
     }
   }
   return problems;
+}
+
+std::vector<CheckProblem> check_canvas(const Template& tpl) {
+  std::vector<CheckProblem> out;
+  const Size canvas = tpl.size();
+  const auto& layers = tpl.data().layers;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string at = "layers[" + std::to_string(i) + "]";
+    if (const auto* p = std::get_if<PhotoLayer>(&layers[i])) {
+      // 'auto' windows are found inside the canvas.
+      if (std::string beyond = beyond_canvas(p->shape.box, canvas); !beyond.empty())
+        out.push_back({at + ".window.box", "the photo window " + box_text(p->shape.box) + " leaves the " +
+                                               canvas_text(canvas) + " " + beyond + ", where the photo is cut off"});
+    } else if (const auto* t = std::get_if<TextLayer>(&layers[i])) {
+      if (std::string beyond = beyond_canvas(t->box, canvas); !beyond.empty())
+        out.push_back({at + ".box",
+                       "the text box " + box_text(t->box) + " leaves the " + canvas_text(canvas) + " " + beyond +
+                           "; text whose ink reaches there is cut off",
+                       CheckSeverity::Note});
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
+  detail::FallbackNotes notes;
+  std::vector<CheckProblem> out = detail::check_fields(tpl, fields, fonts, notes);
+  for (CheckProblem& c : detail::check_canvas(tpl)) out.push_back(std::move(c));
+  for (CheckProblem& n : notes.notes()) out.push_back(std::move(n));
+  return out;
 }
 
 Fields sample_fields(const Template& tpl) {

@@ -1,6 +1,7 @@
 #include "khung/signing.hpp"
 
 #include "khung/error.hpp"
+#include "utf8.hpp"
 
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
@@ -49,6 +50,23 @@ std::vector<std::string_view> split_query(std::string_view query) {
 
 bool is_sig(std::string_view param) { return param.substr(0, 4) == "sig="; }
 
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Characters no browser encodes in a path: RFC 3986's unreserved characters
+// and sub-delimiters (but the apostrophe, which browsers encode in a query),
+// ':', '@' and '/'; a query also keeps '?'.
+bool kept(char c, bool query) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("-._~!$&()*+,;=:@/").find(c) != std::string_view::npos || (query && c == '?');
+}
+
+// "." or ".." however it is spelt ("%2e", ".%2E"): a segment a browser removes.
+bool is_dot_segment(std::string_view segment) {
+  std::string s(segment);
+  for (char& c : s) c = c == 'E' ? 'e' : c;
+  return s == "." || s == ".." || s == "%2e" || s == ".%2e" || s == "%2e." || s == "%2e%2e";
+}
+
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
@@ -60,18 +78,56 @@ std::string sha256_hex(std::string_view data) {
   return hex(digest, sizeof digest);
 }
 
+std::string browser_form(std::string_view path_and_query) {
+  if (std::size_t bad = detail::find_invalid_utf8(path_and_query); bad != std::string_view::npos)
+    throw Error(ErrorCode::InvalidArgument, "url: invalid UTF-8 at byte " + std::to_string(bad));
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path_and_query.size() * 3);
+  bool query = false;
+  std::size_t segment = 0;  // where the current path segment starts in `out`
+  auto end_segment = [&] {
+    if (is_dot_segment(std::string_view(out).substr(segment)))
+      throw Error(ErrorCode::InvalidArgument, "url '" + std::string(path_and_query) +
+                                                  "': a '.' or '..' segment, which a browser would remove from the path");
+  };
+  for (std::size_t i = 0; i < path_and_query.size(); ++i) {
+    const char c = path_and_query[i];
+    if (!query && (c == '/' || c == '?')) {
+      end_segment();
+      if (c == '?') query = true;
+      out += c;
+      segment = out.size();
+    } else if (c == '%' && i + 2 < path_and_query.size() && is_hex(path_and_query[i + 1]) &&
+               is_hex(path_and_query[i + 2])) {
+      out.append(path_and_query.substr(i, 3));  // an escape: kept as written
+      i += 2;
+    } else if (kept(c, query)) {
+      out += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
+  if (!query) end_segment();
+  return out;
+}
+
 std::string sign_url(std::string_view path_and_query, std::string_view key) {
   if (key.empty()) throw Error(ErrorCode::InvalidArgument, "signing key: is empty");
   if (path_and_query.empty() || path_and_query[0] != '/')
     throw Error(ErrorCode::InvalidArgument, "url '" + std::string(path_and_query) + "': must start with '/'");
-  auto q = path_and_query.find('?');
-  std::string_view path = path_and_query.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view() : path_and_query.substr(q + 1);
+  const std::string url = browser_form(path_and_query);
+  auto q = url.find('?');
+  std::string_view path = std::string_view(url).substr(0, q);
+  std::string_view query = q == std::string::npos ? std::string_view() : std::string_view(url).substr(q + 1);
   for (auto p : split_query(query))
     if (is_sig(p)) throw Error(ErrorCode::InvalidArgument, "url '" + std::string(path_and_query) + "': already signed");
   auto m = mac(path, query, key);
-  std::string out(path_and_query);
-  out += query.empty() ? (q == std::string_view::npos ? "?" : "") : "&";
+  std::string out = url;
+  out += query.empty() ? (q == std::string::npos ? "?" : "") : "&";
   return out + "sig=" + hex(m.data(), m.size());
 }
 

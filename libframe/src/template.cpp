@@ -160,20 +160,28 @@ class Node {
   const Source& src_;
 };
 
-// An asset path inside the template's folder: relative, no "..", and not
-// escaping through a symbolic link either.
+// Names an asset of the bundled templates' folder from any template.
+constexpr std::string_view kBundledPrefix = "bundled:";
+
+// An asset path inside the template's folder, or with "bundled:" inside the
+// bundled templates' folder: relative, no "..", and not escaping through a
+// symbolic link either.
 std::filesystem::path asset_path(const Node& n) {
-  std::string rel = n.string();
+  const std::string text = n.string();
+  const bool bundled = text.starts_with(kBundledPrefix);
+  const std::string rel = bundled ? text.substr(kBundledPrefix.size()) : text;
+  const std::filesystem::path root = bundled ? Template::bundled_dir() : n.source().dir;
+  const char* folder = bundled ? "the bundled assets folder" : "the template's folder";
   std::filesystem::path p(rel);
   if (rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos)
-    n.fail("'" + rel + "' must be a path relative to the template's folder");
+    n.fail("'" + text + "' must be a path relative to " + folder);
   for (const auto& part : p)
-    if (part == "..") n.fail("'" + rel + "' must stay inside the template's folder ('..' is refused)");
+    if (part == "..") n.fail("'" + text + "' must stay inside " + folder + " ('..' is refused)");
   std::error_code ec;
-  auto base = std::filesystem::weakly_canonical(n.source().dir, ec);
-  auto full = std::filesystem::weakly_canonical(n.source().dir / p, ec);
+  auto base = std::filesystem::weakly_canonical(root, ec);
+  auto full = std::filesystem::weakly_canonical(root / p, ec);
   auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (ec || b != base.end()) n.fail("'" + rel + "' must stay inside the template's folder");
+  if (ec || b != base.end()) n.fail("'" + text + "' must stay inside " + folder);
   return full;
 }
 
@@ -536,7 +544,11 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       photo.window = find_window(flat);
       photo.shape.box = photo.window.rect;
     } catch (const Error& e) {
-      n["window"]["shape"].fail(e.what());
+      // "overlay: has no ..." names the overlay's layer and file instead.
+      const Node& image = layers[static_cast<std::size_t>(above - data->layers.begin())];
+      std::string why = e.what();
+      if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
+      n["window"]["shape"].fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
     }
   }
 
@@ -614,18 +626,21 @@ Template Template::load_id(std::string_view id, const std::filesystem::path& dir
 
 namespace {
 
-// Where Template::load finds a template: a bundled id, or a path to a .json.
-std::filesystem::path template_file(std::string_view id_or_path) {
-  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos)
-    return Template::bundled_dir() / (std::string(id_or_path) + ".json");
-  return std::filesystem::path(id_or_path);
+// Template::load's rule: text with a '/' or ending in .json is a path.
+bool is_id(std::string_view id_or_path) {
+  return !id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos;
 }
 
 }  // namespace
 
+std::filesystem::path Template::file_for(std::string_view id_or_path) {
+  if (is_id(id_or_path)) return bundled_dir() / (std::string(id_or_path) + ".json");
+  return std::filesystem::path(id_or_path);
+}
+
 Template Template::load(std::string_view id_or_path) {
-  if (!id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos) return load_id(id_or_path);
-  std::filesystem::path file = template_file(id_or_path);
+  if (is_id(id_or_path)) return load_id(id_or_path);
+  std::filesystem::path file = file_for(id_or_path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
@@ -638,7 +653,7 @@ namespace detail {
 
 std::optional<Size> peek_template_size(std::string_view id_or_path) {
   try {
-    const nlohmann::json j = nlohmann::json::parse(khung::read_file(template_file(id_or_path)));
+    const nlohmann::json j = nlohmann::json::parse(khung::read_file(Template::file_for(id_or_path)));
     const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
     if (size.width > 0 && size.height > 0) return size;
   } catch (const std::exception&) {

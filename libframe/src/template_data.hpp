@@ -4,6 +4,7 @@
 
 #include "khung/arc_text.hpp"
 #include "khung/photo.hpp"
+#include "khung/render.hpp"
 #include "khung/template.hpp"
 #include "khung/text.hpp"
 
@@ -76,6 +77,7 @@ struct TemplateData {
   mutable std::once_flag base_once;
   mutable Image base;
   mutable std::size_t base_layers = 0;
+  mutable std::vector<RenderWarning> base_warnings;  // of those layers
 };
 
 // A {{name}} in a text: the byte range it spans and the name inside.

@@ -4,11 +4,13 @@
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "text_paint.hpp"
+#include "utf8.hpp"
 
 #include <hb.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -110,6 +112,7 @@ struct Prepared {
   };
   std::vector<Run> runs;
   std::vector<char32_t> missing;
+  std::vector<FallbackCharacter> fallback;
 };
 
 enum class Role { Visible, Space, Invisible };
@@ -142,8 +145,16 @@ class Engine {
   Engine(const TextStyle& style, const FontLibrary& library) : style_(style) {
     validate(style);
     fonts_.push_back(library.resolve(style.font));
-    for (const FontQuery& q : style.fallback) add_font(library.resolve(q));
-    for (const Font& f : library.fallbacks()) add_font(f);
+    // Fallbacks as bold and as slanted as the font itself: a bold font's
+    // missing "Đ" is not drawn regular.
+    const int weight = fonts_[0].weight();
+    const bool italic = fonts_[0].italic();
+    for (FontQuery q : style.fallback) {
+      q.weight = weight;
+      q.italic = italic;
+      add_font(library.resolve(q));
+    }
+    for (const Font& f : library.fallbacks(weight, italic)) add_font(f);
   }
 
   const std::vector<Font>& fonts() const { return fonts_; }
@@ -160,7 +171,7 @@ class Engine {
     for (std::size_t i = 0; i + 1 < p.graphemes.size(); ++i) {
       std::size_t a = p.graphemes[i], b = p.graphemes[i + 1];
       std::string_view g = std::string_view(p.text).substr(a, b - a);
-      int font = choose_font(g, previous, p.missing);
+      int font = choose_font(g, previous, p);
       previous = font;
       if (!p.runs.empty() && p.runs.back().font == font)
         p.runs.back().end = b;
@@ -206,18 +217,28 @@ class Engine {
     if (std::find(fonts_.begin(), fonts_.end(), f) == fonts_.end()) fonts_.push_back(f);
   }
 
-  int choose_font(std::string_view grapheme, int previous, std::vector<char32_t>& missing) const {
+  // The font for one grapheme; notes in `p` what the chosen font lacks.
+  int choose_font(std::string_view grapheme, int previous, Prepared& p) const {
     std::u32string cps = to_utf32(grapheme);
     bool visible = std::any_of(cps.begin(), cps.end(), [](char32_t c) { return role_of(c) == Role::Visible; });
     // Spaces take the chosen font's width wherever it has them.
     if (!visible) return covers(fonts_[0], cps) ? 0 : previous;
+    auto taken_from = [&](std::size_t i) {
+      for (char32_t cp : cps) {
+        if (i == 0 || role_of(cp) != Role::Visible || fonts_[0].has_codepoint(cp)) continue;
+        FallbackCharacter c{cp, static_cast<int>(i)};
+        if (std::find(p.fallback.begin(), p.fallback.end(), c) == p.fallback.end()) p.fallback.push_back(c);
+      }
+      return static_cast<int>(i);
+    };
     for (std::size_t i = 0; i < fonts_.size(); ++i)
-      if (covers(fonts_[i], cps)) return static_cast<int>(i);
+      if (covers(fonts_[i], cps)) return taken_from(i);
     // HarfBuzz decomposes a precomposed letter the font lacks into base and
     // marks when the font has those.
     std::u32string decomposed = to_utf32(to_nfd(grapheme));
     for (std::size_t i = 0; i < fonts_.size(); ++i)
-      if (covers(fonts_[i], decomposed)) return static_cast<int>(i);
+      if (covers(fonts_[i], decomposed)) return taken_from(i);
+    std::vector<char32_t>& missing = p.missing;
     int best = 0;
     for (char32_t cp : cps) {
       if (role_of(cp) != Role::Visible) continue;
@@ -426,6 +447,7 @@ Attempt attempt(const Engine& engine, const Prepared& p, const std::vector<LineB
   for (auto [a, e] : ranges) lines.push_back(sized.measure(a, e));
   out.layout = assemble(engine, sized, std::move(lines), box);
   out.layout.missing = p.missing;
+  out.layout.fallback = p.fallback;
   out.fits = (st.max_lines == 0 || static_cast<int>(ranges.size()) <= st.max_lines) &&
              box.contains(out.layout.ink);
   return out;
@@ -447,6 +469,7 @@ Attempt attempt_truncated(const Engine& engine, const Prepared& p, const std::ve
   Attempt out;
   out.layout = assemble(engine, sized, std::move(lines), box);
   out.layout.missing = q.missing;
+  out.layout.fallback = q.fallback;
   out.layout.truncated = true;
   out.fits = box.contains(out.layout.ink);
   return out;
@@ -584,9 +607,17 @@ TextLayout layout_line(std::string_view text, const TextStyle& style, const Font
   out.size = style.size;
   out.fonts = engine.fonts();
   out.missing = p.missing;
+  out.fallback = p.fallback;
   out.ink = unite(m.line.ink, shadow_rect(m.line.ink, style.shadow));
   out.lines.push_back(std::move(m.line));
   return out;
+}
+
+std::string missing_characters_message(const std::vector<char32_t>& missing) {
+  if (missing.empty()) return {};
+  std::string codes;
+  for (char32_t cp : missing) codes += (codes.empty() ? "" : ", ") + detail::code_point_name(cp);
+  return "no font has " + codes + (missing.size() == 1 ? "; it is left blank" : "; they are left blank");
 }
 
 void draw_text(Image& canvas, const TextLayout& layout, const TextStyle& style) {

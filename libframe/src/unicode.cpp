@@ -6,6 +6,7 @@
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
@@ -82,6 +83,12 @@ std::string to_lower(std::string_view utf8) {
   return to_std(u.toLower(vietnamese()));
 }
 
+std::string fold_case(std::string_view utf8) {
+  icu::UnicodeString u = from_utf8(utf8);
+  std::string folded = to_std(u.foldCase(U_FOLD_CASE_DEFAULT));
+  return to_nfc(folded);
+}
+
 std::vector<std::size_t> grapheme_boundaries(std::string_view utf8) {
   std::vector<std::size_t> out;
   iterate_breaks(
@@ -106,6 +113,16 @@ std::vector<LineBreak> line_breaks(std::string_view utf8) {
       });
   if (out.empty() || out.back().offset != utf8.size()) out.push_back({utf8.size(), false});
   return out;
+}
+
+bool is_blank(std::string_view utf8) {
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
+    if (c < 0 || !(u_isUWhiteSpace(c) || u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))) return false;
+  }
+  return true;
 }
 
 std::u32string to_utf32(std::string_view utf8) {

@@ -1,10 +1,13 @@
 #pragma once
-// UTF-8 validation shared by the Unicode services and the data reader.
+// UTF-8 validation shared by the Unicode services and the data reader, and
+// code points named and written for messages.
 
 #include <unicode/utf8.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace khung::detail {
@@ -27,6 +30,21 @@ inline std::size_t find_invalid_utf8(std::string_view s) {
     if (c < 0) return at;
   }
   return std::string_view::npos;
+}
+
+// "U+4E2D": how messages name a code point.
+inline std::string code_point_name(char32_t cp) {
+  char name[16];
+  std::snprintf(name, sizeof name, "U+%04X", static_cast<unsigned>(cp));
+  return name;
+}
+
+// Appends a code point (at most U+10FFFF, not a surrogate) as UTF-8.
+inline void append_utf8(std::string& out, char32_t cp) {
+  char bytes[U8_MAX_LENGTH];
+  std::size_t n = 0;
+  U8_APPEND_UNSAFE(bytes, n, static_cast<UChar32>(cp));
+  out.append(bytes, n);
 }
 
 }  // namespace khung::detail

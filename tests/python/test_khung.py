@@ -11,6 +11,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,14 @@ def png_bytes(array: np.ndarray) -> bytes:
 # ---- templates ---------------------------------------------------------------
 
 
+@needs_cli
+def test_version_is_the_projects_and_the_clis():
+    project = re.search(r"project\(khung VERSION ([0-9.]+)", (ROOT / "CMakeLists.txt").read_text()).group(1)
+    assert khung.__version__ == project
+    assert subprocess.run([CLI, "--version"], capture_output=True, text=True, check=True).stdout == f"khung {project}\n"
+
+
+
 def test_templates_are_the_bundled_ones():
     ids = [t.id for t in khung.templates()]
     assert ids == sorted(ids)
@@ -120,6 +129,50 @@ def test_render_shortcut_matches_template_render():
     c = khung.render(khung.Template("cover"), fields=fields)
     assert a == b == c
     assert (a.width, a.height) == (1640, 624)
+
+
+def test_render_reuses_a_loaded_template_until_its_file_changes(tmp_path):
+    path = tmp_path / "flag.json"
+
+    def write(colour: str, width: int = 40) -> None:
+        path.write_text(json.dumps({"width": width, "height": 20, "layers": [{"type": "fill", "color": colour}]}))
+
+    def corner(image: khung.Image) -> tuple:
+        return tuple(int(v) for v in image.to_numpy()[0, 0])
+
+    red, yellow = (200, 16, 46, 255), (255, 210, 63, 255)
+    write("#C8102E")
+    assert corner(khung.render(path)) == red
+    # Other bytes of the same length under the same modification time: the
+    # template loaded before is reused (a str path names the same file)...
+    before = path.stat()
+    write("#FFD23F")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert corner(khung.render(path)) == corner(khung.render(str(path))) == red
+    # ... while khung.Template always reads the file.
+    assert corner(khung.Template(path).render()) == yellow
+    # A file changed on disk is read again: a new modification time, or a new size.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert corner(khung.render(path)) == yellow
+    stamp = path.stat()
+    write("#C8102E", width=400)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    again = khung.render(path)
+    assert (again.width, corner(again)) == (400, red)
+    # A file that became invalid raises, and does not stay cached.
+    path.write_text("{")
+    with pytest.raises(khung.TemplateError, match="invalid JSON at line 1, column 2"):
+        khung.render(path)
+    write("#FFD23F")
+    assert corner(khung.render(path)) == yellow
+
+
+def test_render_by_id_from_threads_matches_serial():
+    jobs = [("cover", {"unit": unit}) for unit in UNITS] + [("post", {"name": "Lê Văn Lợi", "unit": unit}) for unit in UNITS]
+    serial = [khung.render(tpl, fields=fields) for tpl, fields in jobs]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda job: khung.render(job[0], fields=job[1]), jobs)) == serial
 
 
 @needs_cli
@@ -279,6 +332,10 @@ def error_cases(tmp_path: pathlib.Path):
          khung.Error, "invalid_argument"),
         (lambda: khung.render("cover", fields={"unit": "x"}, width=8), ["render", "cover", "--set", "unit=x", "--width", "8"],
          khung.Error, "invalid_argument"),
+        (lambda: khung.render("cover", fields={"unit": "x"}, width=0), ["render", "cover", "--set", "unit=x", "--width", "0"],
+         khung.Error, "invalid_argument"),
+        (lambda: khung.render("cover", fields={"unit": "\u3000"}), ["render", "cover", "--set", "unit=\u3000"],
+         khung.Error, "invalid_argument"),
         (lambda: khung.Template("Bad Id!"), ["render", "Bad Id!"], khung.Error, "invalid_argument"),
         (lambda: khung.text("Việt Nam", "Noto Sans", 40, "reddish"),
          ["text", "Việt Nam", "--font", "Noto Sans", "--size", "40", "--color", "reddish", "-o", str(tmp_path / "t.png")],
@@ -416,6 +473,18 @@ def test_text_warns_about_characters_no_font_has():
     assert alpha[0].any() or alpha[:, 0].any()  # margin 0: ink touches the edges
 
 
+def test_render_warns_about_characters_no_font_has_naming_the_field():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        image = khung.render("cover", fields={"unit": "Công đoàn 🎉😀"})
+    assert [str(w.message) for w in caught] == ["field 'unit': no font has U+1F389, U+1F600; they are left blank"]
+    assert caught[0].category is UserWarning
+    assert image.width == 1640
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        khung.render("cover", fields={"unit": "Công đoàn"})  # no warning
+
+
 # ---- threads -------------------------------------------------------------------
 
 
@@ -543,10 +612,14 @@ def test_example_banners_from_csv(tmp_path):
     data.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")  # with a BOM, as Excel saves
     run = subprocess.run([sys.executable, EXAMPLES / "banners_from_csv.py", data, tmp_path / "out"],
                          capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
+    # The empty cell is a missing field, as in khung batch: its row fails
+    # with Khung's message and the others render.
+    assert run.returncode == 1, run.stderr
+    assert "row 4: field 'unit': missing (template 'cover' needs: unit)" in run.stderr
+    assert "3 rendered, 1 failed" in run.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["0001-cong-doan-dien-luc-ha-noi.png", "0002-cong-doan-truong-dai-hoc-bach-khoa.png",
-                     "0003-cong-doan-benh-vien-cho-ray.png", "0004-banner.png"]
+                     "0003-cong-doan-benh-vien-cho-ray.png"]
     expected = khung.render("cover", fields={"unit": UNITS[0]}).encode("png")
     assert (tmp_path / "out" / names[0]).read_bytes() == expected
     # A CSV without the field's column fails each row with Khung's message.

@@ -39,7 +39,7 @@ struct BatchOptions {
   std::optional<LegacyEncoding> legacy;  // convert fields that look like this encoding
   std::string photo_column;          // column of photo paths (relative to the data file); default "photo"
   Placement placement;               // for every photo
-  int width = 0;                     // output width; 0: the template's
+  std::optional<int> output_width;   // as RenderOptions::output_width; nullopt: the template's
   EncodeOptions encode;
   DecodeLimits limits;
   const std::atomic<bool>* cancel = nullptr;  // set to stop: rows in progress finish, no new ones start
@@ -47,17 +47,24 @@ struct BatchOptions {
 
 // Checks ranges and consistency: jobs in [0, 256], 0 <= shard_index <
 // shard_count <= 10000, a name pattern whose placeholders are fields, "row"
-// or "<field>|slug", with a known extension or none. Throws
-// Error(InvalidArgument) naming the option.
+// or "<field>|slug", with a known extension or none, an output width the
+// template takes (output_size). Throws Error(InvalidArgument) naming the
+// option.
 void validate(const BatchOptions& options, const Template& tpl);
 
-enum class RowStatus { Rendered, Skipped, Failed };
+enum class RowStatus {
+  Rendered,
+  RenderedWithWarnings,  // written, with warnings: characters no font has (left blank), text cut off by the canvas edge
+  Skipped,
+  Failed,
+};
 
 struct RowResult {
   std::size_t row = 0, line = 0;
   std::filesystem::path output;
   RowStatus status = RowStatus::Failed;
-  std::string message;  // why it failed
+  std::string message;                  // why it failed, or its warnings joined ("field 'unit': ...; ...")
+  std::vector<RenderWarning> warnings = {};  // RenderedWithWarnings: the render's warnings
 };
 
 struct BatchProgress {
@@ -66,7 +73,8 @@ struct BatchProgress {
 };
 
 struct BatchSummary {
-  std::size_t total = 0, rendered = 0, skipped = 0, failed = 0;
+  // `rendered` counts every row written, `warned` those of them with warnings.
+  std::size_t total = 0, rendered = 0, warned = 0, skipped = 0, failed = 0;
   bool cancelled = false;
   std::chrono::steady_clock::duration elapsed{};
   std::filesystem::path report;     // report.csv (report-shard-I-of-N.csv when sharded)
@@ -79,7 +87,10 @@ struct BatchSummary {
 // fail_fast. Output names are given over the whole file, before sharding, so
 // shards agree; names that repeat get "-2", "-3", ... in row order. Stale
 // temporary files of a killed run are removed first. Writes the report CSV
-// (row, line, output, status, message) at the end.
+// (row, line, output, status, message; UTF-8 with a byte-order mark, so
+// Excel opens it right) at the end; status is "rendered", "rendered with
+// warnings" (the message holds them), "skipped" or "failed" (the message
+// says why).
 // Throws Error(InvalidArgument) for bad options, a data file without a
 // column for a required field, or a malformed data file; Error(Io) when the
 // output folder cannot be written.
@@ -97,13 +108,19 @@ struct RowCheck {
 struct DataCheck {
   std::vector<std::string> unused_columns;  // columns no field or photo uses
   std::vector<RowCheck> rows;               // only rows with problems
+  // What is said once for the whole file rather than per row: problems of
+  // the template itself (a photo window leaving the canvas), notes of a
+  // text box leaving it and of a layer's font lacking characters the rows
+  // use (their characters gathered over every row).
+  std::vector<CheckProblem> template_checks;
   std::size_t total = 0;
 };
 
 // Checks every row without rendering: missing fields, text that cannot fit,
 // characters no font has, text that looks TCVN3/VNI (unless options.legacy
-// converts it), a photo that is missing. Uses options.data, legacy and
-// photo_column. Throws like run_batch for an unreadable data file.
+// converts it), a photo that is missing; and, once, template_checks. Uses
+// options.data, legacy and photo_column. Throws like run_batch for an
+// unreadable data file.
 DataCheck check_data(const Template& tpl, const BatchOptions& options);
 
 // "Nguyễn Văn Đức" -> "nguyen-van-duc": ASCII lower case, marks removed,

@@ -42,7 +42,9 @@ struct DataRow {
 //   with fewer cells than the header has empty values for the rest; a row
 //   with more is an error.
 // - Values are kept byte for byte (no trimming, no normalisation) and must
-//   be valid UTF-8: a Windows-1258 file is an error, not mangled text.
+//   be valid UTF-8: a Windows-1258 file is an error naming the line and the
+//   fix ("line 4: invalid UTF-8: ...; in Excel, save it as \"CSV UTF-8
+//   (Comma delimited)\""), not mangled text.
 // - Limits: 1 MB per cell, 16 MB per row, 10 000 columns.
 //
 // JSON: an array of objects, one per row. Values are strings (as they are),

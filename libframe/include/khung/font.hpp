@@ -29,6 +29,8 @@ class Font {
   Font() = default;  // empty
   bool empty() const { return !face_; }
   const std::string& family() const;
+  // The face's own name for its style: "Regular", "Bold", "Bold Italic".
+  const std::string& style_name() const;
   int weight() const;
   bool italic() const;
   const std::filesystem::path& path() const;
@@ -72,10 +74,14 @@ class FontLibrary {
   // cache. Otherwise find(query).
   Font resolve(const FontQuery& query) const;
 
-  // Fonts tried, in order, for characters the chosen fonts lack: Noto Sans,
-  // Noto Serif, Noto Sans Symbols 2 (regular faces) when present, then the
-  // regular face of every other family.
-  const std::vector<Font>& fallbacks() const { return fallbacks_; }
+  // Fonts tried, in order, for characters the chosen fonts lack: one face
+  // of each family, Noto Sans, Noto Serif and Noto Sans Symbols 2 first
+  // when present, then the others in the order of their files. Of each
+  // family, the face find() would pick for `weight` and `italic`, so that a
+  // letter taken from a fallback is as bold and as slanted as the letters
+  // around it (pass the chosen font's own weight and style).
+  //   for (const Font& f : fonts.fallbacks(700, false)) ...  // Noto Sans Bold, Noto Serif Bold, ...
+  std::vector<Font> fallbacks(int weight = 400, bool italic = false) const;
 
   // Family names, sorted, without duplicates.
   std::vector<std::string> families() const;
@@ -83,7 +89,7 @@ class FontLibrary {
  private:
   struct LoadedFiles;
   std::vector<Font> fonts_;
-  std::vector<Font> fallbacks_;
+  std::vector<std::vector<Font>> by_family_;  // the faces of each family, in fallback order
   std::shared_ptr<LoadedFiles> loaded_;
 };
 

@@ -22,14 +22,28 @@ WindowMask circle_window(const Rect& rect);
 // shorter side).
 WindowMask rect_window(const Rect& rect, float corner_radius = 0);
 
-// The `auto` window: the largest transparent region (alpha < 128, pixels
-// joined by their sides) of an overlay the size of the canvas. The coverage
-// is 255 in that region and also under the overlay's partly transparent
-// edge up to 2 px beyond it, so the photo runs under the soft edge and the
-// overlay, drawn next, blends its edge onto the photo with no gap; 0
-// elsewhere (a smaller hole is ignored; of two equal ones, the first in
-// reading order is the window). rect is the bounding box of the
-// coverage. Throws Error(Template) when the overlay has no hole.
+// The `auto` window: a transparent region (alpha < 128, pixels joined by
+// their sides) of an overlay the size of the canvas, chosen so:
+// - Holes the art encloses (touching no canvas edge) come first: the
+//   largest is the window. One under 1% of the canvas is a detail of the
+//   art (the inside of an "O") when transparent areas reach the edge.
+// - Transparent areas reaching the edge are the art's surround when the
+//   art stands free in them, touching the edge along no stretch of an
+//   eighth of the canvas's shorter side or more (a round badge: its corners
+//   are not the window). When the art does run along the edge (a ribbon,
+//   a corner emblem), the largest such area is the window, unless an
+//   enclosed hole of at least an eighth of its size is.
+// - A fully transparent overlay is all window.
+// The coverage is 255 in that region and also under the overlay's partly
+// transparent edge up to 2 px beyond it, so the photo runs under the soft
+// edge and the overlay, drawn next, blends its edge onto the photo with no
+// gap; 0 elsewhere. rect is the bounding box of the coverage.
+// Throws Error(Template) ("overlay: ...", saying why and asking for an
+// explicit circle or rect window) when the overlay has no transparent
+// pixel, when two candidates are of similar size (the second at least half
+// the first), when the art stands free with no enclosed hole of 1% of the
+// canvas, and when an enclosed hole of 1% is too small to outweigh the
+// open area beside a ribbon.
 //   WindowMask hole = find_window(frame);  // then draw_photo, then the frame on top
 WindowMask find_window(const Image& overlay);
 

@@ -11,6 +11,7 @@
 #include "khung/template.hpp"
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,15 @@ using Fields = std::map<std::string, std::string, std::less<>>;
 // seconds (a megabyte: about two) on text that ends up cut off anyway.
 constexpr std::size_t max_field_bytes = 64 * 1024;
 
+// The value a template's field takes: the one given, unless it is blank
+// (empty, or only whitespace and invisible characters, as is_blank() in
+// unicode.hpp says: "", "  ", "\u00A0", "\u3000"), else the field's default;
+// null when there is neither, which makes the field missing. The one rule
+// for every face: --set, HTTP parameters, Python's fields, batch rows and
+// `khung check`. Points into `fields` or `tpl`.
+//   field_value(Template::load("web-banner"), {{"unit", " "}}, "unit")  // -> its default
+const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name);
+
 // A member's photo: a file, encoded bytes, or pixels already decoded. Set one.
 struct PhotoInput {
   std::filesystem::path path;
@@ -37,22 +47,59 @@ struct RenderOptions {
   Fields fields;
   PhotoInput photo;
   Placement placement;
-  int width = 0;        // output width in px (height keeps the aspect); 0: the template's
+  // The output width in px, 16 to 4 times the template's (output_size);
+  // the height keeps the aspect. nullopt: the template's own width. 0 is a
+  // width like any other, and refused.
+  std::optional<int> output_width;
   DecodeLimits limits;  // for the photo
   // Frames: draw every layer but the photo (the overlay a page previews a
   // photo under). No photo may be given then.
   bool without_photo = false;
 };
 
+// The size of a render: the template's, or `width` px wide with the
+// template's aspect (the height rounded, at least 1). Throws
+// Error(InvalidArgument) for a width outside 16 to 4 times the template's
+// ("width 0: must be between 16 and 6560 px") or one whose image would be
+// over Image::max_pixels().
+Size output_size(const Template& tpl, std::optional<int> width);
+
+// Something a render's user should know that did not stop it: a place
+// and what happened there. Every face shows these (the CLI as
+// "khung: warning: <where>: <message>", batch in report.csv, Python as a
+// UserWarning).
+struct RenderWarning {
+  std::string where;    // "field 'unit'"; "layers[2]" for the template's own text; "layers[2].box"
+  std::string message;  // "no font has U+1F389; it is left blank"
+  friend bool operator==(const RenderWarning&, const RenderWarning&) = default;
+};
+
+// A render's image and its warnings.
+struct RenderResult {
+  Image image;
+  // In layer order: characters no font has (drawn blank), one warning per
+  // field holding them (or per layer, for the template's own text); text
+  // cut off by the canvas edge, at its layer's box ("the text is cut off by
+  // the canvas edge: its ink leaves the 1640x624 canvas by 85 px at the
+  // right (the box [1500, 40, 300, 80] leaves it by 160 px at the right)").
+  std::vector<RenderWarning> warnings;
+};
+
 // Renders every layer, bottom to top, onto a transparent canvas. The photo
 // is decoded at the smallest size that covers its window (shrink-on-load).
-// Throws Error(InvalidArgument) for a missing or unknown field, a field over
-// max_field_bytes ("field 'unit': 1048576 bytes, over the 65536-byte
-// limit"), a photo given to a template without a slot (or none to one
-// with), a bad placement or width; Error(Layout) when text cannot fit;
-// photo errors from read_image.
+// Throws Error(InvalidArgument) for a missing (field_value) or unknown
+// field, a field over max_field_bytes ("field 'unit': 1048576 bytes, over
+// the 65536-byte limit"), a photo given to a template without a slot (or
+// none to one with), a bad placement or width (output_size); Error(Layout)
+// when text cannot fit; photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).
+//   RenderResult r = render_with_warnings(Template::load("cover"), options);
+//   for (const RenderWarning& w : r.warnings) std::cerr << w.where << ": " << w.message << "\n";
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options);
+RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
+
+// The image alone, for callers that have nobody to warn.
 Image render_template(const Template& tpl, const RenderOptions& options);
 // What render_template refuses before it draws anything (unknown, missing
 // and overlong fields, photo, placement, width), without drawing: for a
@@ -60,25 +107,38 @@ Image render_template(const Template& tpl, const RenderOptions& options);
 void validate(const Template& tpl, const RenderOptions& options);
 Image render_template(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts);
 
-// Template::load(template_ref) and render_template in one call, for a
+// Template::load(template_ref) and render_with_warnings in one call, for a
 // single render (the CLI's): the photo (a path or bytes) is decoded on a
 // second thread while the template loads, at a size that covers the whole
 // canvas (the most a window inside it can need; most often the same DCT
 // scale as the window's own). Same results and errors as the two calls;
-// a service that keeps its templates loaded calls render_template.
-Image load_and_render(std::string_view template_ref, const RenderOptions& options);
+// a service that keeps its templates loaded calls render_with_warnings.
+RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options);
 
-// What `khung check` reports: a place ("field 'unit'", "layers[3]") and what
-// is wrong there.
+enum class CheckSeverity {
+  Problem,  // a render would fail or come out wrong: the check fails
+  Note,     // worth knowing, and no failure
+};
+
+// What `khung check` reports: a place ("field 'unit'", "layers[3].font")
+// and what is wrong, or worth knowing, there.
 struct CheckProblem {
   std::string where;
   std::string message;
+  CheckSeverity severity = CheckSeverity::Problem;
   friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
 };
 
-// Validates fields against the template without drawing: missing, unused
-// and overlong fields, text that cannot fit at its smallest size,
-// characters no font covers. Empty when all is well.
+// Validates fields against the template without drawing. Problems: missing,
+// unused and overlong fields, text that cannot fit at its smallest size,
+// characters no font covers, text cut off by the canvas edge (the render
+// warnings' words), a photo window leaving the canvas ("layers[0].window.box":
+// "the photo window [-40, 140, 800, 800] leaves the 1080x1080 canvas by
+// 40 px at the left, where the photo is cut off"). Notes, after them: a text
+// box leaving the canvas (its text may still stay inside), a layer's font
+// lacking characters that fallback fonts draw instead ("font 'Roboto Bold'
+// (Roboto-Bold.ttf) lacks some characters, drawn from fallback fonts: Ă Đ
+// (U+0102, U+0110) from Noto Sans Bold"). Empty when all is well.
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields,
                                          const FontLibrary& fonts = FontLibrary::bundled());
 

@@ -65,6 +65,10 @@ class Template {
   // has a '/' or ends in ".json", else a bundled id as load_id().
   static Template load(std::string_view id_or_path);
 
+  // The file load(id_or_path) reads: <bundled_dir>/<id>.json for an id,
+  // else the path itself. Checks nothing (load does).
+  static std::filesystem::path file_for(std::string_view id_or_path);
+
   // The folder of the bundled templates: <data_dir>/assets/templates.
   static std::filesystem::path bundled_dir();
 

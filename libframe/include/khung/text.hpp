@@ -52,7 +52,10 @@ struct Shadow {
 
 struct TextStyle {
   FontQuery font;
-  std::vector<FontQuery> fallback;  // tried before the bundled fallback fonts
+  // Families or font files tried before the bundled fallback fonts. A
+  // family is taken at the weight and style of the font `font` resolves to
+  // (as the bundled fallbacks are), whatever the query's own.
+  std::vector<FontQuery> fallback;
   float size = 48;                  // px (the em size); the largest when auto-fitting
   float min_size = 0;               // > 0: auto-fit between min_size and size
   Color color{0, 0, 0, 255};
@@ -90,12 +93,21 @@ struct TextLine {
   std::vector<ShapedGlyph> glyphs;
 };
 
+// A character the chosen font (TextLayout::fonts[0]) lacks, drawn from a
+// fallback font instead.
+struct FallbackCharacter {
+  char32_t code_point = 0;
+  int font = 0;  // index in TextLayout::fonts
+  friend bool operator==(const FallbackCharacter&, const FallbackCharacter&) = default;
+};
+
 struct TextLayout {
   float size = 0;                // the size chosen (auto-fit or shrink)
   std::vector<TextLine> lines;
-  std::vector<Font> fonts;       // fonts the glyphs index
+  std::vector<Font> fonts;       // fonts the glyphs index: the chosen one first, then its fallbacks
   Rect ink;                      // every canvas pixel drawing touches, shadow included
   std::vector<char32_t> missing; // code points no font has, in order of first use
+  std::vector<FallbackCharacter> fallback;  // code points taken from a fallback font, in order of first use
   bool truncated = false;        // an ellipsis replaced the end of the text
 };
 
@@ -113,6 +125,12 @@ TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect
 // with a line break.
 TextLayout layout_line(std::string_view text, const TextStyle& style,
                        const FontLibrary& fonts = FontLibrary::bundled());
+
+// What Khung says of characters no font has (TextLayout::missing), the
+// same in every face: "no font has U+4E2D; it is left blank", or for
+// several "no font has U+1F389, U+1F600; they are left blank". Empty for
+// none.
+std::string missing_characters_message(const std::vector<char32_t>& missing);
 
 // Draws the layout (shadow, then stroke, then fill) onto the canvas with
 // source-over compositing; pixels outside the canvas are dropped.

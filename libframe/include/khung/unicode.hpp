@@ -33,6 +33,20 @@ struct LineBreak {
 // before an en or em dash (a spaced dash stays with the word before it).
 std::vector<LineBreak> line_breaks(std::string_view utf8);
 
+// The text with Unicode full case folding, in NFC: two names that differ
+// only in case or normalisation form fold alike ("Họ và tên", "HỌ VÀ TÊN"
+// and its NFD all give "họ và tên").
+std::string fold_case(std::string_view utf8);
+
+// True when the text shows nothing: empty, or only whitespace (Unicode
+// White_Space: space, tab, line ends, U+00A0 no-break space, U+3000
+// ideographic space, ...) and invisible format characters (U+200B zero
+// width space, U+FEFF, soft hyphen: Default_Ignorable_Code_Point). Unlike
+// the rest, never throws: malformed UTF-8 is not blank (laying it out
+// reports it).
+//   is_blank(" \u00A0\u3000\t") == true; is_blank(" a ") == false
+bool is_blank(std::string_view utf8);
+
 // Decodes the code points of a UTF-8 string.
 std::u32string to_utf32(std::string_view utf8);
 
