@@ -360,7 +360,6 @@ struct Request {
   MHD_PostProcessor* post = nullptr;
   std::string json_body;
   std::vector<std::uint8_t> photo;
-  bool has_photo_part = false;
   std::string current_part;       // the multipart part being read
   std::map<std::string, std::string> parts;  // the other parts, in name order
   std::vector<std::pair<std::string, std::string>> query;
@@ -636,16 +635,16 @@ struct Server::Impl {
                             const char* data, std::uint64_t off, std::size_t size) {
     auto& r = *static_cast<Request*>(cls);
     const std::string name = key ? key : "";
-    if (off == 0) {
-      // A new part.
-      const bool again = name == "photo" ? r.has_photo_part : r.parts.count(name) > 0;
+    // A part's first bytes (libmicrohttpd may announce a part with no
+    // bytes first, then deliver it from offset 0).
+    if (off == 0 && size > 0) {
+      const bool again = name == "photo" ? !r.photo.empty() : !r.parts[name].empty();
       if (again) {
         r.failure = Failure{400, "part '" + name + "': given more than once"};
         return MHD_NO;
       }
-      if (name == "photo") r.has_photo_part = true;
-      else r.parts[name];
     }
+    if (name != "photo") r.parts[name];
     if (name == "photo") r.photo.insert(r.photo.end(), data, data + size);
     else r.parts[name].append(data, size);
     return MHD_YES;
@@ -1033,7 +1032,7 @@ struct Server::Impl {
     // Memory per connection: the request line and headers, libmicrohttpd's
     // own bookkeeping and the body buffer. Anything larger gets its 431
     // (or 414) from libmicrohttpd.
-    const std::size_t memory = std::max<std::size_t>(32 * 1024, 2 * options.max_header_bytes + 16 * 1024);
+    const std::size_t memory = std::max<std::size_t>(64 * 1024, 4 * options.max_header_bytes + 16 * 1024);
     std::vector<MHD_OptionItem> items = {
         {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_seconds, nullptr},
         {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
