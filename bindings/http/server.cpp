@@ -171,18 +171,9 @@ const char* mime_of(ImageFormat f) {
   }
 }
 
-// Where a request's parameter came from: the URL's query, or the body.
-enum class Origin { Query, Body };
-
-bool is_option(std::string_view name) {
-  for (std::string_view o : {"zoom", "offset_x", "offset_y", "rotate", "focus", "format", "quality", "width"})
-    if (name == o) return true;
-  return false;
-}
-
-// Applies one request parameter: placement and output options by name,
-// anything else is a template field.
-void apply_param(RenderParams& p, const std::string& name, const std::string& value) {
+// Applies a placement or output option by name; false for any other name
+// (a template field).
+bool apply_option(RenderParams& p, const std::string& name, const std::string& value) {
   if (name == "zoom") p.placement.zoom = parse_number(name, value);
   else if (name == "offset_x") p.placement.offset_x = parse_number(name, value);
   else if (name == "offset_y") p.placement.offset_y = parse_number(name, value);
@@ -193,7 +184,27 @@ void apply_param(RenderParams& p, const std::string& name, const std::string& va
   } else if (name == "format") p.format = parse_format(value);
   else if (name == "quality") p.quality = parse_int(name, value);
   else if (name == "width") p.width = parse_int(name, value);
-  else p.fields[name] = value;
+  else return false;
+  return true;
+}
+
+// Applies one request parameter: an option, or else a template field.
+void apply_param(RenderParams& p, const std::string& name, const std::string& value) {
+  if (!apply_option(p, name, value)) p.fields[name] = value;
+}
+
+// A Content-Length's value; nullopt when it is not a plain decimal number.
+std::optional<std::uint64_t> parse_length(std::string_view text) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// The raw query of a request target (without '?'); empty when it has none.
+std::string_view query_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 }
 
 int hex_digit(char c) {
@@ -360,7 +371,6 @@ struct Request {
   MHD_PostProcessor* post = nullptr;
   std::string json_body;
   std::vector<std::uint8_t> photo;
-  std::string current_part;       // the multipart part being read
   std::map<std::string, std::string> parts;  // the other parts, in name order
   std::vector<std::pair<std::string, std::string>> query;
   std::optional<Failure> failure;  // found while reading: answered after the body
@@ -538,12 +548,10 @@ struct Server::Impl {
     // connection.
     if (posting && content_length.empty() && !chunked) throw Failure{400, "request body: needs a Content-Length"};
     if (!content_length.empty()) {
-      std::uint64_t length = 0;
-      auto [end, ec] = std::from_chars(content_length.data(), content_length.data() + content_length.size(), length);
-      if (ec != std::errc() || end != content_length.data() + content_length.size())
-        throw Failure{400, "Content-Length " + quote_value(content_length) + ": not a length"};
-      if (length > options.max_body_bytes)
-        throw Failure{413, "request body: " + std::to_string(length) + " bytes, over the " +
+      const auto length = parse_length(content_length);
+      if (!length) throw Failure{400, "Content-Length " + quote_value(content_length) + ": not a length"};
+      if (*length > options.max_body_bytes)
+        throw Failure{413, "request body: " + std::to_string(*length) + " bytes, over the " +
                                std::to_string(options.max_body_bytes) + "-byte limit"};
     }
 
@@ -690,9 +698,8 @@ struct Server::Impl {
 
   void get_render(MHD_Connection* c, Request& r) {
     const Template& tpl = find_template(r.id);
-    const auto q = r.target.find('?');
-    const std::string query = q == std::string::npos ? "" : r.target.substr(q + 1);
-    check_signed(r.target.substr(0, q), query);
+    const std::string_view query = query_of(r.target);
+    check_signed(r.target.substr(0, r.target.find('?')), query);
     if (tpl.has_photo()) throw Failure{400, "template '" + tpl.id() + "': is a frame; POST the photo to this URL"};
     RenderParams params;
     std::vector<std::pair<std::string, std::string>> canonical;
@@ -735,13 +742,14 @@ struct Server::Impl {
     // Text in the body is the member's own only where the template says so.
     auto body_param = [&](const std::string& name, const std::string& value) {
       if (!given.insert(name).second) throw Failure{400, "parameter '" + name + "': given more than once"};
-      if (!options.signing_key.empty() && !is_option(name)) {
+      if (apply_option(params, name, value)) return;
+      if (!options.signing_key.empty()) {
         auto f = std::find_if(tpl.fields().begin(), tpl.fields().end(), [&](const TemplateField& t) { return t.name == name; });
         if (f == tpl.fields().end() || !f->is_public)
           throw Failure{403, "field '" + name + "': this service prints only signed text on template '" + tpl.id() +
                                  "'; put the field in a URL signed with `khung sign`"};
       }
-      apply_param(params, name, value);
+      params.fields[name] = value;
     };
     if (r.multipart) {
       // The processor's end: a body cut short or malformed at its end.
@@ -771,7 +779,7 @@ struct Server::Impl {
   void preview(MHD_Connection* c, Request& r) {
     const Template& tpl = find_template(r.id);
     std::string width_text;
-    for (const auto& [name, value] : parse_query(r.target.substr(std::min(r.target.size(), r.target.find('?') + 1))))
+    for (const auto& [name, value] : parse_query(query_of(r.target)))
       if (name == "width") width_text = value;
     const std::optional<int> width =
         width_text.empty() ? std::nullopt : std::optional<int>(parse_int("width", width_text));
@@ -916,9 +924,8 @@ struct Server::Impl {
     const bool chunked = !header(c, "Transfer-Encoding").empty();
     if (chunked == !length.empty()) return false;  // neither, or both
     if (chunked) return true;
-    std::uint64_t n = 0;
-    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
-    return ec == std::errc() && end == length.data() + length.size() && n > 0 && n <= 4 * options.max_body_bytes;
+    const auto n = parse_length(length);
+    return n && *n > 0 && *n <= 4 * options.max_body_bytes;
   }
 
   // A body arriving slower than the floor (after its grace period of
