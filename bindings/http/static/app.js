@@ -1,20 +1,44 @@
-// The member page: pick a frame, choose a photo, place it, download the
-// server's render of exactly that placement.
-import { drawPhoto, photoPointAt, placePhoto, offsetsFor, settle } from './placement.js';
+// The member page: pick a frame, choose a photo, place it, save the framed
+// photo. The photo is framed on the phone by Khung's photo module
+// (khung-photo.wasm, through photo-engine.js): the browser decodes the photo
+// shrunk to what the window needs, the module places it between the
+// template's under.png and over.png, and the page encodes the JPEG. The
+// preview and the saved photo are the module's renders of the same
+// placement. Only where the phone cannot (no WebAssembly, a frame the module
+// cannot draw, a photo the browser cannot decode) is the photo sent to the
+// server, shrunk first when the browser can read it.
+import { startEngine } from './photo-engine.js';
+import { readImageFile } from './image-file.js';
+import { upload } from './upload.js';
 
-const MAX_BYTES = 20 * 1024 * 1024;  // the server's default upload limit
-const PREVIEW_SIDE = 2048;           // longest side of the copy the preview draws
+const MAX_UPLOAD = 20 * 1024 * 1024;  // the server's default upload limit
+const MAX_PIXELS = 50e6;              // the decoded-pixel limit, the server's default too
+const OUTPUT_WIDTH = 1080;            // the saved photo's width (smaller templates keep theirs)
+const JPEG_QUALITY = 0.9;
 const ZOOM_MAX = 4;
 const MSG = {
   notImage: 'Tệp này không phải là ảnh. Hãy chọn ảnh JPG, PNG, HEIC hoặc WebP.',
-  tooLarge: 'Ảnh quá lớn (tối đa 20 MB). Hãy chọn ảnh khác hoặc chụp lại với kích thước nhỏ hơn.',
-  noPreviewHeic: 'Trình duyệt này không xem trước được ảnh HEIC. Bạn vẫn có thể nhấn “Tải ảnh về”: ảnh sẽ được đặt giữa khung.',
-  noPreview: 'Trình duyệt không xem trước được ảnh này. Bạn vẫn có thể thử nhấn “Tải ảnh về”: ảnh sẽ được đặt giữa khung.',
-  unreadable: 'Không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
+  truncated: 'Ảnh này bị hỏng hoặc chưa được lưu trọn vẹn (tệp bị cắt cụt), nên không ghép được. Hãy chọn ảnh khác hoặc chụp lại.',
+  tooManyPixels: (mp) => `Ảnh quá lớn: ${mp} megapixel, trong khi tối đa là 50 megapixel. Hãy chọn ảnh khác, hoặc chụp lại với độ phân giải thấp hơn.`,
+  tooLarge: 'Ảnh quá lớn để gửi lên máy chủ (tối đa 20 MB). Hãy chọn ảnh khác hoặc chụp lại với kích thước nhỏ hơn.',
+  blank: 'Ảnh này trong suốt hoàn toàn, không có gì để ghép. Hãy chọn ảnh khác.',
+  decoding: 'Đang mở ảnh…',
+  onPhone: 'Ảnh được ghép ngay trên máy của bạn, không gửi lên mạng.',
+  heicToServer: 'Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).',
+  undecodedToServer: 'Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).',
+  noModuleToServer: 'Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
+  frameToServer: 'Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
+  unreadable: 'Máy chủ cũng không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
   busy: 'Máy chủ đang bận. Vui lòng đợi vài giây rồi nhấn “Tải ảnh về” lại.',
   network: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
+  cancelled: 'Đã huỷ gửi ảnh. Bạn có thể nhấn “Tải ảnh về” để gửi lại.',
   noTemplates: 'Không tải được danh sách khung. Hãy tải lại trang.',
-  working: 'Đang tạo ảnh…',
+  noFrame: 'Không tải được khung này. Hãy kiểm tra mạng rồi tải lại trang.',
+  working: 'Đang ghép ảnh…',
+  shrinking: 'Đang thu nhỏ ảnh trước khi gửi…',
+  uploading: (pct) => `Đang gửi ảnh lên máy chủ: ${pct}%`,
+  serverWorking: 'Máy chủ đang ghép ảnh…',
+  failed: 'Không ghép được ảnh trên máy này. Hãy thử lại, hoặc chọn ảnh khác.',
   done: 'Xong! Ảnh đã được tải về máy.',
 };
 
@@ -22,70 +46,106 @@ const $ = (id) => document.getElementById(id);
 const canvas = $('preview');
 const ctx = canvas.getContext('2d');
 const ui = {
-  frames: $('frames'), file: $('photo'), fileName: $('photo-name'), zoom: $('zoom'), zoomValue: $('zoom-value'),
-  rotate: $('rotate'), rotateValue: $('rotate-value'), turn: $('turn'), reset: $('reset'),
+  frames: $('frames'), file: $('photo'), fileName: $('photo-name'), mode: $('mode'), zoom: $('zoom'),
+  zoomValue: $('zoom-value'), rotate: $('rotate'), rotateValue: $('rotate-value'), turn: $('turn'), reset: $('reset'),
   download: $('download'), status: $('status'), error: $('error'), result: $('result'), resultImage: $('result-image'),
+  upload: $('upload'), uploadLabel: $('upload-label'), uploadProgress: $('upload-progress'), cancel: $('cancel'),
 };
 
+const engineReady = startEngine(new URL('/static/', location.href)).catch(() => null);
+
 const state = {
-  frame: null,    // template from /v1/templates
-  overlay: null,  // its preview.png: the frame with a transparent hole
-  file: null,     // the original file, sent as is
-  image: null,    // what the preview draws (maybe a reduced copy), or null
-  photo: null,    // the upright photo's size {width, height}
-  p: { zoom: 1, offsetX: 0, offsetY: 0, rotate: 0 },
+  engine: null,
+  frame: null,    // the template from /v1/templates
+  layers: null,   // {id, under, over (ArrayBuffer), underImage, overImage (drawable), window: the module's or null}
+  photo: null,    // see choosePhoto
+  p: { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 },
   quarter: 0,     // quarter turns from the 90° button; rotate = 90 * quarter + fine
   fine: 0,
   resultUrl: null,
   busy: false,
+  xhr: null,
 };
 
 function say(text) { ui.status.textContent = text; ui.error.textContent = ''; }
 function fail(text) { ui.error.textContent = text; ui.status.textContent = ''; }
+const round4 = (v) => Math.round(v * 1e4) / 1e4;
+const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+const outputWidth = (frame) => Math.min(OUTPUT_WIDTH, frame.width);
 
-const placing = () => state.frame && state.photo;
+// The photo is framed on the phone when the module runs, the frame is one it
+// draws exactly ("phone" in /v1/templates) and the browser decoded the photo.
+const onPhone = () => Boolean(state.photo && state.photo.decoded && state.layers && state.layers.window);
+const placing = () => onPhone() && !state.busy;
 
-// Changes the placement keeping the photo point under (px, py) in place
-// (canvas pixels; default the window centre), then settles the offsets.
-function change(changes, px, py) {
+// --- placement: gestures map to zoom, offsets and turns; the module places --
+
+// Offsets are fractions of the window's size (+ moves the photo right and
+// down); the module clamps them so the window stays covered.
+function move(dx, dy) {  // template pixels
   if (!placing()) return;
-  const win = state.frame.window;
-  const before = placePhoto(state.photo, win, state.p);
-  const q = { ...state.p, ...changes };
-  const after = placePhoto(state.photo, win, q);
-  const x = px ?? after.centreX, y = py ?? after.centreY;
-  const pt = photoPointAt(before, x, y);
-  // The anchor that puts pt under (x, y) at the new scale and angle.
-  const dx = (x - after.centreX) / after.scale, dy = (y - after.centreY) / after.scale;
-  const ax = pt.u - (after.turn.cos * dx + after.turn.sin * dy);
-  const ay = pt.v - (-after.turn.sin * dx + after.turn.cos * dy);
-  state.p = settle(state.photo, win, { ...q, ...offsetsFor(state.photo, win, after, ax, ay) });
-  draw();
+  const win = state.layers.window;
+  state.p.offset_x = round4(clamp(state.p.offset_x + dx / win.width, -1, 1));
+  state.p.offset_y = round4(clamp(state.p.offset_y + dy / win.height, -1, 1));
+  placed();
 }
 
-function move(dx, dy) {  // canvas pixels
+function zoomTo(zoom) {
   if (!placing()) return;
-  const win = state.frame.window;
-  const p = state.p;
-  state.p = settle(state.photo, win, { ...p, offsetX: p.offsetX + dx / win.width, offsetY: p.offsetY + dy / win.height });
-  draw();
-}
-
-function zoomTo(zoom, px, py) {
-  change({ zoom: Math.round(Math.min(Math.max(zoom, 1), ZOOM_MAX) * 100) / 100 }, px, py);
+  state.p.zoom = Math.round(clamp(zoom, 1, ZOOM_MAX) * 100) / 100;
+  placed();
 }
 
 function setRotation() {
-  change({ rotate: (state.quarter * 90 + state.fine) % 360 });
+  if (!placing()) return;
+  state.p.rotate = (state.quarter * 90 + state.fine) % 360;
+  placed();
 }
 
 function resetPlacement() {
-  state.p = { zoom: 1, offsetX: 0, offsetY: 0, rotate: 0 };
+  state.p = { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 };
   state.quarter = state.fine = 0;
-  draw();
+  placed();
 }
 
-// --- drawing ---------------------------------------------------------------
+const placementKey = (p) => `${p.zoom},${p.offset_x},${p.offset_y},${p.rotate}`;
+
+function placed() {
+  updateControls();
+  if (onPhone()) {
+    requestPreview();
+    coverLater();
+  }
+}
+
+// --- the preview: the module's render at the canvas's resolution -------------
+
+let previewRunning = false, previewWanted = false;
+
+function requestPreview() {
+  previewWanted = true;
+  if (!previewRunning) runPreviews();
+}
+
+// Renders the newest placement; placements that arrive meanwhile are
+// merged into one next render, so a drag never queues up work.
+async function runPreviews() {
+  previewRunning = true;
+  while (previewWanted && onPhone()) {
+    previewWanted = false;
+    const { frame, photo } = state, p = { ...state.p };
+    try {
+      const out = await state.engine.call('frame', { id: frame.id, placement: p, width: canvas.width, flatten: true });
+      if (state.frame !== frame || state.photo !== photo) continue;
+      if (canvas.height !== out.height) canvas.height = out.height;
+      ctx.putImageData(new ImageData(new Uint8ClampedArray(out.data), out.width, out.height), 0, 0);
+      canvas.dataset.shown = placementKey(p);
+    } catch (e) {
+      if (state.photo === photo) photoToServer(photo, MSG.undecodedToServer, e);
+    }
+  }
+  previewRunning = false;
+}
 
 function fitCanvas() {
   if (!state.frame) return;
@@ -100,85 +160,104 @@ function fitCanvas() {
   draw();
 }
 
-function clipWindow(win) {
-  ctx.beginPath();
-  if (win.shape === 'circle') {
-    ctx.ellipse(win.x + win.width / 2, win.y + win.height / 2, win.width / 2, win.height / 2, 0, 0, 2 * Math.PI);
-  } else if (win.shape === 'rect' && win.radius > 0 && ctx.roundRect) {
-    ctx.roundRect(win.x, win.y, win.width, win.height, Math.min(win.radius, win.width / 2, win.height / 2));
-  } else {
-    ctx.rect(win.x, win.y, win.width, win.height);  // auto: the overlay hides the rest
-  }
-  ctx.clip();
-}
-
+// Without a photo framed on the phone: the frame's own layers, and a word
+// in the window's box.
 function draw() {
+  if (onPhone()) return requestPreview();
   const f = state.frame;
   if (!f) return;
   const k = canvas.width / f.width;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.setTransform(k, 0, 0, k, 0, 0);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
   const win = f.window;
-  ctx.save();
-  clipWindow(win);
-  ctx.fillStyle = state.image ? '#fff' : '#e9e4da';  // JPEG flattens transparency onto white
+  const layers = state.layers && state.layers.id === f.id ? state.layers : null;
+  if (layers && layers.underImage) ctx.drawImage(layers.underImage, 0, 0, f.width, f.height);
+  ctx.fillStyle = '#e9e4da';
   ctx.fillRect(win.x, win.y, win.width, win.height);
-  if (state.image) drawPhoto(ctx, state.image, state.photo, win, state.p);
-  ctx.restore();
-  if (!state.image) {
-    ctx.fillStyle = '#5d5954';
-    ctx.font = `600 ${Math.round(win.height / 14)}px system-ui, sans-serif`;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(state.file ? 'Không xem trước được' : 'Ảnh của bạn ở đây', win.x + win.width / 2, win.y + win.height / 2);
-  }
-  if (state.overlay) ctx.drawImage(state.overlay, 0, 0, f.width, f.height);
-  updateControls();
+  ctx.fillStyle = '#5d5954';
+  ctx.font = `600 ${Math.round(win.height / 14)}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  const words = !state.photo ? 'Ảnh của bạn ở đây' : state.photo.decoding ? 'Đang mở ảnh…' : 'Không xem trước được';
+  ctx.fillText(words, win.x + win.width / 2, win.y + win.height / 2);
+  if (layers && layers.overImage) ctx.drawImage(layers.overImage, 0, 0, f.width, f.height);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  delete canvas.dataset.shown;
 }
 
 function updateControls() {
-  const on = Boolean(placing()) && !state.busy;
+  const on = placing();
   for (const el of [ui.zoom, ui.rotate, ui.turn, ui.reset]) el.disabled = !on;
-  ui.download.disabled = !(state.frame && state.file) || state.busy;
+  const photo = state.photo;
+  ui.download.disabled = !(state.frame && photo && (photo.decoded || photo.upload)) || state.busy;
   ui.zoom.value = state.p.zoom;
-  ui.zoomValue.textContent = `${state.p.zoom.toLocaleString('vi-VN', { maximumFractionDigits: 1 })}×`;
+  ui.zoomValue.textContent = `${state.p.zoom.toLocaleString('vi-VN', { maximumFractionDigits: 2 })}×`;
   ui.rotate.value = state.fine;
   ui.rotateValue.textContent = `${state.fine}°`;
   canvas.dataset.zoom = state.p.zoom;
-  canvas.dataset.offsetX = state.p.offsetX;
-  canvas.dataset.offsetY = state.p.offsetY;
+  canvas.dataset.offsetX = state.p.offset_x;
+  canvas.dataset.offsetY = state.p.offset_y;
   canvas.dataset.rotate = state.p.rotate;
+  canvas.dataset.placed = placementKey(state.p);
 }
 
-// --- frames ------------------------------------------------------------------
+// --- frames --------------------------------------------------------------------
 
-function loadImage(src) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error(`cannot load ${src}`));
-    img.src = src;
-  });
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+const drawable = (bytes) => createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+
+// The frame's layers below and above the photo, and the module's copy of
+// the template when the phone can draw this frame.
+async function loadLayers(frame) {
+  const base = `/v1/templates/${encodeURIComponent(frame.id)}`;
+  let under, over;
+  try {
+    [under, over] = await Promise.all([fetchBytes(`${base}/under.png`), fetchBytes(`${base}/over.png`)]);
+  } catch {
+    // A server without the layers: it frames the photo; its preview shows the frame.
+    return { id: frame.id, window: null, underImage: null, overImage: await drawable(await fetchBytes(`${base}/preview.png`)) };
+  }
+  const layers = { id: frame.id, under, over, window: null };
+  [layers.underImage, layers.overImage] = await Promise.all([drawable(under), drawable(over)]);
+  const engine = await engineReady;
+  state.engine = engine;
+  if (engine && frame.phone === true) {
+    try {
+      layers.window = await engine.call('template', {
+        id: frame.id, under, over, width: frame.width, height: frame.height, window: frame.window,
+      });
+    } catch {
+      layers.window = null;  // the server draws it
+    }
+  }
+  return layers;
 }
 
 async function selectFrame(frame) {
   state.frame = frame;
-  state.overlay = null;
+  state.layers = null;
   canvas.dataset.ready = 'false';
   fitCanvas();
+  let layers;
   try {
-    const overlay = await loadImage(`/v1/templates/${encodeURIComponent(frame.id)}/preview.png`);
-    if (state.frame !== frame) return;
-    state.overlay = overlay;
+    layers = await loadLayers(frame);
   } catch {
-    fail(MSG.noTemplates);
+    if (state.frame === frame) fail(MSG.noFrame);
+    return;
   }
-  if (state.photo) state.p = settle(state.photo, frame.window, state.p);
-  draw();
-  canvas.dataset.ready = String(Boolean(state.overlay));
+  if (state.frame !== frame) return;
+  state.layers = layers;
+  canvas.dataset.ready = 'true';
+  canvas.dataset.engine = layers.window ? 'phone' : 'server';
+  if (state.photo) await preparePhoto(state.photo);
+  else draw();
+  updateControls();
 }
 
 async function loadFrames() {
@@ -215,133 +294,316 @@ async function loadFrames() {
   }
 }
 
-// --- the photo ---------------------------------------------------------------
+// --- the photo -------------------------------------------------------------------
 
 const IMAGE_EXT = /\.(jpe?g|jfif|png|webp|heic|heif|gif|bmp|avif)$/i;
-const isHeic = (file) => /hei[cf]/i.test(file.type) || /\.hei[cf]$/i.test(file.name);
 
-function looksLikeImage(file) {
-  if (/svg/i.test(file.type)) return false;  // the server does not draw vector images
+function mayBeImage(file) {
+  if (/svg/i.test(file.type)) return false;  // Khung does not draw vector images
   if (file.type.startsWith('image/')) return true;
   return (!file.type || file.type === 'application/octet-stream') && IMAGE_EXT.test(file.name);
 }
 
-// The upright photo (EXIF orientation applied, as the server does) and a
-// copy small enough to redraw at every move.
-async function decodePhoto(file) {
-  let source;
+// The upright photo (EXIF orientation applied, as the server does) decoded
+// by the browser at the smallest size that covers `need` (the module's
+// cover size), or whole when it is smaller: a 48-megapixel photo becomes a
+// bitmap of about a megapixel. Only one side is given, so the browser keeps
+// the proportions even where the file's orientation was misread.
+async function decodeToCover(file, info, need) {
+  const options = { imageOrientation: 'from-image', resizeQuality: 'high' };
+  if (info.width && info.height) {
+    const kw = need.width / info.width, kh = need.height / info.height;
+    if (Math.max(kw, kh) < 1) {
+      if (kw >= kh) options.resizeWidth = need.width;
+      else options.resizeHeight = need.height;
+    }
+    return createImageBitmap(file, options);
+  }
+  // A format whose size the page does not read (HEIC where the browser
+  // opens it): decoded whole, then shrunk.
+  const whole = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const k = Math.max(need.width / whole.width, need.height / whole.height);
+  if (k >= 1) return whole;
+  const kw = need.width / whole.width, kh = need.height / whole.height;
+  const shrunk = await createImageBitmap(whole, kw >= kh ? { resizeWidth: need.width, resizeQuality: 'high' }
+                                                         : { resizeHeight: need.height, resizeQuality: 'high' });
+  whole.close();
+  return shrunk;
+}
+
+function newCanvas(width, height) {
+  if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(width, height);
+  return Object.assign(document.createElement('canvas'), { width, height });
+}
+
+// RGBA pixels of a bitmap; throws when every pixel is transparent (a
+// decode that drew nothing is never framed).
+function pixelsOf(bitmap) {
+  const { width, height } = bitmap;
+  const g = newCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  g.drawImage(bitmap, 0, 0);
+  const image = g.getImageData(0, 0, width, height);
+  const d = image.data;
+  let seen = false;
+  for (let i = 3; i < d.length && !seen; i += 4) seen = d[i] !== 0;
+  if (!seen) throw Object.assign(new Error('blank photo'), { blank: true });
+  return image;
+}
+
+// The cover size at `p`, as the module computes it for this frame.
+const coverAt = (p) => state.engine.call('coverSize', { id: state.frame.id, placement: p });
+
+// Makes sure the module holds the photo at least at the cover size of `p`
+// (re-decoding it larger when a zoom or a turn needs more), with room to
+// zoom in further without decoding again.
+async function ensureCover(photo, p) {
+  const need = await coverAt(p);
+  const d = photo.decoded;
+  const whole = d && photo.info.width && d.width >= photo.info.width && d.height >= photo.info.height;
+  if (d && (whole || (d.width + 1 >= need.width && d.height + 1 >= need.height))) return;
+  const room = await coverAt({ ...p, zoom: clamp(p.zoom * 1.5, 1, ZOOM_MAX), rotate: 45 });
+  const target = d ? room : need;  // the first decode is only what the bench's flow needs
+  const bitmap = await decodeToCover(photo.file, photo.info, target);
+  if (state.photo !== photo) return bitmap.close();
+  const pixels = pixelsOf(bitmap);
+  bitmap.close();
+  await state.engine.call('photo', { data: pixels.data.buffer, width: pixels.width, height: pixels.height },
+                          [pixels.data.buffer]);
+  photo.decoded = { width: pixels.width, height: pixels.height };
+  canvas.dataset.photoSize = `${pixels.width}x${pixels.height}`;
+}
+
+let coverTimer = 0;
+function coverLater() {
+  clearTimeout(coverTimer);
+  const photo = state.photo;
+  coverTimer = setTimeout(() => {
+    if (state.photo === photo && onPhone() && !photo.covering) {
+      photo.covering = ensureCover(photo, { ...state.p }).then(() => requestPreview(), () => {}).finally(() => {
+        photo.covering = null;
+      });
+    }
+  }, 250);
+}
+
+// The photo goes to the server (`why` says so on the page): shrunk first
+// when the browser can read it (at save time), else as it is.
+function photoToServer(photo, why) {
+  photo.decoded = null;
+  photo.upload = { original: photo.file, shrink: photo.readable };
+  canvas.dataset.photo = 'server';
+  ui.mode.textContent = why;
+  resetPlacement();
+  draw();
+  updateControls();
+}
+
+// Frames the chosen photo on the phone when it can, else readies the server fallback.
+async function preparePhoto(photo) {
+  const frame = state.frame;
+  if (!state.layers || state.layers.id !== frame.id) return;  // selectFrame calls again
+  if (!state.layers.window) {
+    photo.decoded = null;
+    photo.upload = { original: photo.file, shrink: photo.readable };
+    canvas.dataset.photo = 'server';
+    ui.mode.textContent = state.engine ? MSG.frameToServer : MSG.noModuleToServer;
+    resetPlacement();
+    draw();
+    return;
+  }
+  if (!photo.readable) return photoToServer(photo, photo.info.format === 'heic' ? MSG.heicToServer : MSG.undecodedToServer);
+  photo.decoding = true;
+  canvas.dataset.photo = 'loading';
+  draw();
   try {
-    source = await createImageBitmap(file, { imageOrientation: 'from-image' });
-  } catch {
-    // Browsers without createImageBitmap options (or formats only <img>
-    // reads, such as HEIC in Safari); <img> applies EXIF orientation too.
-    const url = URL.createObjectURL(file);
-    try {
-      source = await loadImage(url);
-    } finally {
-      URL.revokeObjectURL(url);
+    await ensureCover(photo, { ...state.p });
+    if (state.photo !== photo || state.frame !== frame) return;
+    photo.decoding = false;
+    photo.upload = null;
+    canvas.dataset.photo = 'ready';
+    ui.mode.textContent = MSG.onPhone;
+    placed();
+  } catch (e) {
+    if (state.photo !== photo) return;
+    photo.decoding = false;
+    if (e && e.blank) {
+      state.photo = null;
+      canvas.dataset.photo = 'none';
+      draw();
+      fail(MSG.blank);
+    } else {
+      // The browser could not decode it after all (an unusual JPEG, or too
+      // little memory): the server may.
+      photo.readable = false;
+      photoToServer(photo, photo.info.format === 'heic' ? MSG.heicToServer : MSG.undecodedToServer);
     }
   }
-  const width = source.naturalWidth || source.width, height = source.naturalHeight || source.height;
-  if (!width || !height) throw new Error('empty image');
-  const k = PREVIEW_SIDE / Math.max(width, height);
-  if (k >= 1) return { image: source, photo: { width, height } };
-  const copy = document.createElement('canvas');
-  copy.width = Math.max(1, Math.round(width * k));
-  copy.height = Math.max(1, Math.round(height * k));
-  const c = copy.getContext('2d');
-  c.imageSmoothingQuality = 'high';
-  c.drawImage(source, 0, 0, copy.width, copy.height);
-  if (source.close) source.close();
-  return { image: copy, photo: { width, height } };
+  updateControls();
 }
 
 async function choosePhoto(file) {
   if (!file) return;
   say('');
-  if (!looksLikeImage(file)) return fail(MSG.notImage);
-  if (file.size > MAX_BYTES) return fail(MSG.tooLarge);
-  if (state.image && state.image.close) state.image.close();
-  Object.assign(state, { file, image: null, photo: null });
-  ui.fileName.textContent = file.name;
-  resetPlacement();
-  canvas.dataset.photo = 'loading';
+  ui.mode.textContent = '';
+  ui.result.hidden = true;
+  if (!mayBeImage(file)) return refuse(MSG.notImage);
+  let info;
   try {
-    const { image, photo } = await decodePhoto(file);
-    if (state.file !== file) return;
-    Object.assign(state, { image, photo });
-    canvas.dataset.photo = 'ready';
-    $('step3').scrollIntoView({ block: 'start' });  // on a phone the preview is below the fold
+    info = await readImageFile(file);
   } catch {
-    if (state.file !== file) return;
-    canvas.dataset.photo = 'none';
-    say(isHeic(file) ? MSG.noPreviewHeic : MSG.noPreview);
+    return refuse(MSG.notImage);
   }
-  draw();
+  if (!info.format) return refuse(MSG.notImage);
+  if (info.truncated) return refuse(MSG.truncated);
+  if (info.width * info.height > MAX_PIXELS) return refuse(MSG.tooManyPixels(Math.round((info.width * info.height) / 1e6)));
+  // Every format is tried: Safari opens HEIC; the server takes what the browser cannot.
+  const photo = { file, info, readable: true, decoded: null, upload: null, decoding: false };
+  ui.fileName.textContent = file.name;
+  state.photo = photo;
+  state.p = { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 };
+  state.quarter = state.fine = 0;
+  say(MSG.decoding);
+  await preparePhoto(photo);
+  if (state.photo !== photo) return;
+  if (ui.status.textContent === MSG.decoding) say('');
+  if (onPhone()) $('step3').scrollIntoView({ block: 'start' });  // on a phone the preview is below the fold
 }
 
-// --- download ----------------------------------------------------------------
+// A file the page will not frame: nothing is kept of it, nothing is saved.
+function refuse(message) {
+  state.photo = null;
+  ui.fileName.textContent = '';
+  ui.file.value = '';
+  canvas.dataset.photo = 'none';
+  resetPlacement();
+  draw();
+  fail(message);
+}
 
-async function describeError(res) {
+// --- saving ------------------------------------------------------------------------
+
+// The module's render at the output width, flattened onto white as the JPEG
+// keeps it, encoded by the browser.
+async function framedOnPhone() {
+  const { frame, photo } = state, p = { ...state.p };
+  if (photo.covering) await photo.covering;
+  await ensureCover(photo, p);
+  const out = await state.engine.call('frame', { id: frame.id, placement: p, width: outputWidth(frame), flatten: true });
+  const c = document.createElement('canvas');
+  c.width = out.width;
+  c.height = out.height;
+  c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(out.data), out.width, out.height), 0, 0);
+  const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
+  if (!blob) throw new Error('JPEG encoding failed');
+  return blob;
+}
+
+// What the server gets: a readable photo shrunk to what the window needs
+// at any turn (the window's diagonal, zoomed) as JPEG 90, unless the
+// original is smaller; anything else as it is.
+async function copyForServer(photo) {
+  const win = state.frame.window;
+  if (photo.upload.shrink && photo.info.width) {
+    const side = Math.ceil(Math.hypot(win.width, win.height) * state.p.zoom);
+    try {
+      const bitmap = await decodeToCover(photo.file, photo.info, { width: side, height: side });
+      const c = newCanvas(bitmap.width, bitmap.height);
+      c.getContext('2d').drawImage(bitmap, 0, 0);
+      bitmap.close();
+      const blob = c.convertToBlob ? await c.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY })
+                                   : await new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
+      if (blob && blob.size < photo.file.size) return blob;
+    } catch { /* sent as it is */ }
+  }
+  return photo.file;
+}
+
+async function describeError(status, body) {
   let detail = '';
   try {
-    detail = (await res.json()).error.message || '';
+    detail = JSON.parse(await body.text()).error.message || '';
   } catch { /* not our JSON */ }
   const more = detail ? ` (${detail})` : '';
-  switch (res.status) {
+  switch (status) {
     case 413: return MSG.tooLarge;
     case 415: return MSG.notImage + more;
     case 422: return MSG.unreadable + more;
     case 503: return MSG.busy;
-    default: return `Không tạo được ảnh (lỗi ${res.status}).${more}`;
+    default: return `Không tạo được ảnh (lỗi ${status}).${more}`;
   }
 }
 
-async function download() {
-  const { frame, file } = state;
-  if (!frame || !file || state.busy) return;
-  const p = state.photo ? state.p : { zoom: 1, offsetX: 0, offsetY: 0, rotate: 0 };
+async function framedOnServer() {
+  const { frame, photo } = state, p = { ...state.p };
+  say(MSG.shrinking);
+  const body = await copyForServer(photo);
+  if (body.size > MAX_UPLOAD) throw Object.assign(new Error('too large'), { shown: MSG.tooLarge });
   const form = new FormData();
-  form.append('photo', file, 'photo');  // the original bytes; never the member's file name
+  form.append('photo', body, 'photo');  // never the member's file name
   form.append('zoom', String(p.zoom));
-  form.append('offset_x', String(p.offsetX));
-  form.append('offset_y', String(p.offsetY));
+  form.append('offset_x', String(p.offset_x));
+  form.append('offset_y', String(p.offset_y));
   form.append('rotate', String(p.rotate));
   form.append('focus', 'center');
   form.append('format', 'jpeg');
-  form.append('quality', '90');
+  form.append('quality', String(Math.round(JPEG_QUALITY * 100)));
+  form.append('width', String(outputWidth(frame)));
+  ui.uploadProgress.value = 0;
+  ui.uploadLabel.textContent = MSG.uploading(0);
+  ui.upload.hidden = false;
+  say('');
+  try {
+    const sending = upload(`/v1/render/${encodeURIComponent(frame.id)}`, form, (sent, total) => {
+      const pct = total ? Math.floor((100 * sent) / total) : 0;
+      ui.uploadProgress.value = pct;
+      ui.uploadLabel.textContent = sent < total ? MSG.uploading(pct) : MSG.serverWorking;
+    });
+    state.xhr = sending;
+    const res = await sending.done;
+    if (res.status !== 200) throw Object.assign(new Error('server'), { shown: await describeError(res.status, res.body) });
+    return res.body;
+  } finally {
+    state.xhr = null;
+    ui.upload.hidden = true;
+  }
+}
+
+function deliver(blob) {
+  const frame = state.frame;
+  if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+  state.resultUrl = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = state.resultUrl;
+  a.download = `khung-${frame.id}.jpg`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  ui.resultImage.src = state.resultUrl;
+  ui.result.hidden = false;
+  say(MSG.done);
+}
+
+async function save() {
+  const { frame, photo } = state;
+  if (!frame || !photo || state.busy) return;
   state.busy = true;
   updateControls();
   say(MSG.working);
   try {
-    let res;
-    try {
-      res = await fetch(`/v1/render/${encodeURIComponent(frame.id)}`, { method: 'POST', body: form });
-    } catch {
-      return fail(MSG.network);
-    }
-    if (!res.ok) return fail(await describeError(res));
-    const blob = await res.blob();
-    if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
-    state.resultUrl = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = state.resultUrl;
-    a.download = `khung-${frame.id}.jpg`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    ui.resultImage.src = state.resultUrl;
-    ui.result.hidden = false;
-    say(MSG.done);
+    deliver(onPhone() ? await framedOnPhone() : await framedOnServer());
+  } catch (e) {
+    if (e && e.name === 'AbortError') say(MSG.cancelled);
+    else if (e && e.name === 'NetworkError') fail(MSG.network);
+    else fail((e && e.shown) || MSG.failed);
   } finally {
     state.busy = false;
     updateControls();
   }
 }
 
-// --- gestures ----------------------------------------------------------------
+// --- gestures ---------------------------------------------------------------------
 
-const pointers = new Map();  // pointerId -> {x, y} in canvas pixels
+const pointers = new Map();  // pointerId -> {x, y} in template pixels
 
 function canvasPoint(e) {
   const r = canvas.getBoundingClientRect();
@@ -365,9 +627,8 @@ canvas.addEventListener('pointermove', (e) => {
   } else if (pointers.size === 2) {
     const other = [...pointers].find(([id]) => id !== e.pointerId)[1];
     const d0 = Math.hypot(last.x - other.x, last.y - other.y), d1 = Math.hypot(now.x - other.x, now.y - other.y);
-    const mid = { x: (now.x + other.x) / 2, y: (now.y + other.y) / 2 };
-    move((now.x - last.x) / 2, (now.y - last.y) / 2);  // the midpoint's movement
-    if (d0 > 0) zoomTo(state.p.zoom * (d1 / d0), mid.x, mid.y);
+    move((now.x - last.x) / 2, (now.y - last.y) / 2);  // the fingers' midpoint moves the photo
+    if (d0 > 0) zoomTo(state.p.zoom * (d1 / d0));
   }
   pointers.set(e.pointerId, now);
 });
@@ -379,13 +640,12 @@ for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) {
 canvas.addEventListener('wheel', (e) => {
   if (!placing()) return;
   e.preventDefault();
-  const at = canvasPoint(e);
-  zoomTo(state.p.zoom * Math.exp(-e.deltaY / 400), at.x, at.y);
+  zoomTo(state.p.zoom * Math.exp(-e.deltaY / 400));
 }, { passive: false });
 
 canvas.addEventListener('keydown', (e) => {
   if (!placing()) return;
-  const step = (e.shiftKey ? 0.05 : 0.01) * state.frame.window.width;
+  const step = (e.shiftKey ? 0.05 : 0.01) * state.layers.window.width;
   const keys = {
     ArrowLeft: () => move(-step, 0), ArrowRight: () => move(step, 0),
     ArrowUp: () => move(0, -step), ArrowDown: () => move(0, step),
@@ -397,7 +657,7 @@ canvas.addEventListener('keydown', (e) => {
   }
 });
 
-// --- wiring ------------------------------------------------------------------
+// --- wiring -------------------------------------------------------------------------
 
 ui.file.addEventListener('change', () => choosePhoto(ui.file.files[0]));
 ui.zoom.addEventListener('input', () => zoomTo(Number(ui.zoom.value)));
@@ -410,6 +670,7 @@ ui.turn.addEventListener('click', () => {
   setRotation();
 });
 ui.reset.addEventListener('click', resetPlacement);
-ui.download.addEventListener('click', download);
+ui.download.addEventListener('click', save);
+ui.cancel.addEventListener('click', () => state.xhr && state.xhr.cancel());
 new ResizeObserver(fitCanvas).observe(canvas);
 loadFrames();
