@@ -1,26 +1,37 @@
-// Browser test of the member page: starts `khung serve`, drives Debian's
-// Chromium as a phone (touch drag, zoom slider, pinch, keyboard), downloads
-// the framed photo and checks it against `khung render` with the placement
-// the page sent, and the page's own preview against the download.
+// Browser test of the member page: starts `khung serve` behind a proxy that
+// counts every byte the browser sends, drives Debian's Chromium as a phone
+// (touch drag, zoom slider, pinch, keyboard) and checks:
+// - the phone path: the photo is framed by the WebAssembly module on the
+//   page and nothing is uploaded (no request carries a body); the saved
+//   JPEG is the module's own render of the placement shown (rendered again
+//   here by a second copy of the module from the same decode), which is
+//   also `khung render`'s for a PNG photo; the preview agrees with it;
+// - bad input: a file that is not an image, a truncated JPEG and a photo
+//   over 50 megapixels get Vietnamese messages, upload nothing and leave
+//   nothing to save;
+// - the server fallback for a photo Chromium cannot decode (HEIC): the file
+//   is uploaded as it is, with progress and a cancel button, and the
+//   server's framed photo is saved.
 //
 // Usage: node tests/browser/page_test.mjs [path/to/khung]   (default build/ci/khung)
-// Environment: KHUNG_PAGE_SCREENSHOT (default build/page-screenshot.png),
-// KHUNG_CHROMIUM (default /usr/bin/chromium).
+// Environment: KHUNG_PAGE_SCREENSHOT (default build/page-screenshot.png; the
+// other screenshots are written beside it with suffixes), KHUNG_CHROMIUM
+// (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCountingProxy } from './counting_proxy.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const khung = path.resolve(process.argv[2] || path.join(root, 'build/ci/khung'));
 const screenshot = path.resolve(process.env.KHUNG_PAGE_SCREENSHOT || path.join(root, 'build/page-screenshot.png'));
+const shot = (suffix) => screenshot.replace(/\.png$/, `-${suffix}.png`);
 const astronaut = path.join(root, 'assets/photos/astronaut.png');
+const heicSeed = path.join(root, 'fuzz/seeds/decode/rgb.heic');
 const FRAME = 'frame-ring';
-// frame-ring's window (khung templates --json): the circle's box.
-const WIN = { x: 140, y: 140, width: 800, height: 800 };
 
 let passed = 0;
 function ok(cond, what, detail = '') {
@@ -75,35 +86,96 @@ function jpegSize(buf) {
   throw new Error('JPEG: no SOF marker');
 }
 
-// Chromium does not hand a multipart body with a file to the test, so the
-// page's FormData is read where it is made: fetch is wrapped to keep the
-// last form posted (text fields, and the file's SHA-256).
-function recordForms() {
-  const fetch = window.fetch;
-  window.fetch = function (input, init) {
-    if (init && init.body instanceof FormData) {
-      const fields = {}, files = {};
-      for (const [k, v] of init.body) {
-        if (typeof v === 'string') fields[k] = v;
-        else files[k] = v.arrayBuffer().then((b) => crypto.subtle.digest('SHA-256', b))
-          .then((d) => [...new Uint8Array(d)].map((x) => x.toString(16).padStart(2, '0')).join(''));
-      }
-      window.lastForm = { fields, files };
-    }
-    return fetch.apply(this, arguments);
-  };
+// A JPEG with an EXIF APP1 segment saying "turn 90° clockwise to show"
+// (orientation 6) right after its SOI marker.
+function withOrientation6(jpeg) {
+  const app1 = Buffer.from([0xff, 0xe1, 0, 34, ...Buffer.from('Exif\0\0'), 0x4d, 0x4d, 0, 42, 0, 0, 0, 8,
+    0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
 }
 
-// Mean absolute RGB difference of two images over a circle (canvas pixels
-// of the 1080 template), both drawn at `side` x `side` by the browser.
+const dataUrl = (buf, type) => `data:${type};base64,${buf.toString('base64')}`;
+
+// A photo drawn by Chromium itself: the sample photo, `width` x `height`,
+// stored turned a quarter left when `sideways` (what orientation 6 turns
+// back), as JPEG quality 92.
+async function makeJpeg(page, width, height, sideways) {
+  const b64 = await page.evaluate(async ({ src, width, height, sideways }) => {
+    const img = await createImageBitmap(await (await fetch(src)).blob());
+    const c = new OffscreenCanvas(sideways ? height : width, sideways ? width : height);
+    const g = c.getContext('2d');
+    if (sideways) {
+      g.translate(0, width);
+      g.rotate(-Math.PI / 2);
+    }
+    g.drawImage(img, 0, 0, width, height);
+    g.fillStyle = '#c8102e';
+    g.fillRect(0, 0, width / 8, height / 8);  // a red corner: shows which way is up
+    const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, { src: dataUrl(readFileSync(astronaut), 'image/png'), width, height, sideways });
+  return Buffer.from(b64, 'base64');
+}
+
+// The module's render of `photo` (decoded as the page did, at `size`) with
+// `placement`, made by a second copy of the module on the page, against the
+// saved JPEG: the largest |difference| to that render encoded by the same
+// JPEG encoder (0: the same pixels went in), and the mean and largest to the
+// render itself (what the JPEG loses).
+async function againstModule(page, { photo, type, size, placement, saved, id }) {
+  return page.evaluate(async ({ photo, type, size, placement, saved, id }) => {
+    const { loadKhung } = await import('/static/khung-photo.js');
+    const k = await loadKhung('/static/khung-photo.wasm');
+    const list = await (await fetch('/v1/templates')).json();
+    const frame = list.find((t) => t.id === id);
+    const bytes = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+    const t = k.template({ under: await bytes(`/v1/templates/${id}/under.png`), over: await bytes(`/v1/templates/${id}/over.png`),
+                           width: frame.width, height: frame.height, window: frame.window });
+    const [w, h] = size.split('x').map(Number);
+    const blob = await (await fetch(photo)).blob();
+    const bitmap = await createImageBitmap(new Blob([blob], { type }), { imageOrientation: 'from-image', resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
+    const c = new OffscreenCanvas(w, h);
+    const g = c.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    const p = k.photo(g.getImageData(0, 0, w, h));
+    const out = t.frame(p, placement, { width: Math.min(1080, frame.width), flatten: true });
+    const decode = async (blob) => {
+      const jpeg = await createImageBitmap(blob);
+      const d = new OffscreenCanvas(jpeg.width, jpeg.height).getContext('2d');
+      d.drawImage(jpeg, 0, 0);
+      return d.getImageData(0, 0, jpeg.width, jpeg.height);
+    };
+    const got = await decode(await (await fetch(saved)).blob());
+    t.free();
+    p.free();
+    if (got.width !== out.width || got.height !== out.height) return { size: `${got.width}x${got.height} against ${out.width}x${out.height}` };
+    // The module's pixels through the same JPEG encoder (canvas.toBlob, quality 90).
+    const e = document.createElement('canvas');
+    [e.width, e.height] = [out.width, out.height];
+    e.getContext('2d').putImageData(out, 0, 0);
+    const encoded = await decode(await new Promise((resolve) => e.toBlob(resolve, 'image/jpeg', 0.9)));
+    let sum = 0, max = 0, encodedMax = 0;
+    for (let i = 0; i < got.data.length; i += 4)
+      for (let j = 0; j < 3; ++j) {
+        const diff = Math.abs(got.data[i + j] - out.data[i + j]);
+        sum += diff;
+        if (diff > max) max = diff;
+        encodedMax = Math.max(encodedMax, Math.abs(got.data[i + j] - encoded.data[i + j]));
+      }
+    return { mean: sum / (got.data.length * 0.75), max, encodedMax };
+  }, { photo, type, size, placement, saved, id });
+}
+
+// Mean absolute RGB difference of two images over a circle (pixels of the
+// 1080 template), both drawn at `side` x `side` by the browser.
 async function meanDiff(page, a, b, side, circle) {
   return page.evaluate(async ({ a, b, side, circle }) => {
     const pixels = async (src) => {
-      const img = new Image();
-      img.src = src;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = c.height = side;
+      const img = await createImageBitmap(await (await fetch(src)).blob());
+      const c = new OffscreenCanvas(side, side);
       const g = c.getContext('2d');
       g.imageSmoothingQuality = 'high';
       g.drawImage(img, 0, 0, side, side);
@@ -123,7 +195,23 @@ async function meanDiff(page, a, b, side, circle) {
   }, { a, b, side, circle });
 }
 
-const dataUrl = (file, type) => `data:${type};base64,${readFileSync(file).toString('base64')}`;
+// Two images side by side (left: the page's, right: khung render's), each
+// `side` px, written as a PNG for a person to look at.
+async function sideBySide(page, left, right, side, file) {
+  const b64 = await page.evaluate(async ({ left, right, side }) => {
+    const c = new OffscreenCanvas(2 * side + 12, side);
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, c.width, c.height);
+    g.drawImage(await createImageBitmap(await (await fetch(left)).blob()), 0, 0, side, side);
+    g.drawImage(await createImageBitmap(await (await fetch(right)).blob()), side + 12, 0, side, side);
+    const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, { left, right, side });
+  writeFileSync(file, Buffer.from(b64, 'base64'));
+}
 
 async function touch(cdp, type, points) {
   await cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map((p, id) => ({ x: p.x, y: p.y, id })) });
@@ -132,10 +220,14 @@ async function touch(cdp, type, points) {
 async function main() {
   const tmp = mkdtempSync(path.join(tmpdir(), 'khung-page-'));
   const { server, url: urlPromise } = startServer();
-  let browser;
+  let browser, proxy;
   try {
-    const base = await urlPromise;
-    ok(true, `khung serve is up at ${base}`);
+    proxy = await startCountingProxy(await urlPromise);
+    const base = proxy.url;
+    ok(true, `khung serve is up, behind a counting proxy at ${base}`);
+    const uploaded = (from = 0) => proxy.log.slice(from).reduce((n, e) => n + e.sent, 0);
+    const posts = (from = 0) => proxy.log.slice(from).filter((e) => e.method !== 'GET' && e.method !== 'HEAD');
+
     browser = await chromium.launch({
       executablePath: process.env.KHUNG_CHROMIUM || '/usr/bin/chromium',
       headless: true,
@@ -147,112 +239,172 @@ async function main() {
       acceptDownloads: true, locale: 'vi-VN',
     });
     const page = await context.newPage();
-    await page.addInitScript(recordForms);
     const outside = [], pageErrors = [];
-    let renderRequest = null;
     page.on('request', (r) => {
       const u = r.url();
       if (!u.startsWith(base) && !u.startsWith('blob:') && !u.startsWith('data:')) outside.push(u);
-      if (r.method() === 'POST' && u.startsWith(`${base}/v1/render/`)) renderRequest = r;
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    mkdirSync(path.dirname(screenshot), { recursive: true });
 
     await page.goto(base + '/');
     ok(await page.locator('html').getAttribute('lang') === 'vi', 'the page is in Vietnamese (lang="vi")');
     ok(/width=device-width/.test(await page.locator('meta[name=viewport]').getAttribute('content')), 'viewport meta for phones');
+    ok(await page.getByRole('heading', { level: 1 }).count() === 1 && await page.getByRole('heading', { level: 2 }).count() >= 2,
+       'the page has a title heading and a heading per step');
 
-    // 1. Frames: only the templates of kind "frame", as radio buttons.
+    // 1. Frames: only the templates of kind "frame", as radio buttons; the
+    //    phone can frame the chosen one (the module loaded, "phone": true).
     const radios = page.locator('input[name=frame]');
     await radios.first().waitFor({ state: 'attached' });
     const frameIds = await radios.evaluateAll((els) => els.map((e) => e.value));
     ok(frameIds.includes(FRAME) && !frameIds.includes('cover'), 'the frames are listed, the banners are not', frameIds.join(', '));
     await page.locator(`label.frame:has(input[value="${FRAME}"])`).click();
     await page.waitForFunction((id) => document.querySelector('input[name=frame]:checked')?.value === id, FRAME);
+    const canvas = page.locator('#preview');
     await page.locator('#preview[data-ready="true"]').waitFor();
-    ok(true, `frame ${FRAME} is selected and its overlay loaded`);
+    ok(await canvas.getAttribute('data-engine') === 'phone', `frame ${FRAME} is framed on the phone (module loaded, layers fetched)`);
 
-    // 2. Wrong files get clear messages before any upload.
+    // 2. Bad input: Vietnamese messages, nothing uploaded, nothing to save.
     const fileInput = page.locator('input[type=file]');
-    await fileInput.setInputFiles({ name: 'ghi-chu.txt', mimeType: 'text/plain', buffer: Buffer.from('không phải ảnh') });
-    await page.locator('#error', { hasText: 'không phải là ảnh' }).waitFor();
-    ok(true, 'a text file is refused', await page.locator('#error').textContent());
-    await fileInput.setInputFiles({ name: 'lon.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(21 * 1024 * 1024, 0xff) });
-    await page.locator('#error', { hasText: 'Ảnh quá lớn' }).waitFor();
-    ok(renderRequest === null, 'a 21 MB photo is refused without uploading it');
-    // A "HEIC" Chromium cannot preview: the page says so, the server's error is shown.
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(64, 7)]);
-    await fileInput.setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: heic });
-    await page.locator('#status', { hasText: 'HEIC' }).waitFor();
-    ok(await page.locator('#download').isEnabled(), 'a HEIC without preview can still be downloaded');
-    await page.locator('#download').click();
-    await page.locator('#error', { hasText: /Không đọc được ảnh|không phải là ảnh/ }).waitFor();
-    ok(true, "the server's error is shown", await page.locator('#error').textContent());
-    renderRequest = null;
+    const before = proxy.log.length;
+    const refused = async (file, text, what) => {
+      await fileInput.setInputFiles(file);
+      await page.locator('#error', { hasText: text }).waitFor();
+      ok(await page.locator('#download').isDisabled() && await canvas.getAttribute('data-photo') === 'none',
+         what, await page.locator('#error').textContent());
+    };
+    await refused({ name: 'ghi-chu.txt', mimeType: 'text/plain', buffer: Buffer.from('không phải ảnh') }, 'không phải là ảnh',
+                  'a text file is refused');
+    await refused({ name: 'anh.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(300000, 0x41) }, 'không phải là ảnh',
+                  'a file named .jpg that is not an image is refused');
+    const photoJpeg = await makeJpeg(page, 1600, 1200, false);
+    await refused({ name: 'cat-cut.jpg', mimeType: 'image/jpeg', buffer: photoJpeg.subarray(0, photoJpeg.length >> 1) },
+                  'cắt cụt', 'a truncated JPEG is refused, never half drawn');
+    const huge = await page.evaluate(async () => {
+      // 8944 x 6708 = 60 megapixels, a phone-like gradient.
+      const c = new OffscreenCanvas(8944, 6708);
+      const g = c.getContext('2d');
+      const grad = g.createLinearGradient(0, 0, 8944, 6708);
+      grad.addColorStop(0, '#2b4f7e');
+      grad.addColorStop(1, '#e0b070');
+      g.fillStyle = grad;
+      g.fillRect(0, 0, 8944, 6708);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.8 })).arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    });
+    await refused({ name: 'IMG_60MP.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(huge, 'base64') }, '60 megapixel',
+                  'a 60-megapixel photo is refused before decoding');
+    await page.locator('#error').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: shot('refused') });
+    ok(posts(before).length === 0 && uploaded(before) === 0, 'no bad file was uploaded');
 
-    // 3. The sample photo, previewed at once.
+    // 3. A HEIC Chromium cannot decode: the page says so, uploads it as it
+    //    is with progress and a cancel button, and saves the server's frame.
+    //    A padded copy (an ISO BMFF "free" box) makes the upload long enough
+    //    to cancel on a throttled link.
+    const heic = readFileSync(heicSeed);
+    const pad = Buffer.alloc(1200000);
+    pad.writeUInt32BE(pad.length, 0);
+    pad.write('free', 4);
+    const heicFile = { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.concat([heic, pad]) };
+    await fileInput.setInputFiles(heicFile);
+    await page.locator('#mode', { hasText: 'HEIC' }).waitFor();
+    ok(await canvas.getAttribute('data-photo') === 'server' && await page.locator('#download').isEnabled(),
+       'a HEIC the browser cannot open goes to the server', await page.locator('#mode').textContent());
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: 200000, uploadThroughput: 50000 });
+    let mark = proxy.log.length;
+    await page.locator('#download').click();
+    const progress = page.getByRole('progressbar');
+    await page.waitForFunction(() => Number(document.querySelector('#upload-progress').value) > 0);
+    ok(await progress.isVisible() && /Đang gửi ảnh lên máy chủ: \d+%/.test(await page.locator('#upload-label').textContent()),
+       'the upload shows its progress', await page.locator('#upload-label').textContent());
+    await page.locator('#upload').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.screenshot({ path: shot('upload') });
+    await page.getByRole('button', { name: 'Huỷ gửi ảnh' }).click();
+    await page.locator('#status', { hasText: 'Đã huỷ' }).waitFor();
+    ok(await progress.isHidden() && await page.locator('#result').isHidden(), 'the upload can be cancelled', await page.locator('#status').textContent());
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    mark = proxy.log.length;
+    const [heicDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    const heicSaved = path.join(tmp, 'heic.jpg');
+    await heicDownload.saveAs(heicSaved);
+    const heicPost = posts(mark);
+    ok(heicPost.length === 1 && heicPost[0].path === `/v1/render/${FRAME}` && heicPost[0].sent >= heicFile.buffer.length,
+       'the HEIC is uploaded as it is', `${heicPost.map((e) => `${e.method} ${e.path} ${e.sent} bytes`).join(', ')}`);
+    const heicSize = jpegSize(readFileSync(heicSaved));
+    ok(heicSize.width === 1080 && heicSize.height === 1080 && await page.locator('#result-image').isVisible(),
+       "the server's framed photo is saved and shown", `${heicSize.width}x${heicSize.height}`);
+
+    // 4. The phone path: the sample photo, framed on the page.
+    mark = proxy.log.length;
     await fileInput.setInputFiles(astronaut);
     await page.locator('#preview[data-photo="ready"]').waitFor();
-    ok(await page.locator('#error').textContent() === '', 'the photo is previewed');
+    const settled = () => page.waitForFunction(() => {
+      const c = document.querySelector('#preview');
+      return c.dataset.shown === c.dataset.placed;
+    });
+    await settled();
+    ok(await page.locator('#error').textContent() === '' && /trên máy của bạn/.test(await page.locator('#mode').textContent()),
+       'the photo is framed on the phone, and the page says so', await page.locator('#mode').textContent());
 
-    // 4. Zoom 2 with the slider, then a one-finger drag by a known amount.
+    // Zoom 2 with the slider, then a one-finger drag by a known amount.
     await page.locator('#zoom').fill('2');
-    const canvas = page.locator('#preview');
     ok(await canvas.getAttribute('data-zoom') === '2', 'the zoom slider sets zoom 2');
     await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     const box = await canvas.boundingBox();
-    const cdp = await context.newCDPSession(page);
     const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
     const drag = { x: 48, y: -30 };  // CSS px: right and up
     await touch(cdp, 'touchStart', [from]);
     for (let i = 1; i <= 12; ++i) await touch(cdp, 'touchMove', [{ x: from.x + (drag.x * i) / 12, y: from.y + (drag.y * i) / 12 }]);
     await touch(cdp, 'touchEnd', []);
+    const win = (await (await page.request.get(`${base}/v1/templates`)).json()).find((t) => t.id === FRAME).window;
     const k = 1080 / box.width;  // template px per CSS px
-    const expected = { x: (drag.x * k) / WIN.width, y: (drag.y * k) / WIN.height };
+    const expected = { x: (drag.x * k) / win.width, y: (drag.y * k) / win.height };
     const shown = { x: Number(await canvas.getAttribute('data-offset-x')), y: Number(await canvas.getAttribute('data-offset-y')) };
     ok(Math.abs(shown.x - expected.x) < 0.004 && Math.abs(shown.y - expected.y) < 0.004,
        'the drag moves the photo with the finger', `offset ${shown.x}, ${shown.y}; expected ${expected.x.toFixed(4)}, ${expected.y.toFixed(4)}`);
-
-    // What a member sees while placing the photo: step 3 at the top.
-    mkdirSync(path.dirname(screenshot), { recursive: true });
+    await settled();
     await page.locator('#step3').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: screenshot });
     ok(true, 'screenshot saved', screenshot);
     const preview = await canvas.evaluate((el) => el.toDataURL('image/png'));
 
-    // 5. Download: the original file, exactly that placement, a 1080x1080 JPEG.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải ảnh về' }).click()]);
     ok(download.suggestedFilename() === `khung-${FRAME}.jpg`, 'the download is named', download.suggestedFilename());
     const got = path.join(tmp, 'got.jpg');
     await download.saveAs(got);
-    ok(renderRequest !== null, 'the page posted to /v1/render', renderRequest && renderRequest.url());
-    const f = await page.evaluate(() => window.lastForm.fields);
-    const photoHash = await page.evaluate(() => window.lastForm.files.photo);
-    ok(f.zoom === '2' && f.format === 'jpeg' && f.quality === '90' && f.focus === 'center' && Number(f.rotate) === 0,
-       'the form has zoom, format, quality, focus and rotate', JSON.stringify(f));
-    ok(Number(f.offset_x) === shown.x && Number(f.offset_y) === shown.y, 'the form has the previewed offsets');
-    ok(photoHash === createHash('sha256').update(readFileSync(astronaut)).digest('hex'), 'the original photo file is sent');
-    const size = jpegSize(readFileSync(got));
-    ok(size.width === 1080 && size.height === 1080, 'the download is a 1080x1080 JPEG', `${size.width}x${size.height}`);
+    const gotBytes = readFileSync(got);
+    ok(posts(mark).length === 0 && uploaded(mark) === 0, 'the phone path uploads nothing',
+       `${uploaded(mark)} bytes sent in ${proxy.log.length - mark} requests since the photo was chosen: ${proxy.log.slice(mark).map((e) => `${e.method} ${e.path}`).join(', ')}`);
+    const size = jpegSize(gotBytes);
+    ok(size.width === 1080 && size.height === 1080, 'the saved photo is a 1080x1080 JPEG', `${size.width}x${size.height}`);
+    const placement = { zoom: 2, offset_x: shown.x, offset_y: shown.y, rotate: 0 };
+    const photoSize = await canvas.getAttribute('data-photo-size');
+    const gotUrl = dataUrl(gotBytes, 'image/jpeg');
+    const astronautUrl = dataUrl(readFileSync(astronaut), 'image/png');
+    const vsModule = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement, saved: gotUrl, id: FRAME });
+    const vsUnmoved = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement: { zoom: 2 }, saved: gotUrl, id: FRAME });
+    ok(vsModule.encodedMax === 0 && vsModule.mean < 2, "the saved JPEG is the module's render of the placement shown",
+       `the same pixels as the module's render through the same encoder; against the unencoded render: mean |diff| ${vsModule.mean?.toFixed(3)}, largest ${vsModule.max} ${vsModule.size || ''}`);
+    ok(vsUnmoved.mean > 4 * vsModule.mean + 3, 'and not the unmoved photo', `mean |diff| ${vsUnmoved.mean.toFixed(2)}`);
 
-    // The download against khung render with the same placement, and with
-    // the photo left in the middle: it must match the first, not the second.
-    const ref = path.join(tmp, 'ref.png'), still = path.join(tmp, 'still.png');
-    execFileSync(khung, ['render', FRAME, '-p', astronaut, '--zoom', f.zoom, '--offset', `${f.offset_x},${f.offset_y}`, '-o', ref]);
-    execFileSync(khung, ['render', FRAME, '-p', astronaut, '--zoom', f.zoom, '-o', still]);
+    // The same photo and placement through `khung render`: a PNG photo is
+    // decoded alike by both, so only the JPEG encoding differs.
+    const ref = path.join(tmp, 'ref.png');
+    execFileSync(khung, ['render', FRAME, '-p', astronaut, '--zoom', '2', '--offset', `${shown.x},${shown.y}`, '-o', ref]);
     const inner = { x: 540, y: 540, r: 380 };
-    const check = await context.newPage();
-    const gotUrl = dataUrl(got, 'image/jpeg');
-    const dRef = await meanDiff(check, gotUrl, dataUrl(ref, 'image/png'), 1080, inner);
-    const dStill = await meanDiff(check, gotUrl, dataUrl(still, 'image/png'), 1080, inner);
-    ok(dRef < 2.5, 'the download matches khung render with the sent placement', `mean |diff| ${dRef.toFixed(2)} of 255`);
-    ok(dStill > 4 * dRef + 5, 'the download shows the photo moved', `mean |diff| to the unmoved photo ${dStill.toFixed(2)}`);
-    // What the member saw is what they got: the preview canvas against the download.
-    const dPreview = await meanDiff(check, gotUrl, preview, 270, inner);
-    ok(dPreview < 4, 'the preview agrees with the download', `mean |diff| ${dPreview.toFixed(2)} of 255 at 270 px`);
-    await check.close();
+    const dRef = await meanDiff(page, gotUrl, dataUrl(readFileSync(ref), 'image/png'), 1080, inner);
+    ok(dRef < 2.5, 'the saved photo matches khung render with the same placement', `mean |diff| ${dRef.toFixed(2)} of 255`);
+    const dPreview = await meanDiff(page, gotUrl, preview, 270, inner);
+    ok(dPreview < 4, 'the preview agrees with the saved photo', `mean |diff| ${dPreview.toFixed(2)} of 255 at 270 px`);
     ok(await page.locator('#result-image').isVisible(), 'the result is shown on the page for saving by a long press');
 
-    // 6. Pinch with two fingers zooms in; arrow keys move; 90° turns.
+    // 5. Pinch with two fingers zooms in; arrow keys move; 90° turns; the slider adds degrees.
     const zoomBefore = Number(await canvas.getAttribute('data-zoom'));
     await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     const now = await canvas.boundingBox();
@@ -268,22 +420,70 @@ async function main() {
     ok(Number(await canvas.getAttribute('data-offset-x')) < xBefore, 'the left arrow key moves the photo left');
     await page.getByRole('button', { name: /Xoay ảnh 90 độ/ }).click();
     ok(await canvas.getAttribute('data-rotate') === '90', 'the 90° button turns the photo');
-    await page.locator('#rotate').fill('20');
-    ok(await canvas.getAttribute('data-rotate') === '110', 'the rotate slider adds to the quarter turns');
-    // Turned, zoomed and moved: the preview still agrees with the download.
+    await page.locator('#rotate').fill('17');
+    ok(await canvas.getAttribute('data-rotate') === '107', 'the rotate slider adds to the quarter turns');
+    await settled();
     const turned = await canvas.evaluate((el) => el.toDataURL('image/png'));
+    mark = proxy.log.length;
     const [again] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
     const got2 = path.join(tmp, 'got2.jpg');
     await again.saveAs(got2);
-    const f2 = await page.evaluate(() => window.lastForm.fields);
-    ok(f2.rotate === '110' && Number(f2.zoom) === zoomAfter, 'the second form has the turn and the pinch zoom', JSON.stringify(f2));
-    const check2 = await context.newPage();
-    const dTurned = await meanDiff(check2, dataUrl(got2, 'image/jpeg'), turned, 270, inner);
-    await check2.close();
-    ok(dTurned < 4, 'the turned preview agrees with its download', `mean |diff| ${dTurned.toFixed(2)} of 255 at 270 px`);
+    const p2 = await canvas.evaluate((el) => ({ zoom: Number(el.dataset.zoom), offset_x: Number(el.dataset.offsetX),
+                                                offset_y: Number(el.dataset.offsetY), rotate: Number(el.dataset.rotate) }));
+    const got2Url = dataUrl(readFileSync(got2), 'image/jpeg');
+    const vsModule2 = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: await canvas.getAttribute('data-photo-size'),
+                                                  placement: p2, saved: got2Url, id: FRAME });
+    ok(vsModule2.encodedMax === 0 && vsModule2.mean < 2, 'zoomed, moved and turned: the saved JPEG is still the module\'s render',
+       `${JSON.stringify(p2)}: encoded alike; mean |diff| to the unencoded render ${vsModule2.mean?.toFixed(3)}`);
+    const dTurned = await meanDiff(page, got2Url, turned, 270, inner);
+    ok(dTurned < 4, 'the turned preview agrees with its saved photo', `mean |diff| ${dTurned.toFixed(2)} of 255 at 270 px`);
+    ok(uploaded(mark) === 0, 'still nothing uploaded');
 
-    // 7. Every control has a Vietnamese name; nothing came from outside.
-    const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, output')]
+    // 6. A phone JPEG stored sideways with EXIF orientation 6: decoded
+    //    upright and shrunk at decode to the window's cover size.
+    const sideways = withOrientation6(await makeJpeg(page, 1500, 2000, true));
+    await fileInput.setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: sideways });
+    await page.locator('#preview[data-photo="ready"]').waitFor();
+    await settled();
+    const exifSize = (await canvas.getAttribute('data-photo-size')).split('x').map(Number);
+    ok(exifSize[0] < exifSize[1] && exifSize[0] >= win.width && exifSize[0] < 1500,
+       'an EXIF-turned JPEG is decoded upright and shrunk to the window', `${exifSize.join('x')} from 2000x1500 stored`);
+    mark = proxy.log.length;
+    const [third] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    const got3 = path.join(tmp, 'got3.jpg');
+    await third.saveAs(got3);
+    const vsModule3 = await againstModule(page, { photo: dataUrl(sideways, 'image/jpeg'), type: 'image/jpeg', size: exifSize.join('x'),
+                                                  placement: { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 }, saved: dataUrl(readFileSync(got3), 'image/jpeg'), id: FRAME });
+    ok(vsModule3.encodedMax === 0 && vsModule3.mean < 2, "its saved JPEG is the module's render of the upright photo",
+       `encoded alike; mean |diff| to the unencoded render ${vsModule3.mean?.toFixed(3)} ${vsModule3.size || ''}`);
+    ok(uploaded(mark) === 0, 'and nothing was uploaded');
+
+    // 7. What a member would compare: the phone's frame beside khung
+    //    render's, for both bundled frames, zoomed, moved and turned 17°.
+    for (const id of ['frame-ring', 'frame-ribbon']) {
+      await page.locator(`label.frame:has(input[value="${id}"])`).click();
+      await page.locator('#preview[data-ready="true"]').waitFor();
+      await fileInput.setInputFiles(astronaut);
+      await page.locator('#preview[data-photo="ready"]').waitFor();
+      await page.locator('#zoom').fill('1.3');
+      await page.locator('#rotate').fill('17');
+      await canvas.focus();
+      for (let i = 0; i < 8; ++i) await page.keyboard.press('ArrowRight');
+      for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowUp');
+      await settled();
+      const q = await canvas.evaluate((el) => ({ zoom: el.dataset.zoom, x: el.dataset.offsetX, y: el.dataset.offsetY, r: el.dataset.rotate }));
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+      const phone = path.join(tmp, `${id}.jpg`), native = path.join(tmp, `${id}-native.png`);
+      await dl.saveAs(phone);
+      execFileSync(khung, ['render', id, '-p', astronaut, '--zoom', q.zoom, '--offset', `${q.x},${q.y}`, '--rotate', q.r, '-o', native]);
+      const compare = shot(`${id}-beside-khung-render`);
+      await sideBySide(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 540, compare);
+      const d = await meanDiff(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 1080, { x: 540, y: 540, r: 540 });
+      ok(d < 2.5, `${id}: the phone's frame beside khung render's (zoom ${q.zoom}, offset ${q.x},${q.y}, ${q.r}°)`, `mean |diff| ${d.toFixed(2)}; ${compare}`);
+    }
+
+    // 8. Every control has a Vietnamese name; nothing came from outside.
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, output, progress')]
       .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim()))
       .map((el) => el.outerHTML.slice(0, 80)));
     ok(unnamed.length === 0, 'every control has a name', unnamed.join(' | '));
@@ -291,6 +491,7 @@ async function main() {
     ok(pageErrors.length === 0, 'no script errors', pageErrors.join('; '));
   } finally {
     if (browser) await browser.close();
+    if (proxy) await proxy.close();
     await stopServer(server);
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -25,6 +25,7 @@ const MSG = {
   decoding: 'Đang mở ảnh…',
   onPhone: 'Ảnh được ghép ngay trên máy của bạn, không gửi lên mạng.',
   heicToServer: 'Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).',
+  moduleToServer: 'Máy này không ghép được ảnh này, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   undecodedToServer: 'Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).',
   noModuleToServer: 'Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   frameToServer: 'Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
@@ -59,6 +60,7 @@ const state = {
   frame: null,    // the template from /v1/templates
   layers: null,   // {id, under, over (ArrayBuffer), underImage, overImage (drawable), window: the module's or null}
   photo: null,    // see choosePhoto
+  shown: null,    // the render on the canvas: {key, frame, photo, decoded, image}
   p: { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 },
   quarter: 0,     // quarter turns from the 90° button; rotate = 90 * quarter + fine
   fine: 0,
@@ -118,7 +120,7 @@ function placed() {
   }
 }
 
-// --- the preview: the module's render at the canvas's resolution -------------
+// --- the preview: the module's render, the very pixels that are saved -----
 
 let previewRunning = false, previewWanted = false;
 
@@ -127,21 +129,26 @@ function requestPreview() {
   if (!previewRunning) runPreviews();
 }
 
-// Renders the newest placement; placements that arrive meanwhile are
-// merged into one next render, so a drag never queues up work.
+// Renders the newest placement at the saved photo's size (the canvas shows
+// it scaled by CSS); placements that arrive meanwhile are merged into one
+// next render, so a drag never queues up work. The last render is kept: a
+// save of the same placement reuses it.
 async function runPreviews() {
   previewRunning = true;
   while (previewWanted && onPhone()) {
     previewWanted = false;
-    const { frame, photo } = state, p = { ...state.p };
+    const { frame, photo } = state, p = { ...state.p }, decoded = photo.decoded;
     try {
-      const out = await state.engine.call('frame', { id: frame.id, placement: p, width: canvas.width, flatten: true });
+      const out = await state.engine.call('frame', { id: frame.id, placement: p, width: outputWidth(frame), flatten: true });
       if (state.frame !== frame || state.photo !== photo) continue;
-      if (canvas.height !== out.height) canvas.height = out.height;
-      ctx.putImageData(new ImageData(new Uint8ClampedArray(out.data), out.width, out.height), 0, 0);
-      canvas.dataset.shown = placementKey(p);
+      const image = new ImageData(new Uint8ClampedArray(out.data), out.width, out.height);
+      if (canvas.width !== out.width || canvas.height !== out.height) [canvas.width, canvas.height] = [out.width, out.height];
+      ctx.putImageData(image, 0, 0);
+      state.shown = { key: placementKey(p), frame, photo, decoded, image };
+      canvas.dataset.shown = state.shown.key;
+      performance.mark('khung:previewed');
     } catch (e) {
-      if (state.photo === photo) photoToServer(photo, MSG.undecodedToServer, e);
+      if (state.photo === photo) photoToServer(photo, MSG.moduleToServer);
     }
   }
   previewRunning = false;
@@ -149,14 +156,8 @@ async function runPreviews() {
 
 function fitCanvas() {
   if (!state.frame) return;
-  const { width, height } = state.frame;
-  const css = canvas.getBoundingClientRect().width || 360;
-  const w = Math.min(width, Math.round(css * (window.devicePixelRatio || 1)));
-  const h = Math.round((w * height) / width);
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
+  const w = outputWidth(state.frame), h = Math.round((w * state.frame.height) / state.frame.width);
+  if (canvas.width !== w || canvas.height !== h) [canvas.width, canvas.height] = [w, h];
   draw();
 }
 
@@ -166,6 +167,7 @@ function draw() {
   if (onPhone()) return requestPreview();
   const f = state.frame;
   if (!f) return;
+  state.shown = null;
   const k = canvas.width / f.width;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -364,11 +366,13 @@ async function ensureCover(photo, p) {
   const room = await coverAt({ ...p, zoom: clamp(p.zoom * 1.5, 1, ZOOM_MAX), rotate: 45 });
   const target = d ? room : need;  // the first decode is only what the bench's flow needs
   const bitmap = await decodeToCover(photo.file, photo.info, target);
+  performance.mark('khung:decoded');
   if (state.photo !== photo) return bitmap.close();
   const pixels = pixelsOf(bitmap);
   bitmap.close();
   await state.engine.call('photo', { data: pixels.data.buffer, width: pixels.width, height: pixels.height },
                           [pixels.data.buffer]);
+  performance.mark('khung:photo-in-module');
   photo.decoded = { width: pixels.width, height: pixels.height };
   canvas.dataset.photoSize = `${pixels.width}x${pixels.height}`;
 }
@@ -443,6 +447,7 @@ async function preparePhoto(photo) {
 
 async function choosePhoto(file) {
   if (!file) return;
+  performance.mark('khung:chosen');
   say('');
   ui.mode.textContent = '';
   ui.result.hidden = true;
@@ -488,13 +493,21 @@ async function framedOnPhone() {
   const { frame, photo } = state, p = { ...state.p };
   if (photo.covering) await photo.covering;
   await ensureCover(photo, p);
-  const out = await state.engine.call('frame', { id: frame.id, placement: p, width: outputWidth(frame), flatten: true });
+  const shown = state.shown;
+  let image;
+  if (shown && shown.key === placementKey(p) && shown.frame === frame && shown.photo === photo && shown.decoded === photo.decoded) {
+    image = shown.image;  // the preview on the screen is this render
+  } else {
+    const out = await state.engine.call('frame', { id: frame.id, placement: p, width: outputWidth(frame), flatten: true });
+    image = new ImageData(new Uint8ClampedArray(out.data), out.width, out.height);
+  }
+  performance.mark('khung:framed');
   const c = document.createElement('canvas');
-  c.width = out.width;
-  c.height = out.height;
-  c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(out.data), out.width, out.height), 0, 0);
+  [c.width, c.height] = [image.width, image.height];
+  c.getContext('2d').putImageData(image, 0, 0);
   const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
   if (!blob) throw new Error('JPEG encoding failed');
+  performance.mark('khung:encoded');
   return blob;
 }
 
@@ -672,5 +685,4 @@ ui.turn.addEventListener('click', () => {
 ui.reset.addEventListener('click', resetPlacement);
 ui.download.addEventListener('click', save);
 ui.cancel.addEventListener('click', () => state.xhr && state.xhr.cancel());
-new ResizeObserver(fitCanvas).observe(canvas);
 loadFrames();
