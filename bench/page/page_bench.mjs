@@ -223,6 +223,7 @@ async function main() {
           await page.waitForFunction(() => document.querySelector('#preview').dataset.shown === document.querySelector('#preview').dataset.placed);
         });
         if (!res.saved) throw new Error(res.failure || 'nothing saved');
+        if (res.uploaded) throw new Error(`framed by the server, not on the phone (${res.uploaded} bytes uploaded)`);
         const native = path.join(scratch, `${frame}-khung-render.jpg`);
         execFileSync(path.resolve(args.khung), ['render', frame, '-p', photo, '--zoom', String(placement.zoom),
           '--offset', `${placement.x},${placement.y}`, '--rotate', String(placement.rotate), '--quality', '90', '-o', native]);

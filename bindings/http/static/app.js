@@ -122,11 +122,11 @@ function placed() {
 
 // --- the preview: the module's render, the very pixels that are saved -----
 
-let previewRunning = false, previewWanted = false;
+let previewRunning = null, previewWanted = false;  // previewRunning: the running loop's promise
 
 function requestPreview() {
   previewWanted = true;
-  if (!previewRunning) runPreviews();
+  if (!previewRunning) previewRunning = runPreviews().finally(() => { previewRunning = null; });
 }
 
 // Renders the newest placement at the saved photo's size (the canvas shows
@@ -134,7 +134,6 @@ function requestPreview() {
 // next render, so a drag never queues up work. The last render is kept: a
 // save of the same placement reuses it.
 async function runPreviews() {
-  previewRunning = true;
   while (previewWanted && onPhone()) {
     previewWanted = false;
     const { frame, photo } = state, p = { ...state.p }, decoded = photo.decoded;
@@ -151,7 +150,6 @@ async function runPreviews() {
       if (state.photo === photo) photoToServer(photo, MSG.moduleToServer);
     }
   }
-  previewRunning = false;
 }
 
 function fitCanvas() {
@@ -493,6 +491,7 @@ async function framedOnPhone() {
   const { frame, photo } = state, p = { ...state.p };
   if (photo.covering) await photo.covering;
   await ensureCover(photo, p);
+  if (previewRunning) await previewRunning;  // the preview being drawn may be this very render
   const shown = state.shown;
   let image;
   if (shown && shown.key === placementKey(p) && shown.frame === frame && shown.photo === photo && shown.decoded === photo.decoded) {
