@@ -3,7 +3,7 @@
 // the EXIF turn folded into it against turning the photo first.
 
 #include "orientation.hpp"
-#include "photo_stored.hpp"
+#include "photo_source.hpp"
 #include "resample.hpp"
 
 #include <catch2/catch.hpp>
@@ -153,8 +153,8 @@ TEST_CASE("a stored photo drawn with its orientation folded in matches turning i
     for (const khung::Placement& placement :
          {khung::Placement{}, khung::Placement{.zoom = 1.7f, .offset_x = 0.3f, .offset_y = -0.2f}}) {
       Image folded(200, 220), turned_first(200, 220);
-      khung::detail::draw_stored_photo(folded, khung::detail::apply_orientation(upright, inverse), orientation,
-                                       window, placement);
+      const Image stored = khung::detail::apply_orientation(upright, inverse);
+      khung::detail::draw_placed(folded, {&stored, orientation, {}}, window, placement, std::nullopt);
       khung::draw_photo(turned_first, upright, window, placement);
       int worst = 0;
       long total = 0;
