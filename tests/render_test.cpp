@@ -514,3 +514,69 @@ TEST_CASE("load_and_render takes a JPEG row by row and gives the same bytes as d
   CHECK_FALSE(whole.empty());
   CHECK(fed == whole);
 }
+
+TEST_CASE("a small window on a big canvas: load_and_render decodes for the window, as every face does", "[render][photo]") {
+  // A 240 px circle on a 1640x624 banner and a phone-sized photo stored
+  // turned (EXIF 6): decoded for the canvas, the JPEG would come at a larger
+  // DCT scale than for the window, and the CLI's pixels would not be
+  // HTTP's (up to 26/255 apart before the two shared photo_decode_options).
+  Image photo(4032, 3024);
+  for (int y = 0; y < 3024; ++y)
+    for (int x = 0; x < 4032; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>((x / 3 + y / 5) % 256);
+      p[1] = static_cast<std::uint8_t>(((x / 16) ^ (y / 16)) * 9 % 256);
+      p[2] = static_cast<std::uint8_t>((x * y / 4096) % 256);
+      p[3] = 255;
+    }
+  Scratch s;
+  const std::vector<std::uint8_t> jpeg = jpeg_with_orientation(photo, 6);
+  RenderOptions options;
+  options.photo.path = s.write("big.jpg", std::string(jpeg.begin(), jpeg.end()));
+  options.placement = {.zoom = 1.3f, .offset_x = 0.1f, .offset_y = -0.05f};
+  const std::string tpl = s.write("small-window.json", R"({"width": 1640, "height": 624, "layers": [
+      {"type": "fill", "color": "#204080"},
+      {"type": "photo", "window": {"shape": "circle", "box": [1300, 192, 240, 240]}}]})")
+                              .string();
+  const Image fed = load_and_render(tpl, options).image;
+  CHECK(fed == render_template(Template::load(tpl), options));
+  RenderOptions as_bytes = options;
+  as_bytes.photo.path.clear();
+  as_bytes.photo.bytes = jpeg;
+  CHECK(fed == render_template(Template::load(tpl), as_bytes));
+}
+
+TEST_CASE("frame_between, the phone's render, gives render_template's bytes for the bundled frames", "[render][photo]") {
+  // The module on the page composites the photo between the template's
+  // layers below it (none here) and above it (the overlay alone), and finds
+  // an auto window in the overlay as the template does.
+  Image photo(900, 700);
+  for (int y = 0; y < 700; ++y)
+    for (int x = 0; x < 900; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>((x * 5 + y) % 256);
+      p[1] = static_cast<std::uint8_t>((x ^ (y * 3)) & 0xFF);
+      p[2] = static_cast<std::uint8_t>(y * 255 / 699);
+      p[3] = 255;
+    }
+  for (const char* id : {"frame-ring", "frame-ribbon"}) {
+    const Template tpl = Template::load(id);
+    const std::string overlay = std::string(id) == "frame-ring" ? "ring.png" : "ribbon.png";
+    const Image over = read_image(std::filesystem::path(KHUNG_SOURCE_DIR) / "assets" / "templates" / "frames" / overlay);
+    for (const Placement& placement : {Placement{}, Placement{.zoom = 1.6f, .offset_x = -0.2f, .offset_y = 0.15f},
+                                       Placement{.zoom = 1.2f, .rotate = 17}, Placement{.rotate = 90}}) {
+      RenderOptions options;
+      options.photo.image = &photo;
+      options.placement = placement;
+      INFO(id << ", zoom " << placement.zoom << ", rotate " << placement.rotate);
+      CHECK(frame_between({}, photo, find_window(over), over, placement) == render_template(tpl, options));
+      options.output_width = 540;
+      CHECK(frame_between({}, photo, find_window(over), over, placement, 540) == render_template(tpl, options));
+    }
+  }
+  const Image over(100, 100);
+  CHECK_THROWS_WITH(frame_between(Image(50, 50), photo, circle_window({0, 0, 100, 100}), over, {}),
+                    "under: 50x50, not the size of over (100x100)");
+  CHECK_THROWS_WITH(frame_between({}, photo, circle_window({0, 0, 100, 100}), over, {.focus = Focus::Face}),
+                    "focus face: framing between layers takes a centred photo");
+}
