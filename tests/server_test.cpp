@@ -24,7 +24,9 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -427,6 +429,114 @@ TEST_CASE("GET renders carry a strong ETag and answer 304", "[server][cache]") {
   CHECK(again->status == 304);
   CHECK(again->body.empty());
   CHECK(c.Get("/v1/render/frame-ring")->status == 400);  // frames need a POSTed photo
+}
+
+TEST_CASE("a frame's layers under and over its photo are served as cacheable PNGs", "[server][parts][cache]") {
+  // The page frames photos on the phone between these two images.
+  auto copy_frame = [](const std::filesystem::path& dir, const std::string& title) {
+    std::filesystem::create_directories(dir / "frames");
+    std::filesystem::copy_file(Template::bundled_dir() / "frames" / "ring.png", dir / "frames" / "ring.png",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::ofstream(dir / "ring.json") << R"({"title": ")" + title + R"(", "width": 1080, "height": 1080, "layers": [
+        {"type": "photo", "window": {"shape": "auto"}}, {"type": "image", "src": "frames/ring.png"}]})";
+  };
+  Running s({});
+  auto c = s.client();
+  std::map<std::string, std::string> tags;
+  for (const std::string id : {"frame-ring", "frame-ribbon"}) {
+    const Template tpl = Template::load(id);
+    for (const auto& [name, part] : {std::pair{"under", RenderPart::UnderPhoto}, {"over", RenderPart::OverPhoto}}) {
+      const std::string path = "/v1/templates/" + id + "/" + name + ".png";
+      INFO(path);
+      auto r = c.Get(path);
+      REQUIRE(r);
+      REQUIRE(r->status == 200);
+      CHECK(r->get_header_value("Content-Type") == "image/png");
+      CHECK(r->get_header_value("Cache-Control") == "public, max-age=86400");
+      RenderOptions same;
+      same.part = part;
+      CHECK(decode(r->body) == render_template(tpl, same));
+      const std::string etag = r->get_header_value("ETag");
+      CHECK(etag.size() == 66);  // strong: a quoted SHA-256, no W/
+      CHECK(etag.front() == '"');
+      tags[path] = etag;
+      // Asked again: the same bytes and tag (drawn once, kept).
+      auto again = c.Get(path);
+      CHECK(again->body == r->body);
+      CHECK(again->get_header_value("ETag") == etag);
+      // A cache that holds it revalidates it for nothing.
+      for (const std::string& condition : {etag, "W/" + etag, "\"other\", " + etag}) {
+        auto cached = c.Get(path, {{"If-None-Match", condition}});
+        CHECK(cached->status == 304);
+        CHECK(cached->body.empty());
+        CHECK(cached->get_header_value("ETag") == etag);
+        CHECK(cached->get_header_value("Cache-Control") == "public, max-age=86400");
+      }
+      CHECK(c.Get(path, {{"If-None-Match", "\"other\""}})->status == 200);
+      auto head = c.Head(path);
+      CHECK(head->status == 200);
+      CHECK(head->get_header_value("ETag") == etag);
+      CHECK(head->body.empty());
+      CHECK(c.Post(path, "", "application/json")->status == 405);
+    }
+  }
+  // Each part of each template has its own tag.
+  std::set<std::string> distinct;
+  for (const auto& [path, tag] : tags) distinct.insert(tag);
+  CHECK(distinct.size() == 4);
+
+  // No such template, or no photo slot: 404, as JSON, never cached.
+  for (const char* path : {"/v1/templates/nope/over.png", "/v1/templates/nope/under.png", "/v1/templates/cover/over.png",
+                           "/v1/templates/cover/under.png", "/v1/templates/frame-ring/side.png",
+                           "/v1/templates/frame-ring/over.png/x", "/v1/templates/..%2Fframe-ring/over.png"}) {
+    INFO(path);
+    auto r = c.Get(path, {{"If-None-Match", "*"}});
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    CHECK(error_code(r) == "not_found");
+    CHECK(r->get_header_value("Cache-Control") == "no-store");
+    CHECK_FALSE(r->has_header("ETag"));
+  }
+  CHECK(nlohmann::json::parse(c.Get("/v1/templates/cover/under.png")->body)["error"]["message"] ==
+        "template 'cover': has no photo slot, so no under.png (it is a banner)");
+
+  // The tag follows the template's content: a changed template file gets
+  // a new one (another service, or this one after a restart).
+  const auto dir = std::filesystem::temp_directory_path() / ("khung-server-test-parts-" + std::to_string(::getpid()));
+  std::string first, second;
+  copy_frame(dir, "Vòng");
+  {
+    http::ServerOptions o;
+    o.templates_dir = dir;
+    Running one(o);
+    first = one.client().Get("/v1/templates/ring/over.png")->get_header_value("ETag");
+  }
+  copy_frame(dir, "Vòng mới");
+  {
+    http::ServerOptions o;
+    o.templates_dir = dir;
+    Running two(o);
+    second = two.client().Get("/v1/templates/ring/over.png")->get_header_value("ETag");
+  }
+  std::filesystem::remove_all(dir);
+  CHECK(first.size() == 66);
+  CHECK(second.size() == 66);
+  CHECK(first != second);
+}
+
+TEST_CASE("the picker's thumbnails: a frame without its photo, a banner with sample fields", "[server][parts]") {
+  Running s({});
+  auto c = s.client();
+  auto ring = c.Get("/v1/templates/frame-ring/preview.png?width=270");
+  REQUIRE(ring->status == 200);
+  RenderOptions without;
+  without.part = RenderPart::WithoutPhoto;
+  without.output_width = 270;
+  CHECK(decode(ring->body) == render_template(Template::load("frame-ring"), without));
+  const Template cover = Template::load("cover");
+  RenderOptions sample;
+  sample.fields = sample_fields(cover);
+  CHECK(decode(c.Get("/v1/templates/cover/preview.png")->body) == render_template(cover, sample));
 }
 
 TEST_CASE("CORS headers only for allowed origins", "[server][cors]") {
