@@ -363,7 +363,10 @@ struct Request {
   int status = 0;                // as answered; 0: libmicrohttpd answered on its own
   std::size_t sent = 0;
   std::size_t received = 0;
-  Clock::time_point body_start;
+  // The body's pace: the stretch being measured began then, and this many
+  // bytes have come in it (keeps_pace).
+  Clock::time_point stretch_start;
+  std::size_t stretch_bytes = 0;
 
   // POST /v1/render/{id}
   Route route = Route::None;
@@ -617,7 +620,6 @@ struct Server::Impl {
 
   // A piece of the body.
   void take(Request& r, const char* data, std::size_t size) {
-    if (r.received == 0) r.body_start = Clock::now();
     r.received += size;
     if (r.stage == Stage::Draining) return;
     if (r.received > options.max_body_bytes) {
@@ -963,14 +965,25 @@ struct Server::Impl {
     return n && *n > 0 && *n <= 4 * options.max_body_bytes;
   }
 
-  // A body arriving slower than the floor (after its grace period of
-  // request_timeout) holds a connection and its memory for nothing.
+  // A body must keep coming: in every stretch of request_timeout seconds
+  // (the first from its first bytes) at least min_upload_bytes_per_second
+  // on average. A phone on a slow but steady link is never cut, however
+  // long its upload takes; a client that drips bytes, from the start or
+  // after a fast start, would hold a connection and its body's memory for
+  // nothing. A body that stops altogether meets libmicrohttpd's idle
+  // timeout instead. Measured as the bytes arrive: false cuts the
+  // connection.
   bool keeps_pace(Request& r, std::size_t more) const {
-    if (r.received == 0) return true;
-    const double seconds = std::chrono::duration<double>(Clock::now() - r.body_start).count();
+    const auto now = Clock::now();
+    if (r.received == 0) r.stretch_start = now;
+    r.stretch_bytes += more;
+    const double seconds = std::chrono::duration<double>(now - r.stretch_start).count();
     if (seconds < options.request_timeout_seconds) return true;
-    const double rate = static_cast<double>(r.received + more) / seconds;
-    return rate >= static_cast<double>(options.min_upload_bytes_per_second);
+    if (static_cast<double>(r.stretch_bytes) < seconds * static_cast<double>(options.min_upload_bytes_per_second))
+      return false;
+    r.stretch_start = now;
+    r.stretch_bytes = 0;
+    return true;
   }
 
   MHD_Result send(MHD_Connection* c, Request& r) {
