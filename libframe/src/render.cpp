@@ -144,6 +144,29 @@ bool is_static(const Layer& layer) {
   return !std::holds_alternative<PhotoLayer>(layer);
 }
 
+// How an error message names a part without the photo.
+const char* part_words(RenderPart part) {
+  switch (part) {
+    case RenderPart::UnderPhoto: return "of the layers under the photo";
+    case RenderPart::OverPhoto: return "of the layers over the photo";
+    default: return "without the photo";
+  }
+}
+
+// The layers a part draws: [first, last) of the template's (the photo
+// among them is drawn only by a Whole render: draw_layer).
+struct LayerSpan {
+  std::size_t first = 0, last = 0;
+};
+
+LayerSpan layers_of(const TemplateData& data, RenderPart part) {
+  const std::size_t count = data.layers.size();
+  if (part == RenderPart::Whole || part == RenderPart::WithoutPhoto) return {0, count};
+  std::size_t slot = 0;
+  while (slot < count && !std::holds_alternative<PhotoLayer>(data.layers[slot])) ++slot;
+  return part == RenderPart::UnderPhoto ? LayerSpan{0, slot} : LayerSpan{std::min(slot + 1, count), count};
+}
+
 // How every face's photo is decoded: at the smallest size that covers its
 // window at this placement (shrink-on-load), so that the same file gives the
 // same pixels whichever face it came through.
@@ -257,7 +280,7 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
     composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
   } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
-    if (options.without_photo) return;
+    if (options.part != RenderPart::Whole) return;  // the parts leave the slot empty
     if (options.photo.image) {
       draw_photo(canvas, *options.photo.image, ph->window, options.placement);
       return;
@@ -298,9 +321,14 @@ void validate(const Template& tpl, const RenderOptions& options) {
   check_fields(tpl, options.fields);
   for (const TemplateField& f : tpl.fields())
     if (!field_value(tpl, options.fields, f.name)) throw missing_field(tpl, f.name);
-  if (options.without_photo && !options.photo.empty())
-    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
-  if (data.has_photo && options.photo.empty() && !options.without_photo)
+  const bool whole = options.part == RenderPart::Whole;
+  if (!whole && !options.photo.empty())
+    throw Error(ErrorCode::InvalidArgument,
+                "template '" + tpl.id() + "': a photo was given to a render " + part_words(options.part));
+  if (!data.has_photo && (options.part == RenderPart::UnderPhoto || options.part == RenderPart::OverPhoto))
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot to render the layers " +
+                                                (options.part == RenderPart::UnderPhoto ? "under" : "over"));
+  if (data.has_photo && options.photo.empty() && whole)
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': needs a photo");
   if (!data.has_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
@@ -320,18 +348,21 @@ struct Started {
   std::vector<RenderWarning> warnings;
 };
 
-// The canvas a render starts from: the template's cached unchanging bottom
-// layers when its fonts are the bundled ones (`fonts` null), else blank.
-Started start_render(const Template& tpl, const FontLibrary* fonts) {
+// The canvas a render of `part` starts from: the template's cached
+// unchanging bottom layers when the part starts at the bottom and its fonts
+// are the bundled ones (`fonts` null), else blank.
+Started start_render(const Template& tpl, const FontLibrary* fonts, RenderPart part) {
   const TemplateData& data = tpl.data();
+  const LayerSpan span = layers_of(data, part);
   // Bundled fonts are the ones the cached base was drawn with.
-  const bool cached = !fonts || fonts == &FontLibrary::bundled();
+  const bool cached = span.first == 0 && (!fonts || fonts == &FontLibrary::bundled());
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl); });
+  // The base ends below the photo, so never past a part's last layer.
   if (cached && data.base_layers > 0) return {data.base, data.base_layers, data.base_warnings};
-  return {Image(data.size.width, data.size.height), 0, {}};
+  return {Image(data.size.width, data.size.height), span.first, {}};
 }
 
-// Draws the rest of the layers (once validate has passed), with the
+// Draws the rest of the part's layers (once validate has passed), with the
 // photo already decoded when `decoded` is set. `fonts`: null for the bundled
 // ones, opened only if a text layer needs them (a frame without text never
 // does).
@@ -339,7 +370,8 @@ RenderResult finish_render(const Template& tpl, const RenderOptions& options, co
                            StoredImage* decoded, Started started) {
   const TemplateData& data = tpl.data();
   RenderResult out{std::move(started.canvas), std::move(started.warnings)};
-  for (std::size_t i = started.next; i < data.layers.size(); ++i)
+  const std::size_t last = layers_of(data, options.part).last;
+  for (std::size_t i = started.next; i < last; ++i)
     draw_layer(out.image, i, tpl, options, fonts, out.warnings, decoded);
   const Size size = output_size(tpl, options.output_width);
   if (size != data.size) out.image = resize_image(out.image, size);
@@ -359,12 +391,12 @@ const std::string* field_value(const Template& tpl, const Fields& fields, std::s
 
 RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options) {
   validate(tpl, options);
-  return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr));
+  return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr, options.part));
 }
 
 RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   validate(tpl, options);
-  return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts));
+  return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts, options.part));
 }
 
 Image render_template(const Template& tpl, const RenderOptions& options) {
@@ -376,7 +408,7 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
 }
 
 RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options) {
-  if (options.photo.empty() || options.photo.image || options.without_photo)
+  if (options.photo.empty() || options.photo.image || options.part != RenderPart::Whole)
     return render_with_warnings(Template::load(template_ref), options);
   // The photo is decoded on a second thread once the template says what its
   // window needs (photo_decode_options, as for every face); a JPEG comes row
@@ -412,7 +444,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
     throw;
   }
   // The canvas and the layers under the photo, while it decodes.
-  Started started = start_render(tpl, nullptr);
+  Started started = start_render(tpl, nullptr, options.part);
   const auto& layers = tpl.data().layers;
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
     draw_layer(started.canvas, started.next++, tpl, options, nullptr, started.warnings);
