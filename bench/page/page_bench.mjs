@@ -211,9 +211,10 @@ async function main() {
 
     // What a person compares: the phone's frame beside khung render's.
     const looked = [];
-    const placement = { zoom: 1.3, x: 0.1, y: -0.05, rotate: 17 };
+    const placement = { zoom: 1.3, rotate: 17 };  // and arrow keys: 10 steps right, 5 up (1% of the window's width each)
     for (const frame of ['frame-ring', 'frame-ribbon']) {
       try {
+        let placed = null;
         const res = await oneRun(browser, sites.after.proxy.url, sites.after.proxy, 'phone', frame, async (page) => {
           await page.locator('#zoom').fill(String(placement.zoom));
           await page.locator('#rotate').fill(String(placement.rotate));
@@ -221,13 +222,14 @@ async function main() {
           for (let i = 0; i < 10; ++i) await page.keyboard.press('ArrowRight');  // 1% of the window each
           for (let i = 0; i < 5; ++i) await page.keyboard.press('ArrowUp');
           await page.waitForFunction(() => document.querySelector('#preview').dataset.shown === document.querySelector('#preview').dataset.placed);
+          placed = await page.locator('#preview').evaluate((el) => ({ zoom: el.dataset.zoom, x: el.dataset.offsetX, y: el.dataset.offsetY, rotate: el.dataset.rotate }));
         });
         if (!res.saved) throw new Error(res.failure || 'nothing saved');
         if (res.uploaded) throw new Error(`framed by the server, not on the phone (${res.uploaded} bytes uploaded)`);
         const native = path.join(scratch, `${frame}-khung-render.jpg`);
-        execFileSync(path.resolve(args.khung), ['render', frame, '-p', photo, '--zoom', String(placement.zoom),
-          '--offset', `${placement.x},${placement.y}`, '--rotate', String(placement.rotate), '--quality', '90', '-o', native]);
-        looked.push({ frame, phone: res.saved, native });
+        execFileSync(path.resolve(args.khung), ['render', frame, '-p', photo, '--zoom', placed.zoom,
+          '--offset', `${placed.x},${placed.y}`, '--rotate', placed.rotate, '--quality', '90', '-o', native]);
+        looked.push({ frame, phone: res.saved, native, placed });
       } catch (e) {
         looked.push({ frame, failure: e.message.split('\n')[0] });
       }
@@ -269,8 +271,12 @@ async function main() {
     const errs = Object.values(results).flat().flatMap((r) => r.errors);
     if (errs.length) lines.push('', `Script errors: ${[...new Set(errs)].join('; ')}`);
     if (looked.length) {
-      lines.push('', `Looked at (zoom ${placement.zoom}, offset ${placement.x},${placement.y}, ${placement.rotate}°): the phone's JPEG and \`khung render\`'s of the same photo:`, '');
-      for (const l of looked) lines.push(l.failure ? `- ${l.frame}: not made (${l.failure})` : `- ${l.frame}: ${l.phone} and ${l.native}`);
+      lines.push('', "Looked at: the phone's JPEG and `khung render`'s of the same photo file with the placement the page ended at " +
+                 `(zoom ${placement.zoom}, ${placement.rotate}°, ten arrow-key steps right and five up):`, '');
+      for (const l of looked) {
+        lines.push(l.failure ? `- ${l.frame}: not made (${l.failure})`
+          : `- ${l.frame} (zoom ${l.placed.zoom}, offset ${l.placed.x},${l.placed.y}, ${l.placed.rotate}°): ${l.phone} and ${l.native}`);
+      }
     }
     const text = lines.join('\n') + '\n';
     writeFileSync(path.join(scratch, 'page-results.md'), text);

@@ -263,7 +263,9 @@ async function main() {
     await page.waitForFunction((id) => document.querySelector('input[name=frame]:checked')?.value === id, FRAME);
     const canvas = page.locator('#preview');
     await page.locator('#preview[data-ready="true"]').waitFor();
-    ok(await canvas.getAttribute('data-engine') === 'phone', `frame ${FRAME} is framed on the phone (module loaded, layers fetched)`);
+    const hasModule = (await page.request.get(`${base}/static/khung-photo.wasm`)).ok();
+    ok(await canvas.getAttribute('data-engine') === (hasModule ? 'phone' : 'server'),
+       hasModule ? `frame ${FRAME} is framed on the phone (module loaded, layers fetched)` : `frame ${FRAME} is framed on the server (no photo module)`);
 
     // 2. Bad input: Vietnamese messages, nothing uploaded, nothing to save.
     const fileInput = page.locator('input[type=file]');
@@ -311,7 +313,7 @@ async function main() {
     pad.write('free', 4);
     const heicFile = { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.concat([heic, pad]) };
     await fileInput.setInputFiles(heicFile);
-    await page.locator('#mode', { hasText: 'HEIC' }).waitFor();
+    await page.locator('#mode', { hasText: hasModule ? 'HEIC' : 'máy chủ' }).waitFor();
     ok(await canvas.getAttribute('data-photo') === 'server' && await page.locator('#download').isEnabled(),
        'a HEIC the browser cannot open goes to the server', await page.locator('#mode').textContent());
     const cdp = await context.newCDPSession(page);
@@ -340,149 +342,186 @@ async function main() {
     ok(heicSize.width === 1080 && heicSize.height === 1080 && await page.locator('#result-image').isVisible(),
        "the server's framed photo is saved and shown", `${heicSize.width}x${heicSize.height}`);
 
-    // 4. The phone path: the sample photo, framed on the page.
-    mark = proxy.log.length;
-    await fileInput.setInputFiles(astronaut);
-    await page.locator('#preview[data-photo="ready"]').waitFor();
-    const settled = () => page.waitForFunction(() => {
-      const c = document.querySelector('#preview');
-      return c.dataset.shown === c.dataset.placed;
-    });
-    await settled();
-    ok(await page.locator('#error').textContent() === '' && /trên máy của bạn/.test(await page.locator('#mode').textContent()),
-       'the photo is framed on the phone, and the page says so', await page.locator('#mode').textContent());
-
-    // Zoom 2 with the slider, then a one-finger drag by a known amount.
-    await page.locator('#zoom').fill('2');
-    ok(await canvas.getAttribute('data-zoom') === '2', 'the zoom slider sets zoom 2');
-    await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-    const box = await canvas.boundingBox();
-    const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-    const drag = { x: 48, y: -30 };  // CSS px: right and up
-    await touch(cdp, 'touchStart', [from]);
-    for (let i = 1; i <= 12; ++i) await touch(cdp, 'touchMove', [{ x: from.x + (drag.x * i) / 12, y: from.y + (drag.y * i) / 12 }]);
-    await touch(cdp, 'touchEnd', []);
-    const win = (await (await page.request.get(`${base}/v1/templates`)).json()).find((t) => t.id === FRAME).window;
-    const k = 1080 / box.width;  // template px per CSS px
-    const expected = { x: (drag.x * k) / win.width, y: (drag.y * k) / win.height };
-    const shown = { x: Number(await canvas.getAttribute('data-offset-x')), y: Number(await canvas.getAttribute('data-offset-y')) };
-    ok(Math.abs(shown.x - expected.x) < 0.004 && Math.abs(shown.y - expected.y) < 0.004,
-       'the drag moves the photo with the finger', `offset ${shown.x}, ${shown.y}; expected ${expected.x.toFixed(4)}, ${expected.y.toFixed(4)}`);
-    await settled();
-    await page.locator('#step3').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.screenshot({ path: screenshot });
-    ok(true, 'screenshot saved', screenshot);
-    const preview = await canvas.evaluate((el) => el.toDataURL('image/png'));
-
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải ảnh về' }).click()]);
-    ok(download.suggestedFilename() === `khung-${FRAME}.jpg`, 'the download is named', download.suggestedFilename());
-    const got = path.join(tmp, 'got.jpg');
-    await download.saveAs(got);
-    const gotBytes = readFileSync(got);
-    ok(posts(mark).length === 0 && uploaded(mark) === 0, 'the phone path uploads nothing',
-       `${uploaded(mark)} bytes sent in ${proxy.log.length - mark} requests since the photo was chosen: ${proxy.log.slice(mark).map((e) => `${e.method} ${e.path}`).join(', ')}`);
-    const size = jpegSize(gotBytes);
-    ok(size.width === 1080 && size.height === 1080, 'the saved photo is a 1080x1080 JPEG', `${size.width}x${size.height}`);
-    const placement = { zoom: 2, offset_x: shown.x, offset_y: shown.y, rotate: 0 };
-    const photoSize = await canvas.getAttribute('data-photo-size');
-    const gotUrl = dataUrl(gotBytes, 'image/jpeg');
-    const astronautUrl = dataUrl(readFileSync(astronaut), 'image/png');
-    const vsModule = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement, saved: gotUrl, id: FRAME });
-    const vsUnmoved = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement: { zoom: 2 }, saved: gotUrl, id: FRAME });
-    ok(vsModule.encodedMax === 0 && vsModule.mean < 2, "the saved JPEG is the module's render of the placement shown",
-       `the same pixels as the module's render through the same encoder; against the unencoded render: mean |diff| ${vsModule.mean?.toFixed(3)}, largest ${vsModule.max} ${vsModule.size || ''}`);
-    ok(vsUnmoved.mean > 4 * vsModule.mean + 3, 'and not the unmoved photo', `mean |diff| ${vsUnmoved.mean.toFixed(2)}`);
-
-    // The same photo and placement through `khung render`: a PNG photo is
-    // decoded alike by both, so only the JPEG encoding differs.
-    const ref = path.join(tmp, 'ref.png');
-    execFileSync(khung, ['render', FRAME, '-p', astronaut, '--zoom', '2', '--offset', `${shown.x},${shown.y}`, '-o', ref]);
-    const inner = { x: 540, y: 540, r: 380 };
-    const dRef = await meanDiff(page, gotUrl, dataUrl(readFileSync(ref), 'image/png'), 1080, inner);
-    ok(dRef < 2.5, 'the saved photo matches khung render with the same placement', `mean |diff| ${dRef.toFixed(2)} of 255`);
-    const dPreview = await meanDiff(page, gotUrl, preview, 270, inner);
-    ok(dPreview < 4, 'the preview agrees with the saved photo', `mean |diff| ${dPreview.toFixed(2)} of 255 at 270 px`);
-    ok(await page.locator('#result-image').isVisible(), 'the result is shown on the page for saving by a long press');
-
-    // 5. Pinch with two fingers zooms in; arrow keys move; 90° turns; the slider adds degrees.
-    const zoomBefore = Number(await canvas.getAttribute('data-zoom'));
-    await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-    const now = await canvas.boundingBox();
-    const c = { x: now.x + now.width / 2, y: now.y + now.height / 2 };
-    await touch(cdp, 'touchStart', [{ x: c.x - 30, y: c.y }, { x: c.x + 30, y: c.y }]);
-    for (let i = 1; i <= 8; ++i) await touch(cdp, 'touchMove', [{ x: c.x - 30 - 3 * i, y: c.y }, { x: c.x + 30 + 3 * i, y: c.y }]);
-    await touch(cdp, 'touchEnd', []);
-    const zoomAfter = Number(await canvas.getAttribute('data-zoom'));
-    ok(zoomAfter > zoomBefore * 1.5, 'a pinch zooms in', `${zoomBefore} -> ${zoomAfter}`);
-    await canvas.focus();
-    const xBefore = Number(await canvas.getAttribute('data-offset-x'));
-    await page.keyboard.press('ArrowLeft');
-    ok(Number(await canvas.getAttribute('data-offset-x')) < xBefore, 'the left arrow key moves the photo left');
-    await page.getByRole('button', { name: /Xoay ảnh 90 độ/ }).click();
-    ok(await canvas.getAttribute('data-rotate') === '90', 'the 90° button turns the photo');
-    await page.locator('#rotate').fill('17');
-    ok(await canvas.getAttribute('data-rotate') === '107', 'the rotate slider adds to the quarter turns');
-    await settled();
-    const turned = await canvas.evaluate((el) => el.toDataURL('image/png'));
-    mark = proxy.log.length;
-    const [again] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
-    const got2 = path.join(tmp, 'got2.jpg');
-    await again.saveAs(got2);
-    const p2 = await canvas.evaluate((el) => ({ zoom: Number(el.dataset.zoom), offset_x: Number(el.dataset.offsetX),
-                                                offset_y: Number(el.dataset.offsetY), rotate: Number(el.dataset.rotate) }));
-    const got2Url = dataUrl(readFileSync(got2), 'image/jpeg');
-    const vsModule2 = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: await canvas.getAttribute('data-photo-size'),
-                                                  placement: p2, saved: got2Url, id: FRAME });
-    ok(vsModule2.encodedMax === 0 && vsModule2.mean < 2, 'zoomed, moved and turned: the saved JPEG is still the module\'s render',
-       `${JSON.stringify(p2)}: encoded alike; mean |diff| to the unencoded render ${vsModule2.mean?.toFixed(3)}`);
-    const dTurned = await meanDiff(page, got2Url, turned, 270, inner);
-    ok(dTurned < 4, 'the turned preview agrees with its saved photo', `mean |diff| ${dTurned.toFixed(2)} of 255 at 270 px`);
-    ok(uploaded(mark) === 0, 'still nothing uploaded');
-
-    // 6. A phone JPEG stored sideways with EXIF orientation 6: decoded
-    //    upright and shrunk at decode to the window's cover size.
-    const sideways = withOrientation6(await makeJpeg(page, 1500, 2000, true));
-    await fileInput.setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: sideways });
-    await page.locator('#preview[data-photo="ready"]').waitFor();
-    await settled();
-    const exifSize = (await canvas.getAttribute('data-photo-size')).split('x').map(Number);
-    ok(exifSize[0] < exifSize[1] && exifSize[0] >= win.width && exifSize[0] < 1500,
-       'an EXIF-turned JPEG is decoded upright and shrunk to the window', `${exifSize.join('x')} from 2000x1500 stored`);
-    mark = proxy.log.length;
-    const [third] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
-    const got3 = path.join(tmp, 'got3.jpg');
-    await third.saveAs(got3);
-    const vsModule3 = await againstModule(page, { photo: dataUrl(sideways, 'image/jpeg'), type: 'image/jpeg', size: exifSize.join('x'),
-                                                  placement: { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 }, saved: dataUrl(readFileSync(got3), 'image/jpeg'), id: FRAME });
-    ok(vsModule3.encodedMax === 0 && vsModule3.mean < 2, "its saved JPEG is the module's render of the upright photo",
-       `encoded alike; mean |diff| to the unencoded render ${vsModule3.mean?.toFixed(3)} ${vsModule3.size || ''}`);
-    ok(uploaded(mark) === 0, 'and nothing was uploaded');
-
-    // 7. What a member would compare: the phone's frame beside khung
-    //    render's, for both bundled frames, zoomed, moved and turned 17°.
-    for (const id of ['frame-ring', 'frame-ribbon']) {
-      await page.locator(`label.frame:has(input[value="${id}"])`).click();
-      await page.locator('#preview[data-ready="true"]').waitFor();
+    if (!hasModule) console.log('# the phone path is not tested: /static/khung-photo.wasm is missing (built without emscripten)');
+    else {
+      // 4. The phone path: the sample photo, framed on the page.
+      mark = proxy.log.length;
       await fileInput.setInputFiles(astronaut);
       await page.locator('#preview[data-photo="ready"]').waitFor();
-      await page.locator('#zoom').fill('1.3');
-      await page.locator('#rotate').fill('17');
-      await canvas.focus();
-      for (let i = 0; i < 8; ++i) await page.keyboard.press('ArrowRight');
-      for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowUp');
+      const settled = () => page.waitForFunction(() => {
+        const c = document.querySelector('#preview');
+        return c.dataset.shown === c.dataset.placed;
+      });
       await settled();
-      const q = await canvas.evaluate((el) => ({ zoom: el.dataset.zoom, x: el.dataset.offsetX, y: el.dataset.offsetY, r: el.dataset.rotate }));
-      const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
-      const phone = path.join(tmp, `${id}.jpg`), native = path.join(tmp, `${id}-native.png`);
-      await dl.saveAs(phone);
-      execFileSync(khung, ['render', id, '-p', astronaut, '--zoom', q.zoom, '--offset', `${q.x},${q.y}`, '--rotate', q.r, '-o', native]);
-      const compare = shot(`${id}-beside-khung-render`);
-      await sideBySide(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 540, compare);
-      const d = await meanDiff(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 1080, { x: 540, y: 540, r: 540 });
-      ok(d < 2.5, `${id}: the phone's frame beside khung render's (zoom ${q.zoom}, offset ${q.x},${q.y}, ${q.r}°)`, `mean |diff| ${d.toFixed(2)}; ${compare}`);
+      ok(await page.locator('#error').textContent() === '' && /trên máy của bạn/.test(await page.locator('#mode').textContent()),
+         'the photo is framed on the phone, and the page says so', await page.locator('#mode').textContent());
+
+      // Zoom 2 with the slider, then a one-finger drag by a known amount.
+      await page.locator('#zoom').fill('2');
+      ok(await canvas.getAttribute('data-zoom') === '2', 'the zoom slider sets zoom 2');
+      await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      const box = await canvas.boundingBox();
+      const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      const drag = { x: 48, y: -30 };  // CSS px: right and up
+      await touch(cdp, 'touchStart', [from]);
+      for (let i = 1; i <= 12; ++i) await touch(cdp, 'touchMove', [{ x: from.x + (drag.x * i) / 12, y: from.y + (drag.y * i) / 12 }]);
+      await touch(cdp, 'touchEnd', []);
+      const win = (await (await page.request.get(`${base}/v1/templates`)).json()).find((t) => t.id === FRAME).window;
+      const k = 1080 / box.width;  // template px per CSS px
+      const expected = { x: (drag.x * k) / win.width, y: (drag.y * k) / win.height };
+      const shown = { x: Number(await canvas.getAttribute('data-offset-x')), y: Number(await canvas.getAttribute('data-offset-y')) };
+      ok(Math.abs(shown.x - expected.x) < 0.004 && Math.abs(shown.y - expected.y) < 0.004,
+         'the drag moves the photo with the finger', `offset ${shown.x}, ${shown.y}; expected ${expected.x.toFixed(4)}, ${expected.y.toFixed(4)}`);
+      await settled();
+      await page.locator('#step3').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await page.screenshot({ path: screenshot });
+      ok(true, 'screenshot saved', screenshot);
+      const preview = await canvas.evaluate((el) => el.toDataURL('image/png'));
+
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải ảnh về' }).click()]);
+      ok(download.suggestedFilename() === `khung-${FRAME}.jpg`, 'the download is named', download.suggestedFilename());
+      const got = path.join(tmp, 'got.jpg');
+      await download.saveAs(got);
+      const gotBytes = readFileSync(got);
+      ok(posts(mark).length === 0 && uploaded(mark) === 0, 'the phone path uploads nothing',
+         `${uploaded(mark)} bytes sent in ${proxy.log.length - mark} requests since the photo was chosen: ${proxy.log.slice(mark).map((e) => `${e.method} ${e.path}`).join(', ')}`);
+      const size = jpegSize(gotBytes);
+      ok(size.width === 1080 && size.height === 1080, 'the saved photo is a 1080x1080 JPEG', `${size.width}x${size.height}`);
+      const placement = { zoom: 2, offset_x: shown.x, offset_y: shown.y, rotate: 0 };
+      const photoSize = await canvas.getAttribute('data-photo-size');
+      const gotUrl = dataUrl(gotBytes, 'image/jpeg');
+      const astronautUrl = dataUrl(readFileSync(astronaut), 'image/png');
+      const vsModule = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement, saved: gotUrl, id: FRAME });
+      const vsUnmoved = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: photoSize, placement: { zoom: 2 }, saved: gotUrl, id: FRAME });
+      ok(vsModule.encodedMax === 0 && vsModule.mean < 2, "the saved JPEG is the module's render of the placement shown",
+         `the same pixels as the module's render through the same encoder; against the unencoded render: mean |diff| ${vsModule.mean?.toFixed(3)}, largest ${vsModule.max} ${vsModule.size || ''}`);
+      ok(vsUnmoved.mean > 4 * vsModule.mean + 3, 'and not the unmoved photo', `mean |diff| ${vsUnmoved.mean.toFixed(2)}`);
+
+      // The same photo and placement through `khung render`: a PNG photo is
+      // decoded alike by both, so only the JPEG encoding differs.
+      const ref = path.join(tmp, 'ref.png');
+      execFileSync(khung, ['render', FRAME, '-p', astronaut, '--zoom', '2', '--offset', `${shown.x},${shown.y}`, '-o', ref]);
+      const inner = { x: 540, y: 540, r: 380 };
+      const dRef = await meanDiff(page, gotUrl, dataUrl(readFileSync(ref), 'image/png'), 1080, inner);
+      ok(dRef < 2.5, 'the saved photo matches khung render with the same placement', `mean |diff| ${dRef.toFixed(2)} of 255`);
+      const dPreview = await meanDiff(page, gotUrl, preview, 270, inner);
+      ok(dPreview < 4, 'the preview agrees with the saved photo', `mean |diff| ${dPreview.toFixed(2)} of 255 at 270 px`);
+      ok(await page.locator('#result-image').isVisible(), 'the result is shown on the page for saving by a long press');
+
+      // 5. Pinch with two fingers zooms in; arrow keys move; 90° turns; the slider adds degrees.
+      const zoomBefore = Number(await canvas.getAttribute('data-zoom'));
+      await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      const now = await canvas.boundingBox();
+      const c = { x: now.x + now.width / 2, y: now.y + now.height / 2 };
+      await touch(cdp, 'touchStart', [{ x: c.x - 30, y: c.y }, { x: c.x + 30, y: c.y }]);
+      for (let i = 1; i <= 8; ++i) await touch(cdp, 'touchMove', [{ x: c.x - 30 - 3 * i, y: c.y }, { x: c.x + 30 + 3 * i, y: c.y }]);
+      await touch(cdp, 'touchEnd', []);
+      const zoomAfter = Number(await canvas.getAttribute('data-zoom'));
+      ok(zoomAfter > zoomBefore * 1.5, 'a pinch zooms in', `${zoomBefore} -> ${zoomAfter}`);
+      await canvas.focus();
+      const xBefore = Number(await canvas.getAttribute('data-offset-x'));
+      await page.keyboard.press('ArrowLeft');
+      ok(Number(await canvas.getAttribute('data-offset-x')) < xBefore, 'the left arrow key moves the photo left');
+      await page.getByRole('button', { name: /Xoay ảnh 90 độ/ }).click();
+      ok(await canvas.getAttribute('data-rotate') === '90', 'the 90° button turns the photo');
+      await page.locator('#rotate').fill('17');
+      ok(await canvas.getAttribute('data-rotate') === '107', 'the rotate slider adds to the quarter turns');
+      await settled();
+      const turned = await canvas.evaluate((el) => el.toDataURL('image/png'));
+      mark = proxy.log.length;
+      const [again] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+      const got2 = path.join(tmp, 'got2.jpg');
+      await again.saveAs(got2);
+      const p2 = await canvas.evaluate((el) => ({ zoom: Number(el.dataset.zoom), offset_x: Number(el.dataset.offsetX),
+                                                  offset_y: Number(el.dataset.offsetY), rotate: Number(el.dataset.rotate) }));
+      const got2Url = dataUrl(readFileSync(got2), 'image/jpeg');
+      const vsModule2 = await againstModule(page, { photo: astronautUrl, type: 'image/png', size: await canvas.getAttribute('data-photo-size'),
+                                                    placement: p2, saved: got2Url, id: FRAME });
+      ok(vsModule2.encodedMax === 0 && vsModule2.mean < 2, 'zoomed, moved and turned: the saved JPEG is still the module\'s render',
+         `${JSON.stringify(p2)}: encoded alike; mean |diff| to the unencoded render ${vsModule2.mean?.toFixed(3)}`);
+      const dTurned = await meanDiff(page, got2Url, turned, 270, inner);
+      ok(dTurned < 4, 'the turned preview agrees with its saved photo', `mean |diff| ${dTurned.toFixed(2)} of 255 at 270 px`);
+      ok(uploaded(mark) === 0, 'still nothing uploaded');
+
+      // 6. A phone JPEG stored sideways with EXIF orientation 6: decoded
+      //    upright and shrunk at decode to the window's cover size.
+      const sideways = withOrientation6(await makeJpeg(page, 1500, 2000, true));
+      await canvas.evaluate((el) => { el.dataset.photo = 'stale'; });
+      await fileInput.setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: sideways });
+      await page.locator('#preview[data-photo="ready"]').waitFor();
+      await settled();
+      const exifSize = (await canvas.getAttribute('data-photo-size')).split('x').map(Number);
+      ok(exifSize[0] < exifSize[1] && exifSize[0] >= win.width && exifSize[0] < 1500,
+         'an EXIF-turned JPEG is decoded upright and shrunk to the window', `${exifSize.join('x')} from 2000x1500 stored`);
+      mark = proxy.log.length;
+      const [third] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+      const got3 = path.join(tmp, 'got3.jpg');
+      await third.saveAs(got3);
+      const vsModule3 = await againstModule(page, { photo: dataUrl(sideways, 'image/jpeg'), type: 'image/jpeg', size: exifSize.join('x'),
+                                                    placement: { zoom: 1, offset_x: 0, offset_y: 0, rotate: 0 }, saved: dataUrl(readFileSync(got3), 'image/jpeg'), id: FRAME });
+      ok(vsModule3.encodedMax === 0 && vsModule3.mean < 2, "its saved JPEG is the module's render of the upright photo",
+         `encoded alike; mean |diff| to the unencoded render ${vsModule3.mean?.toFixed(3)} ${vsModule3.size || ''}`);
+      ok(uploaded(mark) === 0, 'and nothing was uploaded');
+
+      // 7. What a member would compare: the phone's frame beside khung
+      //    render's, for both bundled frames, zoomed, moved and turned 17°.
+      for (const id of ['frame-ring', 'frame-ribbon']) {
+        await page.locator(`label.frame:has(input[value="${id}"])`).click();
+        await page.locator('#preview[data-ready="true"]').waitFor();
+        await fileInput.setInputFiles([]);  // so that choosing the same file again is a new choice
+        await canvas.evaluate((el) => { el.dataset.photo = 'stale'; });  // the page sets it again for the new choice
+        await fileInput.setInputFiles(astronaut);
+        await page.locator('#preview[data-photo="ready"]').waitFor();
+        await page.locator('#zoom').fill('1.3');
+        await page.locator('#rotate').fill('17');
+        await canvas.focus();
+        for (let i = 0; i < 8; ++i) await page.keyboard.press('ArrowRight');  // 1% of the window each
+        for (let i = 0; i < 4; ++i) await page.keyboard.press('ArrowUp');
+        await settled();
+        const q = await canvas.evaluate((el) => ({ zoom: el.dataset.zoom, x: el.dataset.offsetX, y: el.dataset.offsetY, r: el.dataset.rotate }));
+        const w = (await (await page.request.get(`${base}/v1/templates`)).json()).find((t) => t.id === id).window;
+        // An arrow key moves by 1% of the window's width, across or down.
+        ok(q.zoom === '1.3' && q.r === '17' && q.x === '0.08' && Math.abs(Number(q.y) + (0.04 * w.width) / w.height) < 5e-4,
+           `${id}: zoom, turn and arrow keys set the placement`, JSON.stringify(q));
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+        const phone = path.join(tmp, `${id}.jpg`), native = path.join(tmp, `${id}-native.png`);
+        await dl.saveAs(phone);
+        execFileSync(khung, ['render', id, '-p', astronaut, '--zoom', q.zoom, '--offset', `${q.x},${q.y}`, '--rotate', q.r, '-o', native]);
+        const compare = shot(`${id}-beside-khung-render`);
+        await sideBySide(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 540, compare);
+        const d = await meanDiff(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 1080, { x: 540, y: 540, r: 540 });
+        ok(d < 2.5, `${id}: the phone's frame beside khung render's (zoom ${q.zoom}, offset ${q.x},${q.y}, ${q.r}°)`, `mean |diff| ${d.toFixed(2)}; ${compare}`);
+      }
     }
 
-    // 8. Every control has a Vietnamese name; nothing came from outside.
+    // 8. Without WebAssembly: the page says the server frames the photo,
+    //    shrinks a photo it can read before uploading it, and saves the
+    //    server's frame of the photo in the middle.
+    const plain = await context.newPage();
+    await plain.addInitScript(() => { delete window.WebAssembly; });
+    plain.on('pageerror', (e) => pageErrors.push(e.message));
+    await plain.goto(`${base}/?frame=${FRAME}`);
+    await plain.locator('#preview[data-ready="true"]').waitFor();
+    ok(await plain.locator('#preview').getAttribute('data-engine') === 'server', 'without WebAssembly the page frames on the server');
+    await plain.locator('input[type=file]').setInputFiles(astronaut);
+    await plain.locator('#mode', { hasText: 'máy chủ' }).waitFor();
+    ok(await plain.locator('#zoom').isDisabled() && await plain.locator('#download').isEnabled(),
+       'it says so, and the photo goes in the middle', await plain.locator('#mode').textContent());
+    mark = proxy.log.length;
+    const [plainDownload] = await Promise.all([plain.waitForEvent('download'), plain.locator('#download').click()]);
+    const plainSaved = path.join(tmp, 'plain.jpg');
+    await plainDownload.saveAs(plainSaved);
+    const plainPost = posts(mark);
+    const original = readFileSync(astronaut).length;
+    ok(plainPost.length === 1 && plainPost[0].sent < original / 2, 'the photo is shrunk on the page before it is uploaded',
+       `${plainPost.map((e) => `${e.sent} bytes`).join(', ')} sent for a ${original}-byte PNG`);
+    const centred = path.join(tmp, 'centred.png');
+    execFileSync(khung, ['render', FRAME, '-p', astronaut, '-o', centred]);
+    const dPlain = await meanDiff(plain, dataUrl(readFileSync(plainSaved), 'image/jpeg'), dataUrl(readFileSync(centred), 'image/png'), 1080, { x: 540, y: 540, r: 380 });
+    ok(dPlain < 3, "the server's frame of the shrunk copy is saved", `mean |diff| to khung render of the original ${dPlain.toFixed(2)}`);
+    await plain.close();
+
+    // 9. Every control has a Vietnamese name; nothing came from outside.
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, output, progress')]
       .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim()))
       .map((el) => el.outerHTML.slice(0, 80)));

@@ -27,6 +27,7 @@ const MSG = {
   heicToServer: 'Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).',
   moduleToServer: 'Máy này không ghép được ảnh này, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   undecodedToServer: 'Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).',
+  noEngineToServer: 'Lần này ảnh chưa ghép được ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   noModuleToServer: 'Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   frameToServer: 'Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   unreadable: 'Máy chủ cũng không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
@@ -408,7 +409,8 @@ async function preparePhoto(photo) {
     photo.decoded = null;
     photo.upload = { original: photo.file, shrink: photo.readable };
     canvas.dataset.photo = 'server';
-    ui.mode.textContent = state.engine ? MSG.frameToServer : MSG.noModuleToServer;
+    ui.mode.textContent = state.engine ? MSG.frameToServer
+      : typeof WebAssembly === 'object' ? MSG.noEngineToServer : MSG.noModuleToServer;
     resetPlacement();
     draw();
     return;
