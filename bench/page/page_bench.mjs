@@ -159,6 +159,46 @@ async function oneRun(browser, base, proxy, variant, frame, place) {
   };
 }
 
+// The two JPEGs side by side (540 px each) as a PNG, and their mean and
+// largest RGB difference at full size.
+async function sideBySide(browser, left, right, out) {
+  const page = await browser.newPage();
+  try {
+    const r = await page.evaluate(async ({ left, right }) => {
+      const load = async (b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/jpeg' }));
+      const [a, b] = [await load(left), await load(right)];
+      const pixels = (img) => {
+        const g = new OffscreenCanvas(img.width, img.height).getContext('2d');
+        g.drawImage(img, 0, 0);
+        return g.getImageData(0, 0, img.width, img.height).data;
+      };
+      const [pa, pb] = [pixels(a), pixels(b)];
+      let sum = 0, max = 0, n = 0;
+      for (let i = 0; i < Math.min(pa.length, pb.length); i += 4)
+        for (let j = 0; j < 3; ++j, ++n) {
+          const d = Math.abs(pa[i + j] - pb[i + j]);
+          sum += d;
+          max = Math.max(max, d);
+        }
+      const c = new OffscreenCanvas(1092, 540);
+      const g = c.getContext('2d');
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, 1092, 540);
+      g.imageSmoothingQuality = 'high';
+      g.drawImage(a, 0, 0, 540, 540);
+      g.drawImage(b, 552, 0, 540, 540);
+      const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { png: btoa(s), mean: sum / n, max };
+    }, { left: readFileSync(left).toString('base64'), right: readFileSync(right).toString('base64') });
+    writeFileSync(out, Buffer.from(r.png, 'base64'));
+    return { mean: r.mean, max: r.max };
+  } finally {
+    await page.close();
+  }
+}
+
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (!s.length) return NaN;
@@ -173,7 +213,8 @@ function weigh(visit) {
   for (const e of visit) {
     const p = e.path.split('?')[0];
     const kind = p === '/' ? 'html' : p.endsWith('.js') ? 'js' : p.endsWith('.css') ? 'css' : p.endsWith('.wasm') ? 'wasm'
-      : /\/(under|over)\.png$/.test(p) ? 'layers' : p === '/v1/templates' ? 'list' : p.endsWith('/preview.png') ? 'thumbnails' : 'other';
+      : /\/(under|over)\.png$/.test(p) ? 'layers' : p === '/v1/templates' ? 'list'
+      : p.endsWith('/preview.png') ? (e.path.includes('?') ? 'thumbnails' : 'layers') : 'other';
     kinds[kind] += e.received;
   }
   return kinds;
@@ -229,7 +270,9 @@ async function main() {
         const native = path.join(scratch, `${frame}-khung-render.jpg`);
         execFileSync(path.resolve(args.khung), ['render', frame, '-p', photo, '--zoom', placed.zoom,
           '--offset', `${placed.x},${placed.y}`, '--rotate', placed.rotate, '--quality', '90', '-o', native]);
-        looked.push({ frame, phone: res.saved, native, placed });
+        const beside = path.join(scratch, `${frame}-phone-beside-khung-render.png`);
+        const diff = await sideBySide(browser, res.saved, native, beside);
+        looked.push({ frame, phone: res.saved, native, placed, beside, diff });
       } catch (e) {
         looked.push({ frame, failure: e.message.split('\n')[0] });
       }
@@ -258,7 +301,7 @@ async function main() {
     for (const v of variants.filter((x) => x.startsWith('phone'))) {
       lines.push(`| ${v} | ${steps.map((st) => median(results[v].map((r) => r.marks[st] ?? NaN))).map((x) => (Number.isFinite(x) ? x.toFixed(2) : '–')).join(' | ')} |`);
     }
-    lines.push('', 'First visit, bytes received (answer bodies; the first run of each):', '');
+    lines.push('', 'First visit, bytes received (answer bodies; the first run of each; today\'s page shows its frame from preview.png, counted as its layers):', '');
     lines.push('| page | HTML | JS | CSS | wasm | frame layers | template list | thumbnails | other | HTML+JS+CSS+wasm+layers | all |');
     lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const v of ['phone', ...(sites.before ? ['before'] : [])]) {
@@ -275,7 +318,8 @@ async function main() {
                  `(zoom ${placement.zoom}, ${placement.rotate}°, ten arrow-key steps right and five up):`, '');
       for (const l of looked) {
         lines.push(l.failure ? `- ${l.frame}: not made (${l.failure})`
-          : `- ${l.frame} (zoom ${l.placed.zoom}, offset ${l.placed.x},${l.placed.y}, ${l.placed.rotate}°): ${l.phone} and ${l.native}`);
+          : `- ${l.frame} (zoom ${l.placed.zoom}, offset ${l.placed.x},${l.placed.y}, ${l.placed.rotate}°): ` +
+            `mean |difference| ${l.diff.mean.toFixed(2)}, largest ${l.diff.max} of 255 (RGB); side by side in ${l.beside}`);
       }
     }
     const text = lines.join('\n') + '\n';
