@@ -344,14 +344,10 @@ TEST_CASE("placements on a rounded rectangle window render as their goldens", "[
 
 // A 240 px circle on a 1640x624 banner (tests/golden/small-window.json), the
 // 12 MP EXIF-6 photo, zoom 1.3, offset (0.1, -0.05): the case the issue
-// measured. Today the two ways in give different pixels (render_template
-// decodes the bytes for the window, load_and_render decodes the file for
-// the whole canvas), and both are recorded as they are.
-//
-// EXPECTED TO BECOME IDENTICAL: small-window.render-template-bytes.png and
-// small-window.load-and-render-path.png. Once every face decodes for the
-// window the same way, the two references should be rewritten to the same
-// pixels, and the last check here made to require it.
+// measured. Before the one photo path, render_template decoded the bytes for
+// the window and load_and_render the file for the whole canvas, and the two
+// differed by up to 17/255; every face now decodes for the window, and the
+// two must be the same bytes (one reference, pinned twice).
 TEST_CASE("the small window on a big canvas renders as its goldens, by bytes and by path", "[golden][photo]") {
   const std::string tpl_path = (kGoldenDir / "small-window.json").string();
   RenderOptions options;
@@ -370,11 +366,7 @@ TEST_CASE("the small window on a big canvas renders as its goldens, by bytes and
   by_path.photo.path = scratch.write("phone.jpg", std::string(jpeg.begin(), jpeg.end()));
   const Image cli = load_and_render(tpl_path, by_path).image;
   check_golden("small-window.load-and-render-path", cli);
-
-  // Today's gap between the two, for the record (not a requirement yet).
-  REQUIRE(cli.width() == http.width());
-  REQUIRE(cli.height() == http.height());
-  WARN("render_template (bytes) against load_and_render (path): " << describe(difference(cli, http, {0, 0}), {0, 0}));
+  CHECK(cli == http);
 }
 
 // ======================================================================== stacked-mark layouts
