@@ -462,6 +462,17 @@ async function main() {
       ok(vsModule3.encodedMax === 0 && vsModule3.mean < 2, "its saved JPEG is the module's render of the upright photo",
          `encoded alike; mean |diff| to the unencoded render ${vsModule3.mean?.toFixed(3)} ${vsModule3.size || ''}`);
       ok(uploaded(mark) === 0, 'and nothing was uploaded');
+      // Zoomed in past what was decoded: decoded again, larger (here whole), and saved from that.
+      await page.locator('#zoom').fill('3');
+      await page.locator('#preview[data-photo-size="1500x2000"]').waitFor();
+      await settled();
+      const [fourth] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+      const got4 = path.join(tmp, 'got4.jpg');
+      await fourth.saveAs(got4);
+      const vsModule4 = await againstModule(page, { photo: dataUrl(sideways, 'image/jpeg'), type: 'image/jpeg', size: '1500x2000',
+                                                    placement: { zoom: 3, offset_x: 0, offset_y: 0, rotate: 0 }, saved: dataUrl(readFileSync(got4), 'image/jpeg'), id: FRAME });
+      ok(vsModule4.encodedMax === 0, 'zoomed in 3x, the photo is decoded again at its full 1500x2000 and saved from that',
+         `mean |diff| to the unencoded render ${vsModule4.mean?.toFixed(3)}`);
 
       // 7. What a member would compare: the phone's frame beside khung
       //    render's, for both bundled frames, zoomed, moved and turned 17°.
