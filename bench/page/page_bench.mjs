@@ -139,9 +139,10 @@ async function oneRun(browser, base, proxy, variant, frame, place) {
     failure = e.message.split('\n')[0];
   }
   const b = await page.evaluate(() => window.__bench);
-  // The page's own marks (performance.mark 'khung:...'), in seconds after the choice.
+  // The page's own marks (performance.mark 'khung:...'), in seconds after the choice: the first of each.
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
     .filter((m) => m.name.startsWith('khung:') && m.startTime >= window.__bench.chosen)
+    .reverse()  // the first of each name wins
     .map((m) => [m.name.slice(6), (m.startTime - window.__bench.chosen) / 1000])));
   const flow = proxy.log.slice(flowFrom);
   let saved = null;

@@ -25,12 +25,12 @@ const MSG = {
   decoding: 'Đang mở ảnh…',
   onPhone: 'Ảnh được ghép ngay trên máy của bạn, không gửi lên mạng.',
   heicToServer: 'Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).',
-  moduleToServer: 'Máy này không ghép được ảnh này, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
+  moduleToServer: 'Không ghép được ảnh này ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   undecodedToServer: 'Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).',
   noEngineToServer: 'Lần này ảnh chưa ghép được ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   noModuleToServer: 'Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
   frameToServer: 'Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
-  unreadable: 'Máy chủ cũng không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
+  unreadable: 'Máy chủ không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
   busy: 'Máy chủ đang bận. Vui lòng đợi vài giây rồi nhấn “Tải ảnh về” lại.',
   network: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
   cancelled: 'Đã huỷ gửi ảnh. Bạn có thể nhấn “Tải ảnh về” để gửi lại.',
@@ -40,7 +40,8 @@ const MSG = {
   shrinking: 'Đang thu nhỏ ảnh trước khi gửi…',
   uploading: (pct) => `Đang gửi ảnh lên máy chủ: ${pct}%`,
   serverWorking: 'Máy chủ đang ghép ảnh…',
-  failed: 'Không ghép được ảnh trên máy này. Hãy thử lại, hoặc chọn ảnh khác.',
+  failed: 'Không ghép được ảnh. Hãy thử lại, hoặc chọn ảnh khác.',
+  againOnServer: 'Không ghép được ảnh ngay trên máy. Nhấn “Tải ảnh về” lần nữa để gửi ảnh lên máy chủ ghép.',
   done: 'Xong! Ảnh đã được tải về máy.',
 };
 
@@ -356,17 +357,20 @@ const coverAt = (p) => state.engine.call('coverSize', { id: state.frame.id, plac
 
 // Makes sure the module holds the photo at least at the cover size of `p`
 // (re-decoding it larger when a zoom or a turn needs more), with room to
-// zoom in further without decoding again.
+// zoom in further without decoding again. Answers whether it decoded.
 async function ensureCover(photo, p) {
   const need = await coverAt(p);
   const d = photo.decoded;
   const whole = d && photo.info.width && d.width >= photo.info.width && d.height >= photo.info.height;
-  if (d && (whole || (d.width + 1 >= need.width && d.height + 1 >= need.height))) return;
+  if (d && (whole || (d.width + 1 >= need.width && d.height + 1 >= need.height))) return false;
   const room = await coverAt({ ...p, zoom: clamp(p.zoom * 1.5, 1, ZOOM_MAX), rotate: 45 });
   const target = d ? room : need;  // the first decode is only what the bench's flow needs
   const bitmap = await decodeToCover(photo.file, photo.info, target);
   performance.mark('khung:decoded');
-  if (state.photo !== photo) return bitmap.close();
+  if (state.photo !== photo) {
+    bitmap.close();
+    return false;
+  }
   const pixels = pixelsOf(bitmap);
   bitmap.close();
   await state.engine.call('photo', { data: pixels.data.buffer, width: pixels.width, height: pixels.height },
@@ -374,6 +378,7 @@ async function ensureCover(photo, p) {
   performance.mark('khung:photo-in-module');
   photo.decoded = { width: pixels.width, height: pixels.height };
   canvas.dataset.photoSize = `${pixels.width}x${pixels.height}`;
+  return true;
 }
 
 let coverTimer = 0;
@@ -382,7 +387,7 @@ function coverLater() {
   const photo = state.photo;
   coverTimer = setTimeout(() => {
     if (state.photo === photo && onPhone() && !photo.covering) {
-      photo.covering = ensureCover(photo, { ...state.p }).then(() => requestPreview(), () => {}).finally(() => {
+      photo.covering = ensureCover(photo, { ...state.p }).then((larger) => larger && requestPreview(), () => {}).finally(() => {
         photo.covering = null;
       });
     }
@@ -603,10 +608,16 @@ async function save() {
   state.busy = true;
   updateControls();
   say(MSG.working);
+  const phone = onPhone();
   try {
-    deliver(onPhone() ? await framedOnPhone() : await framedOnServer());
+    deliver(phone ? await framedOnPhone() : await framedOnServer());
   } catch (e) {
-    if (e && e.name === 'AbortError') say(MSG.cancelled);
+    if (phone && state.photo === photo) {
+      // The module or the encoder failed (memory, most likely): nothing is
+      // saved, and the server is offered.
+      photoToServer(photo, MSG.moduleToServer);
+      fail(MSG.againOnServer);
+    } else if (e && e.name === 'AbortError') say(MSG.cancelled);
     else if (e && e.name === 'NetworkError') fail(MSG.network);
     else fail((e && e.shown) || MSG.failed);
   } finally {
