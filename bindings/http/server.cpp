@@ -479,6 +479,10 @@ struct Server::Impl {
       return !file || (s != "." && s != "..");
     };
     if (path == "/") return Route::Page;
+    if (path == "/sw.js") {  // the page's service worker: at the root, so that its scope is the whole page
+      id = "sw.js";
+      return Route::Static;
+    }
     if (path == "/healthz") return Route::Health;
     if (path == "/metrics") return Route::Metrics;
     if (path == "/v1/templates") return Route::Templates;

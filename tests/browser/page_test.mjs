@@ -503,6 +503,28 @@ async function main() {
         const d = await meanDiff(page, dataUrl(readFileSync(phone), 'image/jpeg'), dataUrl(readFileSync(native), 'image/png'), 1080, { x: 540, y: 540, r: 540 });
         ok(d < 2.5, `${id}: the phone's frame beside khung render's (zoom ${q.zoom}, offset ${q.x},${q.y}, ${q.r}°)`, `mean |diff| ${d.toFixed(2)}; ${compare}`);
       }
+
+      // After one visit the page works offline: its service worker kept the
+      // page, its scripts, the module and the frame's layers.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        // The worker keeps what the page names asynchronously: wait until the module is kept.
+        for (let i = 0; i < 100 && !(await caches.match('/static/khung-photo.wasm')); ++i) await new Promise((r) => setTimeout(r, 100));
+      });
+      await context.setOffline(true);
+      const away = await context.newPage();
+      away.on('pageerror', (e) => pageErrors.push(e.message));
+      await away.goto(`${base}/?frame=${FRAME}`);
+      await away.locator('#preview[data-ready="true"][data-engine="phone"]').waitFor();
+      await away.locator('input[type=file]').setInputFiles(astronaut);
+      await away.locator('#preview[data-photo="ready"]').waitFor();
+      const [offline] = await Promise.all([away.waitForEvent('download'), away.locator('#download').click()]);
+      const offlineSaved = path.join(tmp, 'offline.jpg');
+      await offline.saveAs(offlineSaved);
+      const offlineSize = jpegSize(readFileSync(offlineSaved));
+      ok(offlineSize.width === 1080, 'offline, after one visit: the page opens and frames a photo on the phone', `${offlineSize.width}x${offlineSize.height}`);
+      await away.close();
+      await context.setOffline(false);
     }
 
     // 8. Without WebAssembly: the page says the server frames the photo,

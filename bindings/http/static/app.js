@@ -260,6 +260,7 @@ async function selectFrame(frame) {
   if (state.photo) await preparePhoto(state.photo);
   else draw();
   updateControls();
+  keepForOffline();
 }
 
 async function loadFrames() {
@@ -698,3 +699,15 @@ ui.reset.addEventListener('click', resetPlacement);
 ui.download.addEventListener('click', save);
 ui.cancel.addEventListener('click', () => state.xhr && state.xhr.cancel());
 loadFrames();
+// After one visit the page works offline (sw.js); a page that cannot register it works as before.
+if ('serviceWorker' in navigator) {
+  addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {}));
+}
+
+// Tells the service worker what this visit loaded, so that it keeps it.
+function keepForOffline() {
+  if (!('serviceWorker' in navigator)) return;
+  const urls = new Set(['/', ...performance.getEntriesByType('resource').map((e) => e.name)]);
+  if (state.engine) for (const f of ['photo-worker.js', 'photo-ops.js', 'khung-photo.js', 'khung-photo.wasm']) urls.add(`/static/${f}`);
+  navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage({ keep: [...urls] })).catch(() => {});
+}
