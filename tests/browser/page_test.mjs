@@ -512,6 +512,7 @@ async function main() {
         for (let i = 0; i < 100 && !(await caches.match('/static/khung-photo.wasm')); ++i) await new Promise((r) => setTimeout(r, 100));
       });
       await context.setOffline(true);
+      mark = proxy.log.length;
       const away = await context.newPage();
       away.on('pageerror', (e) => pageErrors.push(e.message));
       await away.goto(`${base}/?frame=${FRAME}`);
@@ -522,7 +523,8 @@ async function main() {
       const offlineSaved = path.join(tmp, 'offline.jpg');
       await offline.saveAs(offlineSaved);
       const offlineSize = jpegSize(readFileSync(offlineSaved));
-      ok(offlineSize.width === 1080, 'offline, after one visit: the page opens and frames a photo on the phone', `${offlineSize.width}x${offlineSize.height}`);
+      ok(offlineSize.width === 1080 && proxy.log.length === mark, 'offline, after one visit: the page opens and frames a photo on the phone',
+         `${offlineSize.width}x${offlineSize.height}; ${proxy.log.length - mark} requests reached the server`);
       await away.close();
       await context.setOffline(false);
     }
