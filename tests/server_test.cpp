@@ -964,3 +964,14 @@ TEST_CASE("media types are compared without case; a second photo and POST querie
   CHECK(decode(narrow->body).width() == 400);
   CHECK(c.Post("/v1/render/cover?unit=A", R"({"unit": "B"})", "application/json")->status == 400);
 }
+
+TEST_CASE("the page's service worker is served at the root, so that its scope is the whole page", "[server][page]") {
+  Running s({});
+  auto c = s.client();
+  auto sw = c.Get("/sw.js");
+  REQUIRE(sw);
+  CHECK(sw->status == 200);
+  CHECK(sw->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK(sw->body == c.Get("/static/sw.js")->body);
+  CHECK(c.Get("/sw.js/")->status == 404);
+}
