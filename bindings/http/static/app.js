@@ -365,7 +365,7 @@ async function ensureCover(photo, p) {
   const whole = d && photo.info.width && d.width >= photo.info.width && d.height >= photo.info.height;
   if (d && (whole || (d.width + 1 >= need.width && d.height + 1 >= need.height))) return false;
   const room = await coverAt({ ...p, zoom: clamp(p.zoom * 1.5, 1, ZOOM_MAX), rotate: 45 });
-  const target = d ? room : need;  // the first decode is only what the bench's flow needs
+  const target = d ? room : need;  // the first decode is just the cover: the quickest way to the first preview
   const bitmap = await decodeToCover(photo.file, photo.info, target);
   performance.mark('khung:decoded');
   if (state.photo !== photo) {
@@ -437,10 +437,7 @@ async function preparePhoto(photo) {
     if (state.photo !== photo) return;
     photo.decoding = false;
     if (e && e.blank) {
-      state.photo = null;
-      canvas.dataset.photo = 'none';
-      draw();
-      fail(MSG.blank);
+      refuse(MSG.blank);
     } else {
       // The browser could not decode it after all (an unusual JPEG, or too
       // little memory): the server may.
