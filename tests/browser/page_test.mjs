@@ -299,6 +299,15 @@ async function main() {
     });
     await refused({ name: 'IMG_60MP.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(huge, 'base64') }, '60 megapixel',
                   'a 60-megapixel photo is refused before decoding');
+    if (hasModule) {
+      // A photo whose every pixel is transparent decodes, but there is nothing to frame.
+      const clear = await page.evaluate(async () => {
+        const bytes = new Uint8Array(await (await new OffscreenCanvas(640, 480).convertToBlob({ type: 'image/png' })).arrayBuffer());
+        return btoa(String.fromCharCode(...bytes));
+      });
+      await refused({ name: 'trong.png', mimeType: 'image/png', buffer: Buffer.from(clear, 'base64') }, 'trong suốt',
+                    'a photo with nothing in it is refused, never saved blank');
+    }
     await page.locator('#error').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: shot('refused') });
     ok(posts(before).length === 0 && uploaded(before) === 0, 'no bad file was uploaded');
