@@ -302,7 +302,9 @@ async function main() {
     if (hasModule) {
       // A photo whose every pixel is transparent decodes, but there is nothing to frame.
       const clear = await page.evaluate(async () => {
-        const bytes = new Uint8Array(await (await new OffscreenCanvas(640, 480).convertToBlob({ type: 'image/png' })).arrayBuffer());
+        const c = new OffscreenCanvas(640, 480);
+        c.getContext('2d').clearRect(0, 0, 640, 480);
+        const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
         return btoa(String.fromCharCode(...bytes));
       });
       await refused({ name: 'trong.png', mimeType: 'image/png', buffer: Buffer.from(clear, 'base64') }, 'trong suốt',
