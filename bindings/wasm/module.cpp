@@ -89,7 +89,8 @@ Image decode_layer(const char* name, const std::uint8_t* png, std::size_t size, 
   stbi_uc* pixels = stbi_load_from_memory(png, length, &w, &h, &channels, 4);
   if (!pixels) {
     const char* reason = stbi_failure_reason();
-    throw Error(ErrorCode::Image, std::string(name) + ": cannot be decoded (" + (reason ? reason : "corrupt") + ")");
+    throw Error(ErrorCode::Image, std::string(name) + ": a corrupt or truncated PNG (" +
+                                      (reason && *reason ? reason : "no image data") + ")");
   }
   Image image = Image::for_overwrite(w, h);
   for (int y = 0; y < h; ++y) std::memcpy(image.row(y), pixels + image.stride() * y, image.stride());
