@@ -50,9 +50,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--idle-timeout", o.idle_timeout_seconds, "Seconds a connection may send and take nothing")
       ->capture_default_str();
   cmd->add_option("--request-timeout", o.request_timeout_seconds,
-                  "Seconds for a request's line and headers to arrive (and a body's grace before --min-upload-rate)")
+                  "Seconds for a request's line and headers to arrive (and the stretch over which a body's --min-upload-rate is measured)")
       ->capture_default_str();
-  cmd->add_option("--min-upload-rate", o.min_upload_bytes_per_second, "Slowest average body upload, bytes per second")
+  cmd->add_option("--min-upload-rate", o.min_upload_bytes_per_second, "Slowest body upload, bytes per second on average over each --request-timeout")
       ->capture_default_str();
   cmd->add_option("--cors-origin", o.cors_origins, "Origin allowed to call the API from a browser (repeatable)");
   cmd->add_option("--signing-key", args.key, "Require signed GET renders (default: $KHUNG_SIGNING_KEY)");

@@ -1,13 +1,16 @@
 #include "khung/arc_text.hpp"
+#include "khung/demo.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/unicode.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "composite.hpp"
 #include "latin_font.hpp"
 #include "overlays.hpp"
 #include "scratch.hpp"
+#include "template_data.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -108,16 +111,138 @@ TEST_CASE("auto frames a round badge's hole and a ribbon's open area, and refuse
                         "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}");
 }
 
-TEST_CASE("a frame renders without its photo as the overlay a page previews under", "[render][photo]") {
+TEST_CASE("a frame renders without its photo as the thumbnail a picker shows", "[render][photo][parts]") {
   RenderOptions overlay;
-  overlay.without_photo = true;
+  overlay.part = RenderPart::WithoutPhoto;
   Image out = render_template(Template::load("frame-ring"), overlay);
   CHECK(out.pixel(540, 540).a == 0);  // the hole
   CHECK(out.pixel(540, 60).a == 255);  // the ring
   Image photo(10, 10);
   overlay.photo.image = &photo;
   CHECK_THROWS_WITH(render_template(Template::load("frame-ring"), overlay),
-                    "template 'frame-ring': a photo was given with without_photo");
+                    "template 'frame-ring': a photo was given to a render without the photo");
+  // A banner has no photo to leave out: its thumbnail is the whole banner.
+  RenderOptions banner;
+  banner.fields = {{"unit", "Công đoàn Cảng Hải Phòng"}};
+  Template cover = Template::load("cover");
+  Image whole = render_template(cover, banner);
+  banner.part = RenderPart::WithoutPhoto;
+  CHECK(render_template(cover, banner) == whole);
+}
+
+namespace {
+
+// A frame with something of every kind around its photo: a gradient and
+// text without placeholders under a circle window, and over it one image
+// layer, half transparent and partly off the canvas.
+const char* kLayeredFrame = R"({"width": 600, "height": 400, "layers": [
+    {"type": "fill", "gradient": {"type": "linear", "from": [0, 0], "to": [600, 400],
+      "stops": [{"offset": 0, "color": "#D7192F"}, {"offset": 1, "color": "#FFD23F80"}]}},
+    {"type": "text", "text": "Chào mừng Đại hội", "box": [20, 20, 560, 60],
+     "font": {"family": "Noto Sans", "size": 40}, "color": "#FFFFFF"},
+    {"type": "photo", "window": {"shape": "circle", "box": [180, 100, 240, 240]}},
+    {"type": "image", "src": "emblem.png", "box": [-60, 200, 300, 300], "opacity": 0.6}]})";
+
+const WindowMask& window_of(const Template& t) {
+  for (const detail::Layer& l : t.data().layers)
+    if (const auto* p = std::get_if<detail::PhotoLayer>(&l)) return p->window;
+  FAIL("no photo layer");
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("a frame's layers under and over its photo give the whole render around the photo", "[render][photo][parts]") {
+  Scratch s;
+  std::filesystem::copy_file(Template::bundled_dir() / "images" / "emblem.png", s.dir / "emblem.png");
+  const Image photo = read_image(sample_photo());
+  Placement turned;
+  turned.zoom = 1.3f;
+  turned.offset_x = 0.1f;
+  turned.offset_y = -0.05f;
+  turned.rotate = 17;
+  for (const Template& t : {Template::load("frame-ring"), Template::load("frame-ribbon"), s.load(kLayeredFrame)}) {
+    INFO("template " << t.id());
+    REQUIRE(t.frames_on_phone());
+    RenderOptions part;
+    part.part = RenderPart::UnderPhoto;
+    const Image under = render_template(t, part);
+    part.part = RenderPart::OverPhoto;
+    const Image over = render_template(t, part);
+    REQUIRE((Size{under.width(), under.height()} == t.size() && Size{over.width(), over.height()} == t.size()));
+    // An `auto` window is the hole of the overlay, and over.png is the
+    // overlay: a page finding the window in over.png finds the template's.
+    const WindowMask& window = window_of(t);
+    if (t.photo_window()->shape == "auto") {
+      const WindowMask found = find_window(over);
+      CHECK(found.rect == window.rect);
+      CHECK(found.coverage == window.coverage);
+    }
+    for (const Placement& placement : {Placement{}, turned}) {
+      INFO("rotate " << placement.rotate);
+      RenderOptions whole;
+      whole.photo.image = &photo;
+      whole.placement = placement;
+      Image framed = under;
+      draw_photo(framed, photo, window, placement);
+      detail::composite_image(framed, over, 0, 0);
+      CHECK(framed == render_template(t, whole));
+    }
+  }
+}
+
+TEST_CASE("the parts of a frame: what each holds, and what they refuse", "[render][parts]") {
+  Template ring = Template::load("frame-ring");
+  RenderOptions options;
+  options.part = RenderPart::UnderPhoto;
+  const Image under = render_template(ring, options);
+  // Nothing lies under the ring's photo.
+  CHECK(under == Image(1080, 1080));
+  options.part = RenderPart::OverPhoto;
+  const Image over = render_template(ring, options);
+  CHECK(over.pixel(540, 540).a == 0);  // the hole
+  CHECK(over.pixel(540, 60).a == 255);  // the ring
+  RenderOptions without;
+  without.part = RenderPart::WithoutPhoto;
+  CHECK(render_template(ring, without) == over);
+
+  Image photo(10, 10);
+  options.photo.image = &photo;
+  CHECK_THROWS_WITH(render_template(ring, options), "template 'frame-ring': a photo was given to a render of the layers over the photo");
+  options.part = RenderPart::UnderPhoto;
+  CHECK_THROWS_WITH(render_template(ring, options), "template 'frame-ring': a photo was given to a render of the layers under the photo");
+  RenderOptions banner;
+  banner.fields = sample_fields(Template::load("cover"));
+  banner.part = RenderPart::OverPhoto;
+  CHECK_THROWS_WITH(render_template(Template::load("cover"), banner),
+                    "template 'cover': has no photo slot to render the layers over");
+  banner.part = RenderPart::UnderPhoto;
+  CHECK_THROWS_WITH(render_template(Template::load("cover"), banner),
+                    "template 'cover': has no photo slot to render the layers under");
+
+  // Fields are needed as for the whole render; each part draws only its
+  // own layers, the text above the photo only over it.
+  Scratch s;
+  Template named = s.load(R"({"width": 300, "height": 200, "layers": [
+      {"type": "fill", "color": "#0000FF"},
+      {"type": "photo", "window": {"shape": "rect", "box": [50, 50, 200, 100]}},
+      {"type": "text", "text": "{{name}}", "box": [0, 150, 300, 50], "font": {"family": "Noto Sans", "size": 30},
+       "color": "#FFFFFF"}]})");
+  CHECK_FALSE(named.frames_on_phone());
+  RenderOptions parts;
+  parts.part = RenderPart::OverPhoto;
+  CHECK_THROWS_WITH(render_template(named, parts), Catch::Contains("field 'name': missing"));
+  parts.fields = {{"name", "Lê Văn Tám"}};
+  const Image text = render_template(named, parts);
+  CHECK(text.pixel(10, 10).a == 0);
+  CHECK(ink_in(text, {0, 150, 300, 50}, {0, 0, 0, 0}) > 100);
+  parts.part = RenderPart::UnderPhoto;
+  const Image blue = render_template(named, parts);
+  CHECK(blue == Image(300, 200, {0, 0, 255, 255}));
+  // With an output width, the part is resized as a render is.
+  parts.output_width = 150;
+  const Image half = render_template(named, parts);
+  CHECK((half.width() == 150 && half.height() == 100));
 }
 
 TEST_CASE("fills paint solid colours and gradients", "[render][fill]") {
@@ -513,4 +638,70 @@ TEST_CASE("load_and_render takes a JPEG row by row and gives the same bytes as d
   }
   CHECK_FALSE(whole.empty());
   CHECK(fed == whole);
+}
+
+TEST_CASE("a small window on a big canvas: load_and_render decodes for the window, as every face does", "[render][photo]") {
+  // A 240 px circle on a 1640x624 banner and a phone-sized photo stored
+  // turned (EXIF 6): decoded for the canvas, the JPEG would come at a larger
+  // DCT scale than for the window, and the CLI's pixels would not be
+  // HTTP's (up to 26/255 apart before the two shared photo_decode_options).
+  Image photo(4032, 3024);
+  for (int y = 0; y < 3024; ++y)
+    for (int x = 0; x < 4032; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>((x / 3 + y / 5) % 256);
+      p[1] = static_cast<std::uint8_t>(((x / 16) ^ (y / 16)) * 9 % 256);
+      p[2] = static_cast<std::uint8_t>((x * y / 4096) % 256);
+      p[3] = 255;
+    }
+  Scratch s;
+  const std::vector<std::uint8_t> jpeg = jpeg_with_orientation(photo, 6);
+  RenderOptions options;
+  options.photo.path = s.write("big.jpg", std::string(jpeg.begin(), jpeg.end()));
+  options.placement = {.zoom = 1.3f, .offset_x = 0.1f, .offset_y = -0.05f};
+  const std::string tpl = s.write("small-window.json", R"({"width": 1640, "height": 624, "layers": [
+      {"type": "fill", "color": "#204080"},
+      {"type": "photo", "window": {"shape": "circle", "box": [1300, 192, 240, 240]}}]})")
+                              .string();
+  const Image fed = load_and_render(tpl, options).image;
+  CHECK(fed == render_template(Template::load(tpl), options));
+  RenderOptions as_bytes = options;
+  as_bytes.photo.path.clear();
+  as_bytes.photo.bytes = jpeg;
+  CHECK(fed == render_template(Template::load(tpl), as_bytes));
+}
+
+TEST_CASE("frame_between, the phone's render, gives render_template's bytes for the bundled frames", "[render][photo]") {
+  // The module on the page composites the photo between the template's
+  // layers below it (none here) and above it (the overlay alone), and finds
+  // an auto window in the overlay as the template does.
+  Image photo(900, 700);
+  for (int y = 0; y < 700; ++y)
+    for (int x = 0; x < 900; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>((x * 5 + y) % 256);
+      p[1] = static_cast<std::uint8_t>((x ^ (y * 3)) & 0xFF);
+      p[2] = static_cast<std::uint8_t>(y * 255 / 699);
+      p[3] = 255;
+    }
+  for (const char* id : {"frame-ring", "frame-ribbon"}) {
+    const Template tpl = Template::load(id);
+    const std::string overlay = std::string(id) == "frame-ring" ? "ring.png" : "ribbon.png";
+    const Image over = read_image(std::filesystem::path(KHUNG_SOURCE_DIR) / "assets" / "templates" / "frames" / overlay);
+    for (const Placement& placement : {Placement{}, Placement{.zoom = 1.6f, .offset_x = -0.2f, .offset_y = 0.15f},
+                                       Placement{.zoom = 1.2f, .rotate = 17}, Placement{.rotate = 90}}) {
+      RenderOptions options;
+      options.photo.image = &photo;
+      options.placement = placement;
+      INFO(id << ", zoom " << placement.zoom << ", rotate " << placement.rotate);
+      CHECK(frame_between({}, photo, find_window(over), over, placement) == render_template(tpl, options));
+      options.output_width = 540;
+      CHECK(frame_between({}, photo, find_window(over), over, placement, 540) == render_template(tpl, options));
+    }
+  }
+  const Image over(100, 100);
+  CHECK_THROWS_WITH(frame_between(Image(50, 50), photo, circle_window({0, 0, 100, 100}), over, {}),
+                    "under: 50x50, not the size of over (100x100)");
+  CHECK_THROWS_WITH(frame_between({}, photo, circle_window({0, 0, 100, 100}), over, {.focus = Focus::Face}),
+                    "focus face: framing between layers takes a centred photo");
 }

@@ -75,6 +75,35 @@ TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]
   CHECK(std::abs(window["x"].get<int>() - 140) <= 3);
   CHECK(std::abs(window["width"].get<int>() - 800) <= 6);
   CHECK_FALSE(cover.contains("window"));
+  // The bundled frames can be framed on the phone; banners cannot.
+  for (const auto& entry : doc) CHECK(entry["phone"] == (entry["kind"] == "frame"));
+}
+
+TEST_CASE("a frame is framed on the phone when its parts compose it exactly", "[template][parts]") {
+  Scratch s;
+  std::filesystem::copy_file(Template::bundled_dir() / "images" / "emblem.png", s.dir / "art" / "logo.png");
+  auto phone = [&](const std::string& layers) {
+    return Template::load(s.write("t.json", R"({"width": 400, "height": 300, "layers": [)" + layers + "]}").string())
+        .frames_on_phone();
+  };
+  const std::string photo = R"({"type": "photo", "window": {"shape": "circle", "box": [100, 50, 200, 200]}})";
+  const std::string image = R"({"type": "image", "src": "art/logo.png", "opacity": 0.5})";
+  const std::string fill = R"({"type": "fill", "color": "#C8102E"})";
+  const std::string text = R"({"type": "text", "text": "Đại hội", "box": [10, 10, 300, 80], "font": {"family": "Noto Sans", "size": 40}})";
+  CHECK(Template::load("frame-ring").frames_on_phone());
+  CHECK(Template::load("frame-ribbon").frames_on_phone());
+  CHECK_FALSE(Template::load("cover").frames_on_phone());
+  // Anything without placeholders under the photo, one image over it.
+  CHECK(phone(photo + "," + image));
+  CHECK(phone(fill + "," + text + "," + image + "," + photo + "," + image));
+  // Not one image layer over the photo: none, two, or another kind.
+  CHECK_FALSE(phone(image + "," + photo));
+  CHECK_FALSE(phone(photo + "," + image + "," + image));
+  CHECK_FALSE(phone(photo + "," + fill));
+  CHECK_FALSE(phone(photo + "," + text));
+  // A {{field}} anywhere, under the photo too: the parts are drawn once.
+  CHECK_FALSE(phone(std::string(kTextLayer) + "," + photo + "," + image));
+  CHECK_FALSE(phone(fill + "," + text + "," + image));  // a banner
 }
 
 TEST_CASE("the fingerprint follows the JSON and its assets", "[template]") {

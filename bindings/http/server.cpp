@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 namespace khung::http {
 namespace {
@@ -348,7 +349,7 @@ struct Connection {
 // Where a request stands in the access handler's calls.
 enum class Stage { Headers, Body, Draining, Rendering, Done };
 
-enum class Route { Page, Static, Health, Metrics, Templates, Preview, Render, Options, None };
+enum class Route { Page, Static, Health, Metrics, Templates, Preview, Under, Over, Render, Options, None };
 
 // One request, from its request line (libmicrohttpd's URI callback) to its
 // completion callback.
@@ -362,7 +363,10 @@ struct Request {
   int status = 0;                // as answered; 0: libmicrohttpd answered on its own
   std::size_t sent = 0;
   std::size_t received = 0;
-  Clock::time_point body_start;
+  // The body's pace: the stretch being measured began then, and this many
+  // bytes have come in it (keeps_pace).
+  Clock::time_point stretch_start;
+  std::size_t stretch_bytes = 0;
 
   // POST /v1/render/{id}
   Route route = Route::None;
@@ -412,8 +416,10 @@ struct Server::Impl {
   int waiting = 32;
   Metrics metrics;
   std::unique_ptr<RenderPool> pool;
-  std::mutex previews_mutex;
-  std::map<std::pair<std::string, std::optional<int>>, std::string> previews;  // (id, width) -> PNG
+  // Template images (preview.png, under.png, over.png), drawn once:
+  // (id, part, width) -> PNG.
+  std::mutex drawn_mutex;
+  std::map<std::tuple<std::string, RenderPart, std::optional<int>>, std::string> drawn;
 
   int listen_fd = -1;
   MHD_Daemon* daemon = nullptr;
@@ -484,14 +490,18 @@ struct Server::Impl {
       id = path.substr(11);
       return Route::Render;
     }
-    constexpr std::string_view prefix = "/v1/templates/", suffix = "/preview.png";
-    if (path.size() > prefix.size() + suffix.size() && path.rfind(prefix, 0) == 0 &&
-        path.substr(path.size() - suffix.size()) == suffix) {
-      std::string_view name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-      if (name_ok(name, false)) {
-        id = name;
-        return Route::Preview;
-      }
+    constexpr std::string_view prefix = "/v1/templates/";
+    if (path.rfind(prefix, 0) == 0) {
+      const std::string_view rest = path.substr(prefix.size());
+      const auto slash = rest.find('/');
+      if (slash == std::string_view::npos || !name_ok(rest.substr(0, slash), false)) return Route::None;
+      const std::string_view file = rest.substr(slash + 1);
+      const Route route = file == "preview.png" ? Route::Preview
+                          : file == "under.png" ? Route::Under
+                          : file == "over.png"  ? Route::Over
+                                                : Route::None;
+      if (route != Route::None) id = rest.substr(0, slash);
+      return route;
     }
     return Route::None;
   }
@@ -610,7 +620,6 @@ struct Server::Impl {
 
   // A piece of the body.
   void take(Request& r, const char* data, std::size_t size) {
-    if (r.received == 0) r.body_start = Clock::now();
     r.received += size;
     if (r.stage == Stage::Draining) return;
     if (r.received > options.max_body_bytes) {
@@ -696,6 +705,8 @@ struct Server::Impl {
         r.answer = Answer{200, "application/json", templates_json_text, {{"Cache-Control", "public, max-age=60"}}};
         return;
       case Route::Preview: return preview(c, r);
+      case Route::Under: return layer_image(c, r, RenderPart::UnderPhoto);
+      case Route::Over: return layer_image(c, r, RenderPart::OverPhoto);
       case Route::Render: return r.method == "POST" ? post_render(c, r) : get_render(c, r);
       case Route::Options:
       case Route::None: break;
@@ -783,6 +794,8 @@ struct Server::Impl {
     render_later(c, r, tpl, std::move(params), std::move(r.photo), {{"Cache-Control", "no-store"}});
   }
 
+  // GET /v1/templates/{id}/preview.png: the picker's thumbnail, a frame
+  // without its photo or a banner, with sample fields.
   void preview(MHD_Connection* c, Request& r) {
     const Template& tpl = find_template(r.id);
     std::string width_text;
@@ -790,30 +803,54 @@ struct Server::Impl {
       if (name == "width") width_text = value;
     const std::optional<int> width =
         width_text.empty() ? std::nullopt : std::optional<int>(parse_int("width", width_text));
-    auto key = std::make_pair(tpl.id(), width);
+    draw_png(c, r, tpl, RenderPart::WithoutPhoto, width, {{"Cache-Control", "public, max-age=3600"}});
+  }
+
+  // GET /v1/templates/{id}/under.png and over.png: a frame's layers under
+  // and over its photo slot, with sample fields, at the template's size:
+  // what the page composites a photo between on the phone. The tag names
+  // the template's content and the part, so it changes only with them.
+  void layer_image(MHD_Connection* c, Request& r, RenderPart part) {
+    const Template& tpl = find_template(r.id);
+    const std::string name = part == RenderPart::UnderPhoto ? "under.png" : "over.png";
+    if (!tpl.has_photo())
+      throw Failure{404, "template '" + tpl.id() + "': has no photo slot, so no " + name + " (it is a banner)"};
+    const std::string etag = "\"" + sha256_hex(tpl.fingerprint() + "\n" + name) + "\"";
+    std::vector<std::pair<std::string, std::string>> cache = {
+        {"ETag", etag}, {"Cache-Control", "public, max-age=" + std::to_string(options.cache_max_age_seconds)}};
+    if (const std::string condition = header(c, "If-None-Match"); !condition.empty() && none_match(condition, etag)) {
+      r.answer = Answer{304, "", "", std::move(cache)};
+      return;
+    }
+    draw_png(c, r, tpl, part, std::nullopt, std::move(cache));
+  }
+
+  // Answers with a part of a template drawn with sample fields as PNG: from
+  // the kept copy, or drawn on the render pool and kept.
+  void draw_png(MHD_Connection* c, Request& r, const Template& tpl, RenderPart part, std::optional<int> width,
+                std::vector<std::pair<std::string, std::string>> headers) {
+    auto key = std::make_tuple(tpl.id(), part, width);
     {
-      std::lock_guard lock(previews_mutex);
-      if (auto it = previews.find(key); it != previews.end()) {
-        r.answer = Answer{200, "image/png", it->second, {{"Cache-Control", "public, max-age=3600"}}};
+      std::lock_guard lock(drawn_mutex);
+      if (auto it = drawn.find(key); it != drawn.end()) {
+        r.answer = Answer{200, "image/png", it->second, std::move(headers)};
         return;
       }
     }
-    suspend_for(c, r, [this, &r, &tpl, key, width] {
+    suspend_for(c, r, [this, &r, &tpl, key, part, width, headers = std::move(headers)]() mutable {
       RenderOptions render;
+      render.fields = sample_fields(tpl);
+      render.part = part;
       render.output_width = width;
-      if (tpl.has_photo())
-        render.without_photo = true;
-      else
-        render.fields = sample_fields(tpl);
       auto png = encode_image(render_template(tpl, render), ImageFormat::Png);
       std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
-      // Kept for the widths pages ask for; any other width is drawn each
-      // time, so requests cannot grow the cache without bound.
+      // Kept for the parts and widths pages ask for; any other width is
+      // drawn each time, so requests cannot grow the store without bound.
       {
-        std::lock_guard lock(previews_mutex);
-        if (previews.size() < 4 * templates.size()) previews.emplace(key, bytes);
+        std::lock_guard lock(drawn_mutex);
+        if (drawn.size() < 6 * templates.size()) drawn.emplace(key, bytes);
       }
-      r.answer = Answer{200, "image/png", std::move(bytes), {{"Cache-Control", "public, max-age=3600"}}};
+      r.answer = Answer{200, "image/png", std::move(bytes), std::move(headers)};
     });
   }
 
@@ -935,14 +972,25 @@ struct Server::Impl {
     return n && *n > 0 && *n <= 4 * options.max_body_bytes;
   }
 
-  // A body arriving slower than the floor (after its grace period of
-  // request_timeout) holds a connection and its memory for nothing.
+  // A body must keep coming: in every stretch of request_timeout seconds
+  // (the first from its first bytes) at least min_upload_bytes_per_second
+  // on average. A phone on a slow but steady link is never cut, however
+  // long its upload takes; a client that drips bytes, from the start or
+  // after a fast start, would hold a connection and its body's memory for
+  // nothing. A body that stops altogether meets libmicrohttpd's idle
+  // timeout instead. Measured as the bytes arrive: false cuts the
+  // connection.
   bool keeps_pace(Request& r, std::size_t more) const {
-    if (r.received == 0) return true;
-    const double seconds = std::chrono::duration<double>(Clock::now() - r.body_start).count();
+    const auto now = Clock::now();
+    if (r.received == 0) r.stretch_start = now;
+    r.stretch_bytes += more;
+    const double seconds = std::chrono::duration<double>(now - r.stretch_start).count();
     if (seconds < options.request_timeout_seconds) return true;
-    const double rate = static_cast<double>(r.received + more) / seconds;
-    return rate >= static_cast<double>(options.min_upload_bytes_per_second);
+    if (static_cast<double>(r.stretch_bytes) < seconds * static_cast<double>(options.min_upload_bytes_per_second))
+      return false;
+    r.stretch_start = now;
+    r.stretch_bytes = 0;
+    return true;
   }
 
   MHD_Result send(MHD_Connection* c, Request& r) {

@@ -35,7 +35,7 @@ struct ServerOptions {
   int max_connections_per_address = 0;   // 0: no limit (a proxy in front connects from one address)
   int idle_timeout_seconds = 10;         // a connection that sends and takes nothing this long is closed
   int request_timeout_seconds = 60;      // a request's line and headers must arrive within this...
-  std::size_t min_upload_bytes_per_second = 4096;  // ...and after as long again, its body this fast on average
+  std::size_t min_upload_bytes_per_second = 4096;  // ...and its body this fast on average over every stretch as long
   std::vector<std::string> cors_origins; // origins allowed to call the API from a browser ("*": any)
   std::string signing_key;               // non-empty: text on a template needs a signed URL
   int cache_max_age_seconds = 86400;     // Cache-Control of GET renders

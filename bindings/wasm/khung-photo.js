@@ -1,8 +1,8 @@
 // Khung's photo unit in WebAssembly (khung-photo.wasm, built by the `wasm`
 // CMake preset from libframe's sources): frames a decoded photo between a
 // template's layers below and above it, with the same pixels as the native
-// library. A hand-written glue: the module imports only a few WASI calls,
-// and emscripten's own glue is larger and cannot fetch the file under node.
+// library. A hand-written glue: the module imports only two functions, and
+// emscripten's own glue is larger and cannot fetch the file under node.
 //
 //   const khung = await loadKhung('/static/khung-photo.wasm');
 //   const t = khung.template({under: null, over: overPng, width: 1080, height: 1080, window: {shape: 'auto'}});
@@ -15,35 +15,17 @@ const SHAPES = {auto: 0, circle: 1, rect: 2};
 // `source`: the module's URL (a string or URL), its bytes (ArrayBuffer or a
 // typed array) or a compiled WebAssembly.Module.
 export async function loadKhung(source) {
-  let stderr = '';
   let memory = null;
   const bytes = () => new Uint8Array(memory.buffer);
   const view = () => new DataView(memory.buffer);
-  // Only what the C++ runtime may ask for: writes to stderr (a failed
-  // assertion's message) go to the console; exit is an abort.
+  // All the module imports: memory growth (views are made afresh after
+  // every call anyway) and exit, which only an abort calls.
   const imports = {
     env: {emscripten_notify_memory_growth: () => {}},
     wasi_snapshot_preview1: {
       proc_exit: (code) => {
-        throw new Error(`khung-photo: aborted (${code})${stderr ? ': ' + stderr.trim() : ''}`);
+        throw new Error(`khung-photo: aborted (${code})`);
       },
-      fd_write: (fd, iovs, count, written) => {
-        const v = view();
-        let n = 0;
-        for (let i = 0; i < count; ++i) {
-          const ptr = v.getUint32(iovs + 8 * i, true), len = v.getUint32(iovs + 8 * i + 4, true);
-          stderr += new TextDecoder().decode(bytes().subarray(ptr, ptr + len));
-          n += len;
-        }
-        v.setUint32(written, n, true);
-        if (stderr.includes('\n')) {
-          console.error(stderr.trimEnd());
-          stderr = '';
-        }
-        return 0;
-      },
-      fd_close: () => 0,
-      fd_seek: () => 70,  // ESPIPE: no file is seekable here
     },
   };
   let instance;

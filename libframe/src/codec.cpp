@@ -223,8 +223,8 @@ Image decode_image(std::span<const std::uint8_t> data, const DecodeOptions& opti
 }
 
 Image read_image(const std::filesystem::path& path, const DecodeOptions& options) {
-  detail::StoredImage stored = detail::read_stored(path, options);
-  return detail::apply_orientation(std::move(stored.pixels), stored.orientation);
+  std::optional<detail::StoredImage> stored = detail::read_stored(path, options);
+  return detail::apply_orientation(std::move(stored->pixels), stored->orientation);
 }
 
 namespace detail {
@@ -243,27 +243,16 @@ auto naming_photo(const std::filesystem::path& path, Fn fn) {
 
 }  // namespace
 
-StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
+std::optional<StoredImage> decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                         RowFeed* feed) {
   check_byte_limit(data.size(), options.limits);
-  if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_stored(data, options);
-  return {decode_image(data, options), 1};
-}
-
-StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options) {
-  return naming_photo(path, [&] { return decode_stored(read_file(path, options.limits.max_bytes), options); });
-}
-
-std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
-                                             RowFeed& feed) {
-  check_byte_limit(data.size(), options.limits);
-  if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_fed(data, options, feed);
-  feed.fail();
+  if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_stored(data, options, feed);
+  if (feed) feed->fail();
   return StoredImage{decode_image(data, options), 1};
 }
 
-std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,
-                                           RowFeed& feed) {
-  return naming_photo(path, [&] { return decode_stored_fed(read_file(path, options.limits.max_bytes), options, feed); });
+std::optional<StoredImage> read_stored(const std::filesystem::path& path, const DecodeOptions& options, RowFeed* feed) {
+  return naming_photo(path, [&] { return decode_stored(read_file(path, options.limits.max_bytes), options, feed); });
 }
 
 }  // namespace detail

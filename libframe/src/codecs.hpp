@@ -61,23 +61,19 @@ struct StoredImage {
   Image pixels;
   int orientation = 1;
 };
-StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options);
-// decode_image and read_image (same checks and messages), not turned.
-StoredImage decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options);
-StoredImage read_stored(const std::filesystem::path& path, const DecodeOptions& options);
-// decode_jpeg_stored, handing its rows to `feed` as they are decoded:
-// nullopt when every row went into feed.image; else (CMYK, or anything
-// libjpeg reported) feed.fail() and the whole-image decoder's result, with
-// its errors.
-// decode_stored and read_stored (same checks and messages), a JPEG handed
-// to `feed` row by row (see decode_jpeg_fed); anything else feed.fail()
-// first. On an error the caller tells the feed (load_and_render does).
-std::optional<StoredImage> decode_stored_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
-                                             RowFeed& feed);
-std::optional<StoredImage> read_stored_fed(const std::filesystem::path& path, const DecodeOptions& options,
-                                           RowFeed& feed);
-std::optional<StoredImage> decode_jpeg_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
-                                           RowFeed& feed);
+// The photo's pixels as stored (the checks and messages of decode_image
+// and, for read_stored, read_image), EXIF turn not applied. With `feed`, a
+// JPEG hands its rows to the feed as they are decoded and nullopt is
+// returned when every row went into feed.image; anything else (another
+// format, a CMYK JPEG, anything libjpeg reported) calls feed.fail() and
+// returns the whole-image decode, with its errors. On an error the caller
+// tells the feed (load_and_render does). Without a feed, never nullopt.
+std::optional<StoredImage> decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                              RowFeed* feed = nullptr);
+std::optional<StoredImage> decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                         RowFeed* feed = nullptr);
+std::optional<StoredImage> read_stored(const std::filesystem::path& path, const DecodeOptions& options,
+                                       RowFeed* feed = nullptr);
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality);
 
 ImageInfo probe_png(std::span<const std::uint8_t> data, const DecodeLimits& limits);

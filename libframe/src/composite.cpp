@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 
+#if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
 
 namespace khung::detail {
 
@@ -62,15 +65,22 @@ void paint_mask(Image& canvas, const Mask& mask, Color color, int dx, int dy) {
 void composite_row(std::uint8_t* dst, const std::uint8_t* src, int n, unsigned opacity) {
   if (opacity == 255) {
     // Overlays are mostly fully transparent or fully opaque: four pixels at
-    // a time are skipped or copied when their alphas are all 0 or all 255.
-    const __m128i zero = _mm_setzero_si128(), full = _mm_set1_epi8(static_cast<char>(0xFF));
-    constexpr int kAlphas = 0x8888;  // movemask bits of the four alpha bytes
+    // a time are skipped or copied when their alphas are all 0 or all 255
+    // (which is what blending them gives).
     int i = 0;
     for (; i + 4 <= n; i += 4, src += 16, dst += 16) {
+#if defined(__SSE2__)
+      constexpr int kAlphas = 0x8888;  // movemask bits of the four alpha bytes
       const __m128i px = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-      if ((_mm_movemask_epi8(_mm_cmpeq_epi8(px, zero)) & kAlphas) == kAlphas) continue;
-      if ((_mm_movemask_epi8(_mm_cmpeq_epi8(px, full)) & kAlphas) == kAlphas) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), px);
+      const bool clear = (_mm_movemask_epi8(_mm_cmpeq_epi8(px, _mm_setzero_si128())) & kAlphas) == kAlphas;
+      const bool solid = (_mm_movemask_epi8(_mm_cmpeq_epi8(px, _mm_set1_epi8(static_cast<char>(0xFF)))) & kAlphas) == kAlphas;
+#else
+      const bool clear = (src[3] | src[7] | src[11] | src[15]) == 0;
+      const bool solid = (src[3] & src[7] & src[11] & src[15]) == 0xFF;
+#endif
+      if (clear) continue;
+      if (solid) {
+        std::memcpy(dst, src, 16);
         continue;
       }
       for (int k = 0; k < 16; k += 4) blend(dst + k, src[k], src[k + 1], src[k + 2], src[k + 3]);

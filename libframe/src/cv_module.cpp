@@ -32,24 +32,9 @@ const bool kSequential = [] {
   return true;
 }();
 
-cv::Mat rgba(const std::uint8_t* data, int width, int height, std::size_t stride) {
-  return {height, width, CV_8UC4, const_cast<std::uint8_t*>(data), stride};
-}
-
 }  // namespace
 
 #define KHUNG_EXPORT extern "C" __attribute__((visibility("default")))
-
-KHUNG_EXPORT int khung_cv_warp_cubic(const std::uint8_t* src, int src_width, int src_height, std::size_t src_stride,
-                                     std::uint8_t* dst, int dst_width, int dst_height, std::size_t dst_stride,
-                                     const double m[6], char* error, std::size_t error_size) {
-  return guarded(error, error_size, [&] {
-    cv::Mat out = rgba(dst, dst_width, dst_height, dst_stride);
-    cv::warpAffine(rgba(src, src_width, src_height, src_stride), out, cv::Matx23d(m), out.size(), cv::INTER_CUBIC,
-                   cv::BORDER_REPLICATE);
-    return 0;
-  });
-}
 
 KHUNG_EXPORT int khung_cv_blur(std::uint8_t* mask, int width, int height, int ksize, double sigma, char* error,
                                std::size_t error_size) {

@@ -2,6 +2,7 @@
 // friends; the tj3 API is newer than Debian 12).
 
 #include "codecs.hpp"
+#include "khung/photo.hpp"
 #include "exif.hpp"
 #include "orientation.hpp"
 #include "row_feed.hpp"
@@ -166,7 +167,7 @@ ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& lim
 }
 
 Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options) {
-  StoredImage stored = decode_jpeg_stored(data, options);
+  StoredImage stored = *decode_jpeg_stored(data, options);
   return apply_orientation(std::move(stored.pixels), stored.orientation);
 }
 
@@ -276,46 +277,30 @@ StoredImage decode_planned(tjhandle handle, std::span<const std::uint8_t> data, 
 
 }  // namespace
 
-StoredImage decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options) {
-  Handle handle(tjInitDecompress());
-  if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
-  return decode_planned(handle.get(), data, plan_decode(handle.get(), data, options));
-}
-
-std::optional<StoredImage> decode_jpeg_fed(std::span<const std::uint8_t> data, const DecodeOptions& options,
-                                           RowFeed& feed) {
+std::optional<StoredImage> decode_jpeg_stored(std::span<const std::uint8_t> data, const DecodeOptions& options,
+                                              RowFeed* feed) {
   Handle handle(tjInitDecompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
   const Plan plan = plan_decode(handle.get(), data, options);
-  if (!plan.cmyk) {
-    feed.image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
-    feed.start(plan.orientation);
-    if (stream_rows(data, plan.scale, feed.image, feed)) return std::nullopt;
+  if (feed && !plan.cmyk) {
+    feed->image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
+    feed->start(plan.orientation);
+    if (stream_rows(data, plan.scale, feed->image, *feed)) return std::nullopt;
   }
-  feed.fail();
+  if (feed) feed->fail();
   return decode_planned(handle.get(), data, plan);
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
   // An opaque image goes to the encoder as it is (RGBA with its alpha
-  // ignored); otherwise straight alpha is flattened onto white first, as
-  // JPEG has no alpha channel.
-  const std::uint8_t* pixels = image.row(0);
-  int pitch = static_cast<int>(image.stride()), format = TJPF_RGBA;
-  std::vector<std::uint8_t> rgb;
+  // ignored); otherwise a copy flattened onto white (flatten_onto_white, the
+  // rule the member page's module shares), as JPEG has no alpha channel.
+  Image flat;
+  const Image* pixels = &image;
   if (!image.opaque()) {
-    rgb.resize(static_cast<std::size_t>(image.width()) * image.height() * 3);
-    std::uint8_t* out = rgb.data();
-    for (int y = 0; y < image.height(); ++y) {
-      const std::uint8_t* p = image.row(y);
-      for (int x = 0; x < image.width(); ++x, p += 4) {
-        unsigned a = p[3];
-        for (int c = 0; c < 3; ++c) *out++ = static_cast<std::uint8_t>((p[c] * a + 255 * (255 - a) + 127) / 255);
-      }
-    }
-    pixels = rgb.data();
-    pitch = 0;
-    format = TJPF_RGB;
+    flat = image;
+    flatten_onto_white(flat);
+    pixels = &flat;
   }
   Handle handle(tjInitCompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG encoder: out of memory");
@@ -323,8 +308,8 @@ std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {
   // size (tjBufSize) would have to be allocated and touched in full.
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
-  const int rc = tjCompress2(handle.get(), pixels, image.width(), pitch, image.height(), format, &buffer, &size,
-                             TJSAMP_420, quality, 0);
+  const int rc = tjCompress2(handle.get(), pixels->row(0), image.width(), static_cast<int>(pixels->stride()),
+                             image.height(), TJPF_RGBA, &buffer, &size, TJSAMP_420, quality, 0);
   std::unique_ptr<unsigned char, decltype(&tjFree)> owned(buffer, tjFree);
   if (rc != 0) throw Error(ErrorCode::Image, std::string("JPEG encoder: ") + tjGetErrorStr2(handle.get()));
   std::vector<std::uint8_t> jpeg(buffer, buffer + size);

@@ -109,7 +109,6 @@ const Module& open_once(const char* file, const char* env, const char* built, Fi
 const CvModule& cv_module() {
   return open_once<CvModule>("libkhung-cv.so", "KHUNG_CV_MODULE", KHUNG_CV_MODULE_PATH,
                              [](const Opened& so, CvModule& m) {
-                               so.find(m.warp_cubic, "khung_cv_warp_cubic");
                                so.find(m.blur, "khung_cv_blur");
                              });
 }

@@ -2,10 +2,10 @@
 // The library's two modules, opened with dlopen on first need so that a
 // process which never needs them never loads what they link:
 //
-//   libkhung-cv.so    OpenCV core and imgproc (cv_module.cpp): photos
-//                     turned by any angle, text-shadow blur (~5 ms to load,
-//                     with TBB, LAPACK, GLX and X11 behind them: a frame's
-//                     auto window and EXIF turns are done without it)
+//   libkhung-cv.so    OpenCV core and imgproc (cv_module.cpp): text-shadow
+//                     blur (~5 ms to load, with TBB, LAPACK, GLX and X11
+//                     behind them; photos never need it: the photo path is
+//                     Khung's own)
 //   libkhung-face.so  OpenCV objdetect (face_module.cpp): --focus face
 //                     (~3.5 ms more: dnn, protobuf, calib3d)
 //
@@ -23,11 +23,6 @@
 namespace khung::detail {
 
 struct CvModule {
-  // Bicubic affine warp of RGBA, borders replicated: dst(x, y) =
-  // src(inverse of m applied to x, y), m the forward 2x3 map.
-  int (*warp_cubic)(const std::uint8_t* src, int src_width, int src_height, std::size_t src_stride,
-                    std::uint8_t* dst, int dst_width, int dst_height, std::size_t dst_stride, const double m[6],
-                    char* error, std::size_t error_size);
   // Gaussian blur of an 8-bit mask in place, ksize x ksize, zero outside.
   int (*blur)(std::uint8_t* mask, int width, int height, int ksize, double sigma, char* error,
               std::size_t error_size);

@@ -1,6 +1,7 @@
 #pragma once
 // Splitting pixel work over the machine's cores (two halves: the work here
-// is sized for phones' photos on small servers).
+// is sized for phones' photos on small servers). The WebAssembly build has
+// no threads: there the work runs in one go, with the same results.
 
 #include <exception>
 #include <thread>
@@ -12,7 +13,11 @@ namespace khung::detail {
 // either half is thrown again here, after both are done.
 template <class Body>
 void parallel_blocks(int blocks, Body body) {
+#if defined(__EMSCRIPTEN__)
+  constexpr bool cores = false;
+#else
   static const bool cores = std::thread::hardware_concurrency() > 1;
+#endif
   if (!cores || blocks < 4) {
     body(0, blocks);
     return;

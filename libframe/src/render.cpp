@@ -6,7 +6,7 @@
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
-#include "photo_stored.hpp"
+#include "photo_source.hpp"
 #include "resample.hpp"
 #include "row_feed.hpp"
 #include "template_data.hpp"
@@ -144,9 +144,41 @@ bool is_static(const Layer& layer) {
   return !std::holds_alternative<PhotoLayer>(layer);
 }
 
-StoredImage decode_photo(const PhotoInput& photo, const DecodeOptions& options) {
-  if (!photo.bytes.empty()) return decode_stored(photo.bytes, options);
-  return read_stored(photo.path, options);
+// How an error message names a part without the photo.
+const char* part_words(RenderPart part) {
+  switch (part) {
+    case RenderPart::UnderPhoto: return "of the layers under the photo";
+    case RenderPart::OverPhoto: return "of the layers over the photo";
+    default: return "without the photo";
+  }
+}
+
+// The layers a part draws: [first, last) of the template's (the photo
+// among them is drawn only by a Whole render: draw_layer).
+struct LayerSpan {
+  std::size_t first = 0, last = 0;
+};
+
+LayerSpan layers_of(const TemplateData& data, RenderPart part) {
+  const std::size_t count = data.layers.size();
+  if (part == RenderPart::Whole || part == RenderPart::WithoutPhoto) return {0, count};
+  std::size_t slot = 0;
+  while (slot < count && !std::holds_alternative<PhotoLayer>(data.layers[slot])) ++slot;
+  return part == RenderPart::UnderPhoto ? LayerSpan{0, slot} : LayerSpan{std::min(slot + 1, count), count};
+}
+
+// How every face's photo is decoded: at the smallest size that covers its
+// window at this placement (shrink-on-load), so that the same file gives the
+// same pixels whichever face it came through.
+DecodeOptions photo_decode_options(const PhotoLayer& layer, const RenderOptions& options) {
+  const Size need = photo_cover_size(layer.window.rect, options.placement);
+  return {options.limits, need.width, need.height};
+}
+
+// The photo file or bytes decoded (see decode_stored for `feed`).
+std::optional<StoredImage> decode_photo(const PhotoInput& photo, const DecodeOptions& options, RowFeed* feed = nullptr) {
+  if (!photo.bytes.empty()) return decode_stored(photo.bytes, options, feed);
+  return read_stored(photo.path, options, feed);
 }
 
 // Characters no font has in the text of layers[index] (TextLayout::missing),
@@ -248,19 +280,13 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
     composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
   } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
-    if (options.without_photo) return;
+    if (options.part != RenderPart::Whole) return;  // the parts leave the slot empty
     if (options.photo.image) {
       draw_photo(canvas, *options.photo.image, ph->window, options.placement);
       return;
     }
-    StoredImage photo;
-    if (decoded) {
-      photo = std::move(*decoded);
-    } else {
-      Size need = photo_cover_size(ph->window.rect, options.placement);
-      photo = decode_photo(options.photo, {options.limits, need.width, need.height});
-    }
-    draw_stored_photo(canvas, std::move(photo.pixels), photo.orientation, ph->window, options.placement);
+    const StoredImage photo = decoded ? std::move(*decoded) : *decode_photo(options.photo, photo_decode_options(*ph, options));
+    draw_focused(canvas, {&photo.pixels, photo.orientation, {}}, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
     TextLayout layout = layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled());
@@ -295,9 +321,14 @@ void validate(const Template& tpl, const RenderOptions& options) {
   check_fields(tpl, options.fields);
   for (const TemplateField& f : tpl.fields())
     if (!field_value(tpl, options.fields, f.name)) throw missing_field(tpl, f.name);
-  if (options.without_photo && !options.photo.empty())
-    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': a photo was given with without_photo");
-  if (data.has_photo && options.photo.empty() && !options.without_photo)
+  const bool whole = options.part == RenderPart::Whole;
+  if (!whole && !options.photo.empty())
+    throw Error(ErrorCode::InvalidArgument,
+                "template '" + tpl.id() + "': a photo was given to a render " + part_words(options.part));
+  if (!data.has_photo && (options.part == RenderPart::UnderPhoto || options.part == RenderPart::OverPhoto))
+    throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot to render the layers " +
+                                                (options.part == RenderPart::UnderPhoto ? "under" : "over"));
+  if (data.has_photo && options.photo.empty() && whole)
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': needs a photo");
   if (!data.has_photo && !options.photo.empty())
     throw Error(ErrorCode::InvalidArgument, "template '" + tpl.id() + "': has no photo slot");
@@ -317,18 +348,21 @@ struct Started {
   std::vector<RenderWarning> warnings;
 };
 
-// The canvas a render starts from: the template's cached unchanging bottom
-// layers when its fonts are the bundled ones (`fonts` null), else blank.
-Started start_render(const Template& tpl, const FontLibrary* fonts) {
+// The canvas a render of `part` starts from: the template's cached
+// unchanging bottom layers when the part starts at the bottom and its fonts
+// are the bundled ones (`fonts` null), else blank.
+Started start_render(const Template& tpl, const FontLibrary* fonts, RenderPart part) {
   const TemplateData& data = tpl.data();
+  const LayerSpan span = layers_of(data, part);
   // Bundled fonts are the ones the cached base was drawn with.
-  const bool cached = !fonts || fonts == &FontLibrary::bundled();
+  const bool cached = span.first == 0 && (!fonts || fonts == &FontLibrary::bundled());
   if (cached) std::call_once(data.base_once, [&] { draw_base(tpl); });
+  // The base ends below the photo, so never past a part's last layer.
   if (cached && data.base_layers > 0) return {data.base, data.base_layers, data.base_warnings};
-  return {Image(data.size.width, data.size.height), 0, {}};
+  return {Image(data.size.width, data.size.height), span.first, {}};
 }
 
-// Draws the rest of the layers (once validate has passed), with the
+// Draws the rest of the part's layers (once validate has passed), with the
 // photo already decoded when `decoded` is set. `fonts`: null for the bundled
 // ones, opened only if a text layer needs them (a frame without text never
 // does).
@@ -336,7 +370,8 @@ RenderResult finish_render(const Template& tpl, const RenderOptions& options, co
                            StoredImage* decoded, Started started) {
   const TemplateData& data = tpl.data();
   RenderResult out{std::move(started.canvas), std::move(started.warnings)};
-  for (std::size_t i = started.next; i < data.layers.size(); ++i)
+  const std::size_t last = layers_of(data, options.part).last;
+  for (std::size_t i = started.next; i < last; ++i)
     draw_layer(out.image, i, tpl, options, fonts, out.warnings, decoded);
   const Size size = output_size(tpl, options.output_width);
   if (size != data.size) out.image = resize_image(out.image, size);
@@ -345,21 +380,7 @@ RenderResult finish_render(const Template& tpl, const RenderOptions& options, co
 
 }  // namespace
 
-Size output_size(const Template& tpl, std::optional<int> width) {
-  const Size canvas = tpl.size();
-  if (!width) return canvas;
-  const int most = std::max(16, 4 * canvas.width);
-  if (*width < 16 || *width > most)
-    throw Error(ErrorCode::InvalidArgument,
-                "width " + std::to_string(*width) + ": must be between 16 and " + std::to_string(most) + " px");
-  const Size out{*width, std::max(1, static_cast<int>(std::lround(static_cast<double>(canvas.height) * *width /
-                                                                   canvas.width)))};
-  if (std::int64_t{out.width} * out.height > Image::max_pixels())
-    throw Error(ErrorCode::InvalidArgument, "width " + std::to_string(*width) + ": the image would be " +
-                                                std::to_string(out.width) + "x" + std::to_string(out.height) +
-                                                ", over the " + std::to_string(Image::max_pixels()) + "-pixel limit");
-  return out;
-}
+Size output_size(const Template& tpl, std::optional<int> width) { return output_size(tpl.size(), width); }
 
 const std::string* field_value(const Template& tpl, const Fields& fields, std::string_view name) {
   if (auto it = fields.find(name); it != fields.end() && !is_blank(it->second)) return &it->second;
@@ -370,12 +391,12 @@ const std::string* field_value(const Template& tpl, const Fields& fields, std::s
 
 RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options) {
   validate(tpl, options);
-  return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr));
+  return finish_render(tpl, options, nullptr, nullptr, start_render(tpl, nullptr, options.part));
 }
 
 RenderResult render_with_warnings(const Template& tpl, const RenderOptions& options, const FontLibrary& fonts) {
   validate(tpl, options);
-  return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts));
+  return finish_render(tpl, options, &fonts, nullptr, start_render(tpl, &fonts, options.part));
 }
 
 Image render_template(const Template& tpl, const RenderOptions& options) {
@@ -387,46 +408,63 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
 }
 
 RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options) {
-  const std::optional<Size> canvas = detail::peek_template_size(template_ref);
-  if (!canvas || options.photo.empty() || options.photo.image || options.without_photo)
+  if (options.photo.empty() || options.photo.image || options.part != RenderPart::Whole)
     return render_with_warnings(Template::load(template_ref), options);
-  // A window inside the canvas needs at most what covers the whole canvas.
-  Size bound;
-  try {
-    bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
-  } catch (const Error&) {
-    return render_with_warnings(Template::load(template_ref), options);  // reports it in the usual order
-  }
-  const DecodeOptions decode{options.limits, bound.width, bound.height};
-  // A JPEG comes row by row through the feed, and its resampling starts on
-  // this thread as rows arrive.
+  // The photo is decoded on a second thread once the template says what its
+  // window needs (photo_decode_options, as for every face); a JPEG comes row
+  // by row through the feed, and is resampled on this thread as rows arrive.
   RowFeed feed;
-  std::future<std::optional<StoredImage>> photo = std::async(std::launch::async, [&options, decode, &feed] {
+  std::promise<std::optional<DecodeOptions>> sized;  // nullopt: the render stopped before the photo
+  std::future<std::optional<DecodeOptions>> size_known = sized.get_future();
+  std::future<std::optional<StoredImage>> photo = std::async(std::launch::async, [&options, &size_known, &feed] {
     try {
-      return options.photo.bytes.empty() ? read_stored_fed(options.photo.path, decode, feed)
-                                         : decode_stored_fed(options.photo.bytes, decode, feed);
+      const std::optional<DecodeOptions> decode = size_known.get();
+      if (!decode) {
+        feed.fail();
+        return std::optional<StoredImage>();
+      }
+      return decode_photo(options.photo, *decode, &feed);
     } catch (...) {
       feed.fail();  // the reader stops waiting; photo.get() throws the error
       throw;
     }
   });
   // The template's errors come first, then the photo's, as with the two calls.
-  Template tpl = Template::load(template_ref);
-  validate(tpl, options);
+  const PhotoLayer* slot = nullptr;
+  Template tpl;
+  try {
+    tpl = Template::load(template_ref);
+    validate(tpl, options);
+    for (const Layer& layer : tpl.data().layers)
+      if (const auto* p = std::get_if<PhotoLayer>(&layer)) slot = p;
+    sized.set_value(photo_decode_options(*slot, options));  // validate: a photo was given, so there is a slot
+  } catch (...) {
+    sized.set_value(std::nullopt);
+    photo.wait();
+    throw;
+  }
   // The canvas and the layers under the photo, while it decodes.
-  Started started = start_render(tpl, nullptr);
+  Started started = start_render(tpl, nullptr, options.part);
   const auto& layers = tpl.data().layers;
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
     draw_layer(started.canvas, started.next++, tpl, options, nullptr, started.warnings);
   int orientation = 1;
-  if (started.next < layers.size() && feed.wait_start(orientation) &&
-      draw_fed_photo(started.canvas, feed, orientation, std::get<PhotoLayer>(layers[started.next]).window,
-                     options.placement)) {
-    ++started.next;
-    photo.get();  // done (nullopt): its pixels were the feed's
-    return finish_render(tpl, options, nullptr, nullptr, std::move(started));
+  if (feed.wait_start(orientation)) {
+    struct FeedEnded {};
+    try {
+      draw_focused(started.canvas, {&feed.image, orientation, [&feed](int rows) {
+                                      if (!feed.wait_rows(rows)) throw FeedEnded{};
+                                    }},
+                   slot->window, options.placement);
+      ++started.next;
+      photo.get();  // done (nullopt): its pixels were the feed's
+      return finish_render(tpl, options, nullptr, nullptr, std::move(started));
+    } catch (const FeedEnded&) {
+      // The row decoder gave up before drawing touched the canvas: the
+      // whole-image decode follows.
+    }
   }
-  // Not fed (not a JPEG, or the decoder gave up): the photo as decoded whole.
+  // Not fed (not a JPEG, or the row decoder gave up): the photo as decoded whole.
   std::optional<StoredImage> decoded = photo.get();
   return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }

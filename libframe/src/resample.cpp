@@ -2,8 +2,11 @@
 
 #include "khung/error.hpp"
 #include "parallel.hpp"
+#include "trig.hpp"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -20,8 +23,7 @@ constexpr int kRowsPerBlock = 16;   // output rows a parallel task makes at once
 
 double sinc(double x) {
   if (x == 0) return 1;
-  const double px = 3.14159265358979323846 * x;
-  return std::sin(px) / px;
+  return sin_pi(x) / (3.14159265358979323846 * x);
 }
 
 double lanczos(double x) { return std::abs(x) < kLobes ? sinc(x) * sinc(x / kLobes) : 0.0; }

@@ -649,20 +649,6 @@ Template Template::load(std::string_view id_or_path) {
   return t;
 }
 
-namespace detail {
-
-std::optional<Size> peek_template_size(std::string_view id_or_path) {
-  try {
-    const nlohmann::json j = nlohmann::json::parse(khung::read_file(Template::file_for(id_or_path)));
-    const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
-    if (size.width > 0 && size.height > 0) return size;
-  } catch (const std::exception&) {
-    // Template::load reports it.
-  }
-  return std::nullopt;
-}
-
-}  // namespace detail
 
 const std::string& Template::id() const { return data_->id; }
 const std::string& Template::title() const { return data_->title; }
@@ -672,6 +658,14 @@ bool Template::has_photo() const { return data_->has_photo; }
 const std::vector<TemplateField>& Template::fields() const { return data_->fields; }
 const std::filesystem::path& Template::path() const { return data_->path; }
 const std::string& Template::fingerprint() const { return data_->fingerprint; }
+
+bool Template::frames_on_phone() const {
+  const auto& layers = data_->layers;
+  auto slot = std::find_if(layers.begin(), layers.end(), [](const Layer& l) { return std::holds_alternative<PhotoLayer>(l); });
+  if (slot == layers.end() || layers.end() - slot != 2 || !std::holds_alternative<ImageLayer>(*(slot + 1))) return false;
+  // Fields come only from placeholders (parse_template): none, none anywhere.
+  return data_->fields.empty();
+}
 
 std::optional<PhotoWindow> Template::photo_window() const {
   for (const Layer& l : data_->layers)
@@ -720,7 +714,7 @@ std::string templates_json(const std::vector<Template>& templates) {
     for (const auto& f : t.fields()) fields.push_back(f.name);
     json entry = {{"id", t.id()},       {"kind", kind_name(t.kind())}, {"width", t.size().width},
                   {"height", t.size().height}, {"fields", fields}, {"photo", t.has_photo()},
-                  {"title", t.title()}};
+                  {"title", t.title()}, {"phone", t.frames_on_phone()}};
     if (auto w = t.photo_window())
       entry["window"] = {{"x", w->box.x},          {"y", w->box.y},         {"width", w->box.width},
                          {"height", w->box.height}, {"shape", w->shape}, {"radius", w->radius}};

@@ -1,6 +1,12 @@
 #pragma once
 // Placing a member's photo in a template's window: window shapes, the hole
 // of an overlay, cover-fit with zoom, offset and rotation, face focus.
+//
+// The photo unit: everything here but detect_face (and draw_photo's face
+// focus) depends on nothing outside the library's pixel code: no OpenCV, no
+// codec, no font, no thread required. The same sources build the
+// WebAssembly module the member page frames photos with on the phone, and
+// give the same bytes there as natively.
 
 #include "khung/image.hpp"
 
@@ -86,5 +92,28 @@ std::optional<Rect> detect_face(const Image& photo);
 // detect_face().
 //   draw_photo(canvas, read_image("me.jpg"), circle_window({140, 140, 800, 800}), {.zoom = 1.2f});
 void draw_photo(Image& canvas, const Image& photo, const WindowMask& window, const Placement& placement);
+
+// The size of an output `width` px wide with the canvas's aspect (the height
+// rounded, at least 1); nullopt: the canvas's own. Throws
+// Error(InvalidArgument) for a width outside 16 to 4 times the canvas's
+// ("width 0: must be between 16 and 6560 px") or one whose image would be
+// over Image::max_pixels().
+Size output_size(Size canvas, std::optional<int> width);
+
+// The phone's render of a frame: `under` (the layers below the photo; empty:
+// a transparent canvas), the upright photo drawn through `window` at
+// `placement` (centre focus), then `over` (the layers above it), resized to
+// `output_width` as render_template does. Given the under.png and over.png of
+// a template whose only layer above its photo is one image, the same bytes as
+// render_template with that photo as pixels. Throws Error(InvalidArgument)
+// for face focus, an empty `over`, an `under` of another size, and as
+// draw_photo() and output_size().
+//   Image framed = frame_between({}, photo, find_window(over), over, {.zoom = 1.2f});
+Image frame_between(const Image& under, const Image& photo, const WindowMask& window, const Image& over,
+                    const Placement& placement, std::optional<int> output_width = std::nullopt);
+
+// Composites the image onto opaque white, as JPEG output does (JPEG has no
+// alpha): colour c at alpha a becomes (c a + 255 (255 - a)) / 255, rounded.
+void flatten_onto_white(Image& image);
 
 }  // namespace khung

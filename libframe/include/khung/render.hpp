@@ -43,6 +43,16 @@ struct PhotoInput {
   bool empty() const { return path.empty() && bytes.empty() && !image; }
 };
 
+// Which of a template's layers a render draws. The parts of a frame are
+// what a page composites a photo between on the phone: UnderPhoto, the
+// photo through its window, then OverPhoto give the Whole render's pixels.
+enum class RenderPart {
+  Whole,         // every layer, the photo through its window
+  WithoutPhoto,  // every layer but the photo: a frame's thumbnail (a banner: Whole)
+  UnderPhoto,    // the layers below the photo slot (none: a transparent canvas)
+  OverPhoto,     // the layers above the photo slot, on a transparent canvas
+};
+
 struct RenderOptions {
   Fields fields;
   PhotoInput photo;
@@ -52,9 +62,12 @@ struct RenderOptions {
   // width like any other, and refused.
   std::optional<int> output_width;
   DecodeLimits limits;  // for the photo
-  // Frames: draw every layer but the photo (the overlay a page previews a
-  // photo under). No photo may be given then.
-  bool without_photo = false;
+  // Every part but Whole takes no photo; UnderPhoto and OverPhoto need a
+  // template with a photo slot. Fields are required as for Whole.
+  //   RenderOptions over;
+  //   over.fields = sample_fields(ring);
+  //   over.part = RenderPart::OverPhoto;  // then encode_image(render_template(ring, over), ImageFormat::Png)
+  RenderPart part = RenderPart::Whole;
 };
 
 // The size of a render: the template's, or `width` px wide with the
@@ -90,7 +103,9 @@ struct RenderResult {
 // Throws Error(InvalidArgument) for a missing (field_value) or unknown
 // field, a field over max_field_bytes ("field 'unit': 1048576 bytes, over
 // the 65536-byte limit"), a photo given to a template without a slot (or
-// none to one with), a bad placement or width (output_size); Error(Layout)
+// none to one with, for a Whole render; or one to a part without the
+// photo), an UnderPhoto or OverPhoto part of a template without a photo
+// slot, a bad placement or width (output_size); Error(Layout)
 // when text cannot fit; photo errors from read_image.
 // Without `fonts`, the bundled ones (FontLibrary::bundled(), opened only
 // when a text layer needs them).

@@ -80,6 +80,14 @@ class Template {
   bool has_photo() const;
   // The photo window of a frame; nullopt for a banner.
   std::optional<PhotoWindow> photo_window() const;
+  // Whether a page can frame a photo on the phone exactly as render_template
+  // does, from the template's RenderPart::UnderPhoto and OverPhoto images:
+  // it has a photo slot, the layers above the photo are exactly one image
+  // layer (so the OverPhoto image composited over the photo is that layer
+  // composited over it), and no layer has a {{field}} placeholder (the
+  // parts are drawn once, with no member's text). For an `auto` window,
+  // find_window() of the OverPhoto image is the template's window.
+  bool frames_on_phone() const;
   // Fields in order of first use in the layers.
   const std::vector<TemplateField>& fields() const;
   const std::filesystem::path& path() const;
@@ -109,7 +117,8 @@ TemplateCatalog load_catalog(const std::filesystem::path& dir = Template::bundle
 
 // The JSON array `khung templates --json` and `GET /v1/templates` print: one
 // object per template, {"id", "kind", "width", "height", "fields", "photo",
-// "title"}.
+// "title", "phone" (frames_on_phone)}, and frames' "window" {"x", "y",
+// "width", "height", "shape", "radius"}.
 std::string templates_json(const std::vector<Template>& templates);
 
 }  // namespace khung
