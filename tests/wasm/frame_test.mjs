@@ -2,15 +2,14 @@
 // against the native library: for the same RGBA photo, template and
 // placement, the module's frame is byte for byte `khung render`'s, and with
 // an output width or flattening, the native frame_between's (native_frame).
-// The template's layers below and above the photo are rendered by the CLI
-// from the template's own layers (what GET /v1/templates/{id}/under.png and
-// over.png serve).
+// The module gets its templates as the member page does, from `khung serve`
+// (GET /v1/templates, under.png and over.png).
 //
 //   node frame_test.mjs KHUNG NATIVE_FRAME KHUNG_PHOTO_JS KHUNG_PHOTO_WASM SOURCE_DIR WORK_DIR
 // Prints one line a case; exits 1 when one fails (the module's output and the
 // native one are then left in WORK_DIR).
 
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -90,35 +89,61 @@ for (const [name, photo] of Object.entries(photos)) {
   photo.handle = khung.photo(photo);
 }
 
-// A template's parts: its layers below the photo and above it, each as a
-// template of its own rendered by the CLI (null when there are none below).
-const templates = {};
-function addTemplates(folder, ids, bundled) {
-  const listed = JSON.parse(run(khungCli, bundled ? ['templates', '--json'] : ['templates', folder, '--json']));
-  for (const id of ids) {
-    const file = path.join(folder, `${id}.json`);
-    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const info = listed.find((t) => t.id === id);
-    const at = json.layers.findIndex((l) => l.type === 'photo');
-    const part = (name, layers) => {
-      if (layers.length === 0) return null;
-      const rebased = layers.map((l) =>
-        l.src && bundled && !l.src.startsWith('bundled:') ? {...l, src: `bundled:${l.src}`} : l);
-      const partFile = path.join(work, `${id}-${name}.json`), png = path.join(work, `${id}-${name}.png`);
-      fs.writeFileSync(partFile, JSON.stringify({width: json.width, height: json.height, layers: rebased}));
-      run(khungCli, ['render', partFile, '-o', png]);
-      return fs.readFileSync(png);
-    };
-    const under = part('under', json.layers.slice(0, at)), over = part('over', json.layers.slice(at + 1));
-    templates[id] = {
-      ref: bundled ? id : file, info, under, over,
-      underFile: under ? path.join(work, `${id}-under.png`) : '-', overFile: path.join(work, `${id}-over.png`),
-      handle: khung.template({under, over, width: info.width, height: info.height, window: info.window}),
-    };
+// The templates as the page gets them from `khung serve`: the bundled frames
+// and tests/wasm/templates' in one folder, each frame's entry of
+// GET /v1/templates (its window) and its layers below and above the photo
+// (GET /v1/templates/{id}/under.png and over.png).
+const folder = path.join(work, 'templates');
+fs.cpSync(path.join(sourceDir, 'assets/templates'), folder, {recursive: true});
+for (const file of fs.readdirSync(path.join(sourceDir, 'tests/wasm/templates')))
+  fs.copyFileSync(path.join(sourceDir, 'tests/wasm/templates', file), path.join(folder, file));
+
+async function serve(fn) {
+  const server = spawn(khungCli, ['serve', '--host', '127.0.0.1', '--port', '0', '--templates', folder, '--quiet'],
+                       {stdio: ['ignore', 'pipe', 'pipe']});
+  let err = '';
+  server.stderr.on('data', (d) => { err += d; });
+  try {
+    const base = await new Promise((resolve, reject) => {
+      let out = '';
+      server.stdout.on('data', (d) => {
+        const m = /serving on (http:\/\/\S+)/.exec(out += d);
+        if (m) resolve(m[1]);
+      });
+      server.on('exit', (code) => reject(new Error(`khung serve exited (${code}): ${err}`)));
+    });
+    return await fn(base);
+  } finally {
+    server.kill('SIGTERM');
   }
 }
-addTemplates(path.join(sourceDir, 'assets/templates'), ['frame-ring', 'frame-ribbon'], true);
-addTemplates(path.join(sourceDir, 'tests/wasm/templates'), ['badge', 'card'], false);
+
+const templates = {};
+await serve(async (base) => {
+  const get = async (url) => {
+    const response = await fetch(base + url);
+    if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+    return response;
+  };
+  const listed = await (await get('/v1/templates')).json();
+  for (const id of ['frame-ring', 'frame-ribbon', 'badge', 'card']) {
+    const info = listed.find((t) => t.id === id);
+    report(`phone-${id}`, info.phone === true ? null : `"phone": ${info.phone}`);
+    const t = {ref: path.join(folder, `${id}.json`), info};
+    for (const part of ['under', 'over']) {
+      t[part] = new Uint8Array(await (await get(`/v1/templates/${id}/${part}.png`)).arrayBuffer());
+      t[`${part}File`] = path.join(work, `${id}-${part}.png`);
+      fs.writeFileSync(t[`${part}File`], t[part]);
+    }
+    t.handle = khung.template({under: t.under, over: t.over, width: info.width, height: info.height, window: info.window});
+    templates[id] = t;
+  }
+});
+// The module also takes no layer below the photo for a transparent one.
+{
+  const t = templates['frame-ring'];
+  t.bare = khung.template({under: null, over: t.over, width: 1080, height: 1080, window: t.info.window});
+}
 
 // Compares two RGBA images; a description of the difference, or null.
 function difference(a, b) {
@@ -176,6 +201,17 @@ renders.forEach(([id, photo, placement], n) => {
     report(name, e.message);
   }
 });
+
+{
+  const name = 'render-bare-frame-ring', placement = {zoom: 1.4, rotate: 17};
+  try {
+    const out = path.join(work, `${name}-native.png`);
+    run(khungCli, ['render', templates['frame-ring'].ref, '-p', photos.portrait.file, ...placementArgs(placement), '-o', out]);
+    compare(name, templates['frame-ring'].bare.frame(photos.portrait.handle, placement), out);
+  } catch (e) {
+    report(name, e.message);
+  }
+}
 
 // Output width and flattening against the native frame_between.
 const frames = [
@@ -245,5 +281,6 @@ function throws(name, fn, expected) {
 
 for (const photo of Object.values(photos)) photo.handle.free();
 for (const t of Object.values(templates)) t.handle.free();
+templates['frame-ring'].bare.free();
 console.log(failures ? `${failures} failed` : 'all passed');
 process.exit(failures ? 1 : 0);

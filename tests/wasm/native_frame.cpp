@@ -1,7 +1,7 @@
 // The photo module's native twin, for tests/wasm/frame_test.mjs: the same
 // library calls as bindings/wasm/module.cpp (frame_between, then
 // flatten_onto_white), with the layers and the photo read from PNG files.
-//   native_frame UNDER.png|- OVER.png PHOTO.png auto|circle|rect X Y W H RADIUS ZOOM DX DY ROTATE WIDTH|- 0|1 OUT.png
+//   native_frame UNDER.png OVER.png PHOTO.png auto|circle|rect X Y W H RADIUS ZOOM DX DY ROTATE WIDTH|- 0|1 OUT.png
 
 #include "khung/codec.hpp"
 #include "khung/photo.hpp"
@@ -14,13 +14,13 @@
 
 int main(int argc, char** argv) {
   if (argc != 17) {
-    std::cerr << "usage: native_frame UNDER.png|- OVER.png PHOTO.png auto|circle|rect X Y W H RADIUS ZOOM DX DY "
+    std::cerr << "usage: native_frame UNDER.png OVER.png PHOTO.png auto|circle|rect X Y W H RADIUS ZOOM DX DY "
                  "ROTATE WIDTH|- FLATTEN OUT.png\n";
     return 2;
   }
   try {
-    const std::string under_path = argv[1], shape = argv[4], width = argv[14];
-    const khung::Image under = under_path == "-" ? khung::Image() : khung::read_image(under_path);
+    const std::string shape = argv[4], width = argv[14];
+    const khung::Image under = khung::read_image(argv[1]);
     const khung::Image over = khung::read_image(argv[2]);
     const khung::Image photo = khung::read_image(argv[3]);
     const khung::Rect box{std::atoi(argv[5]), std::atoi(argv[6]), std::atoi(argv[7]), std::atoi(argv[8])};
