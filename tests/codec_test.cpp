@@ -105,25 +105,6 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 // ---------------------------------------------------------------- JPEG and EXIF
 
-// A JPEG with an APP1 segment right after SOI carrying `payload`
-// (normally "Exif\0\0" and a TIFF block).
-Bytes with_app1(const Bytes& jpeg, const Bytes& payload) {
-  Bytes out(jpeg.begin(), jpeg.begin() + 2);
-  out.push_back(0xFF);
-  out.push_back(0xE1);
-  put_be16(out, static_cast<unsigned>(payload.size() + 2));
-  out.insert(out.end(), payload.begin(), payload.end());
-  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
-  return out;
-}
-
-Bytes exif_payload(const Bytes& tiff) {
-  Bytes p;
-  put(p, std::string_view("Exif\0\0", 6));
-  p.insert(p.end(), tiff.begin(), tiff.end());
-  return p;
-}
-
 Bytes encode_jpeg(const Image& image, int quality = 95) {
   return encode_image(image, ImageFormat::Jpeg, {.quality = quality});
 }

@@ -68,6 +68,23 @@ Bytes tiff_orientation_block(int orientation, bool big_endian) {
   return t;
 }
 
+Bytes with_app1(const Bytes& jpeg, const Bytes& payload) {
+  Bytes out(jpeg.begin(), jpeg.begin() + 2);
+  out.push_back(0xFF);
+  out.push_back(0xE1);
+  put_be16(out, static_cast<unsigned>(payload.size() + 2));
+  out.insert(out.end(), payload.begin(), payload.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+Bytes exif_payload(const Bytes& tiff) {
+  Bytes p;
+  put(p, std::string_view("Exif\0\0", 6));
+  p.insert(p.end(), tiff.begin(), tiff.end());
+  return p;
+}
+
 // ---------------------------------------------------------------- PNG
 
 void put_png_chunk(Bytes& out, std::string_view type, const Bytes& body) {

@@ -43,6 +43,11 @@ khung::Error error_of(Fn&& fn) {
 
 // A TIFF block (as in EXIF) whose IFD0 holds a Make entry, then Orientation.
 Bytes tiff_orientation_block(int orientation, bool big_endian);
+// A JPEG with an APP1 segment right after SOI carrying `payload`
+// (normally "Exif\0\0" and a TIFF block).
+Bytes with_app1(const Bytes& jpeg, const Bytes& payload);
+// "Exif\0\0" followed by a TIFF block: an APP1 payload.
+Bytes exif_payload(const Bytes& tiff);
 
 // A PNG chunk with its CRC.
 void put_png_chunk(Bytes& out, std::string_view type, const Bytes& body);

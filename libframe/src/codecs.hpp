@@ -40,6 +40,7 @@ Error truncated_data(ImageFormat format);
 struct ScaleFactor {
   int num = 1, denom = 1;
   int scale(int side) const { return static_cast<int>((static_cast<std::int64_t>(side) * num + denom - 1) / denom); }
+  friend bool operator==(const ScaleFactor&, const ScaleFactor&) = default;
 };
 
 // The smallest factor among `factors` (1/1 when none fits) whose scaled
@@ -48,6 +49,10 @@ struct ScaleFactor {
 // image is smaller than asked, keeps that dimension full. Never above 1.
 ScaleFactor choose_scale(int width, int height, int orientation, const DecodeOptions& options,
                          std::span<const ScaleFactor> factors);
+
+// The reduced size a JPEG of width x height (as stored, with this EXIF
+// orientation) is decoded at for `options`.
+ScaleFactor jpeg_scale(int width, int height, int orientation, const DecodeOptions& options);
 
 // Decoders return upright 8-bit RGBA; probes report what the header says.
 ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& limits);

@@ -171,6 +171,14 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
   return apply_orientation(std::move(stored.pixels), stored.orientation);
 }
 
+ScaleFactor jpeg_scale(int width, int height, int orientation, const DecodeOptions& options) {
+  ScaleFactor scale = choose_scale(width, height, orientation, options, scaling_factors());
+  // libjpeg-turbo has SIMD inverse DCTs for 1/2 but not for 3/8: decoding at
+  // 1/2 is faster although it makes 1.8 times the pixels.
+  if (scale.num * 8 == scale.denom * 3) scale = {1, 2};
+  return scale;
+}
+
 namespace {
 
 // What a decode will make: checked against the limits, the scale chosen.
@@ -188,10 +196,7 @@ Plan plan_decode(tjhandle handle, std::span<const std::uint8_t> data, const Deco
   plan.header = read_header(handle, data, plan.markers);
   check_pixel_limit(ImageFormat::Jpeg, plan.header.width, plan.header.height, options.limits);
   plan.orientation = read_exif_orientation(plan.markers.exif);
-  plan.scale = choose_scale(plan.header.width, plan.header.height, plan.orientation, options, scaling_factors());
-  // libjpeg-turbo has SIMD inverse DCTs for 1/2 but not for 3/8: decoding at
-  // 1/2 is faster although it makes 1.8 times the pixels.
-  if (plan.scale.num * 8 == plan.scale.denom * 3) plan.scale = {1, 2};
+  plan.scale = jpeg_scale(plan.header.width, plan.header.height, plan.orientation, options);
   plan.cmyk = plan.header.colorspace == TJCS_CMYK || plan.header.colorspace == TJCS_YCCK;
   return plan;
 }
@@ -282,6 +287,7 @@ std::optional<StoredImage> decode_jpeg_stored(std::span<const std::uint8_t> data
   Handle handle(tjInitDecompress());
   if (!handle) throw Error(ErrorCode::Image, "JPEG decoder: out of memory");
   const Plan plan = plan_decode(handle.get(), data, options);
+  if (feed) feed->plan = {{plan.header.width, plan.header.height}, plan.orientation, plan.scale};
   if (feed && !plan.cmyk) {
     feed->image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
     feed->start(plan.orientation);

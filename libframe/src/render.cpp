@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <future>
 #include <optional>
 
@@ -173,6 +174,18 @@ LayerSpan layers_of(const TemplateData& data, RenderPart part) {
 DecodeOptions photo_decode_options(const PhotoLayer& layer, const RenderOptions& options) {
   const Size need = photo_cover_size(layer.window.rect, options.placement);
   return {options.limits, need.width, need.height};
+}
+
+// Whether the photo's first bytes are a JPEG's (a file that cannot be read
+// is not: its decode reports why).
+bool starts_as_jpeg(const PhotoInput& photo) {
+  unsigned char head[3] = {};
+  if (!photo.bytes.empty()) {
+    std::copy_n(photo.bytes.begin(), std::min<std::size_t>(3, photo.bytes.size()), head);
+  } else {
+    std::ifstream(photo.path, std::ios::binary).read(reinterpret_cast<char*>(head), 3);
+  }
+  return head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
 }
 
 // The photo file or bytes decoded (see decode_stored for `feed`).
@@ -410,34 +423,52 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
 RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options) {
   if (options.photo.empty() || options.photo.image || options.part != RenderPart::Whole)
     return render_with_warnings(Template::load(template_ref), options);
-  // The photo is decoded on a second thread once the template says what its
-  // window needs (photo_decode_options, as for every face); a JPEG comes row
-  // by row through the feed, and is resampled on this thread as rows arrive.
+  // A JPEG is decoded on a second thread while the template loads, at the
+  // size that covers the whole canvas (the most its window can need), row
+  // by row through the feed; its rows are resampled on this thread as they
+  // arrive. That decode is kept only when it is the one the window asks for
+  // (photo_decode_options, as every face decodes), which it nearly always
+  // is: a reduced JPEG comes in steps of an eighth. Other formats wait for
+  // the window to be known.
+  const std::optional<Size> canvas = detail::peek_template_size(template_ref);
+  const bool jpeg = starts_as_jpeg(options.photo);
   RowFeed feed;
   std::promise<std::optional<DecodeOptions>> sized;  // nullopt: the render stopped before the photo
   std::future<std::optional<DecodeOptions>> size_known = sized.get_future();
-  std::future<std::optional<StoredImage>> photo = std::async(std::launch::async, [&options, &size_known, &feed] {
+  std::optional<DecodeOptions> speculative;
+  if (jpeg && canvas) {
     try {
-      const std::optional<DecodeOptions> decode = size_known.get();
-      if (!decode) {
-        feed.fail();
-        return std::optional<StoredImage>();
-      }
-      return decode_photo(options.photo, *decode, &feed);
-    } catch (...) {
-      feed.fail();  // the reader stops waiting; photo.get() throws the error
-      throw;
+      const Size bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
+      speculative = DecodeOptions{options.limits, bound.width, bound.height};
+    } catch (const Error&) {
+      // A bad placement: reported below, in the usual order.
     }
-  });
+  }
+  std::future<std::optional<StoredImage>> photo =
+      std::async(std::launch::async, [&options, &size_known, &feed, speculative] {
+        try {
+          const std::optional<DecodeOptions> decode = speculative ? speculative : size_known.get();
+          if (!decode) {
+            feed.fail();
+            return std::optional<StoredImage>();
+          }
+          return decode_photo(options.photo, *decode, &feed);
+        } catch (...) {
+          feed.fail();  // the reader stops waiting; photo.get() throws the error
+          throw;
+        }
+      });
   // The template's errors come first, then the photo's, as with the two calls.
   const PhotoLayer* slot = nullptr;
   Template tpl;
+  DecodeOptions wanted;
   try {
     tpl = Template::load(template_ref);
     validate(tpl, options);
     for (const Layer& layer : tpl.data().layers)
       if (const auto* p = std::get_if<PhotoLayer>(&layer)) slot = p;
-    sized.set_value(photo_decode_options(*slot, options));  // validate: a photo was given, so there is a slot
+    wanted = photo_decode_options(*slot, options);  // validate: a photo was given, so there is a slot
+    sized.set_value(wanted);
   } catch (...) {
     sized.set_value(std::nullopt);
     photo.wait();
@@ -449,7 +480,11 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
     draw_layer(started.canvas, started.next++, tpl, options, nullptr, started.warnings);
   int orientation = 1;
-  if (feed.wait_start(orientation)) {
+  const bool fed = feed.wait_start(orientation);
+  const RowFeed::Plan& plan = feed.plan;
+  const bool as_wanted = !speculative || (plan.scale.denom > 0 && jpeg_scale(plan.stored.width, plan.stored.height,
+                                                                            plan.orientation, wanted) == plan.scale);
+  if (fed && as_wanted) {
     struct FeedEnded {};
     try {
       draw_focused(started.canvas, {&feed.image, orientation, [&feed](int rows) {
@@ -464,8 +499,10 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
       // whole-image decode follows.
     }
   }
-  // Not fed (not a JPEG, or the row decoder gave up): the photo as decoded whole.
+  // Not fed (not a JPEG, or the row decoder gave up), or fed at another
+  // size than the window's: the photo as decoded whole, for the window.
   std::optional<StoredImage> decoded = photo.get();
+  if (!as_wanted) decoded = decode_photo(options.photo, wanted);
   return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }
 

@@ -3,6 +3,7 @@
 // resamples it as they come (load_and_render): the resampling of the top of
 // the photo overlaps the decoding of the rest.
 
+#include "codecs.hpp"
 #include "khung/image.hpp"
 
 #include <condition_variable>
@@ -15,6 +16,15 @@ class RowFeed {
   // The stored pixels, allocated by the decoder before start(); the feed
   // owns them so that they outlive both threads' use.
   Image image;
+  // What the decoder planned, set before start() or fail() once the header
+  // is read (scale 0/0 until then): the JPEG's size as stored, its EXIF
+  // orientation and the reduction it is decoded at, so that the reader can
+  // tell whether this decode is the one it wants.
+  struct Plan {
+    Size stored;
+    int orientation = 1;
+    ScaleFactor scale{0, 0};
+  } plan;
 
   // Decoder: `image` is allocated (its EXIF orientation given); then rows
   // [0, n) are final; or it gave up (the reader must stop using `image`

@@ -650,6 +650,21 @@ Template Template::load(std::string_view id_or_path) {
 }
 
 
+namespace detail {
+
+std::optional<Size> peek_template_size(std::string_view id_or_path) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(khung::read_file(Template::file_for(id_or_path)));
+    const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
+    if (size.width > 0 && size.height > 0) return size;
+  } catch (const std::exception&) {
+    // Template::load reports it.
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
+
 const std::string& Template::id() const { return data_->id; }
 const std::string& Template::title() const { return data_->title; }
 TemplateKind Template::kind() const { return data_->has_photo ? TemplateKind::Frame : TemplateKind::Banner; }

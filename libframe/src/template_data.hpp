@@ -91,4 +91,9 @@ struct Placeholder {
 // the bare reason ("unclosed '{{'", a bad name) for the caller to place.
 std::vector<Placeholder> find_placeholders(std::string_view text, bool filters = false);
 
+// The canvas size a template (id or path, as Template::load takes) declares,
+// read from its JSON without loading it; nullopt for anything Template::load
+// would refuse (which reports it properly).
+std::optional<Size> peek_template_size(std::string_view id_or_path);
+
 }  // namespace khung::detail
