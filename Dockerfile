@@ -4,6 +4,8 @@
 # The package names below are bookworm's (libicu72, libopencv-*406,
 # libmicrohttpd12): change them with the base image.
 
+# emscripten builds the member page's photo module (bindings/wasm), which
+# khung serve embeds: only the build stage needs it.
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -12,6 +14,7 @@ RUN apt-get update \
       libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev \
       libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev \
       nlohmann-json3-dev libmicrohttpd-dev libcli11-dev \
+      emscripten \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -432,6 +432,36 @@ TEST_CASE("GET renders carry a strong ETag and answer 304", "[server][cache]") {
   CHECK(c.Get("/v1/render/frame-ring")->status == 400);  // frames need a POSTed photo
 }
 
+TEST_CASE("static files carry their type and a strong ETag, and answer 304", "[server][cache]") {
+  Running s({});
+  auto c = s.client();
+  std::vector<std::pair<std::string, std::string>> files = {{"app.js", "text/javascript; charset=utf-8"},
+                                                            {"style.css", "text/css; charset=utf-8"}};
+#ifdef KHUNG_WASM_EMBEDDED
+  // The photo module, built with the service: streaming compilation needs its type.
+  files.emplace_back("khung-photo.wasm", "application/wasm");
+  files.emplace_back("khung-photo.js", "text/javascript; charset=utf-8");
+#endif
+  for (const auto& [name, type] : files) {
+    INFO(name);
+    auto first = c.Get("/static/" + name);
+    REQUIRE(first->status == 200);
+    CHECK(first->get_header_value("Content-Type") == type);
+    const std::string etag = first->get_header_value("ETag");
+    CHECK(etag.size() == 34);
+    CHECK(etag.front() == '"');
+    CHECK(first->get_header_value("Cache-Control") == "public, max-age=300");
+    auto again = c.Get("/static/" + name, {{"If-None-Match", "\"other\", " + etag}});
+    CHECK(again->status == 304);
+    CHECK(again->body.empty());
+    CHECK(again->get_header_value("ETag") == etag);
+    CHECK(c.Get("/static/" + name, {{"If-None-Match", "\"other\""}})->status == 200);
+  }
+#ifdef KHUNG_WASM_EMBEDDED
+  CHECK(c.Get("/static/khung-photo.wasm")->body.substr(0, 4) == std::string("\0asm", 4));
+#endif
+}
+
 TEST_CASE("a frame's layers under and over its photo are served as cacheable PNGs", "[server][parts][cache]") {
   // The page frames photos on the phone between these two images.
   auto copy_frame = [](const std::filesystem::path& dir, const std::string& title) {

@@ -685,8 +685,15 @@ struct Server::Impl {
       case Route::Static: {
         const StaticFile* file = find_static_file(r.id);
         if (!file) throw Failure{404, "static file '" + r.id + "': not found"};
+        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", file->etag},
+                                                                  {"Cache-Control", "public, max-age=300"}};
+        const std::string condition = header(c, "If-None-Match");
+        if (!condition.empty() && none_match(condition, file->etag)) {
+          r.answer = Answer{304, "", "", std::move(cache)};
+          return;
+        }
         r.answer = Answer{200, file->type, std::string(reinterpret_cast<const char*>(file->data), file->size),
-                          {{"Cache-Control", "public, max-age=300"}}};
+                          std::move(cache)};
         return;
       }
       case Route::Health: {

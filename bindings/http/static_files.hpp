@@ -11,6 +11,7 @@ namespace khung::http {
 struct StaticFile {
   const char* name;  // file name in static/, e.g. "app.js"
   const char* type;  // Content-Type
+  const char* etag;  // strong entity tag, quoted: "\"<32 hex digits of SHA-256>\""
   const unsigned char* data;
   std::size_t size;
 };
