@@ -614,3 +614,40 @@ TEST_CASE("a missing face cascade is an I/O error naming it", "[face]") {
   ::unsetenv("KHUNG_CASCADE");
   CHECK_FALSE(detect_face(Image(100, 100, {128, 128, 128, 255})));
 }
+
+TEST_CASE("settle brings offsets back to where the photo stops moving, and draws the same", "[photo][settle]") {
+  using namespace khung;
+  // 1200x900 in an 800x800 window: scaled by 8/9 to 1067x800, so it can
+  // move 133 px either way across and not at all down.
+  const Rect window{0, 0, 800, 800};
+  const Placement far = settle({1200, 900}, window, {.offset_x = 1, .offset_y = -0.5f});
+  CHECK(far.offset_x == Approx(1.0 / 6).epsilon(1e-5));
+  CHECK(far.offset_y == Approx(0).margin(1e-6));
+  const Placement inside{.zoom = 1.5f, .offset_x = 0.05f, .offset_y = -0.1f, .rotate = 17};
+  const Placement kept = settle({1200, 900}, window, inside);
+  CHECK(kept.offset_x == Approx(inside.offset_x).margin(1e-6));
+  CHECK(kept.offset_y == Approx(inside.offset_y).margin(1e-6));
+  // Settled, a placement far past the edge draws what it drew.
+  Image photo(1200, 900);
+  for (int y = 0; y < 900; ++y)
+    for (int x = 0; x < 1200; ++x) {
+      std::uint8_t* p = photo.row(y) + 4 * x;
+      p[0] = static_cast<std::uint8_t>(x * 255 / 1199);
+      p[1] = static_cast<std::uint8_t>(y * 255 / 899);
+      p[2] = static_cast<std::uint8_t>((x ^ y) & 0xFF);
+      p[3] = 255;
+    }
+  const WindowMask mask = circle_window(window);
+  for (const Placement& p : {Placement{.offset_x = 1, .offset_y = -0.5f},
+                             Placement{.zoom = 1.2f, .offset_x = -0.9f, .offset_y = 0.8f, .rotate = 33}}) {
+    Image a(800, 800), b(800, 800);
+    draw_photo(a, photo, mask, p);
+    draw_photo(b, photo, mask, settle({1200, 900}, window, p));
+    int worst = 0;
+    for (int y = 0; y < 800; ++y)
+      for (int i = 0; i < 4 * 800; ++i) worst = std::max(worst, std::abs(a.row(y)[i] - b.row(y)[i]));
+    INFO("rotate " << p.rotate);
+    CHECK(worst <= 1);  // the anchor found again from the offsets, to rounding
+  }
+  CHECK_THROWS_WITH(settle({1200, 900}, window, {.zoom = 0}), "zoom 0: must be between 1 and 10");
+}

@@ -35,6 +35,8 @@ export interface KhungTemplate {
   readonly window: {x: number; y: number; width: number; height: number};
   // Throws Error(message) on a bad placement or width, or a freed handle.
   frame(photo: KhungPhoto, placement?: Placement, output?: {width?: number; flatten?: boolean}): ImageData | Rgba;
+  /** The placement with its offsets back where the photo stops moving; it draws the same. */
+  settle(photo: KhungPhoto, placement?: Placement): Placement;
   free(): void;
 }
 

@@ -116,6 +116,18 @@ export async function loadKhung(source) {
         m.khung_image_free(image);
       }
     }
+    // The placement with its offsets brought back to where the photo stops
+    // moving (the library's settle): it draws the same as `placement`.
+    settle(photo, placement = {}) {
+      const out = m.khung_alloc(8);
+      try {
+        call(m.khung_settle, live(this, 'template'), live(photo, 'photo'), ...placementArgs(placement), out);
+        const v = view();
+        return {...placement, offset_x: v.getFloat32(out, true), offset_y: v.getFloat32(out + 4, true)};
+      } finally {
+        m.khung_free(out);
+      }
+    }
     free() {
       if (this.ptr) m.khung_template_free(this.ptr);
       this.ptr = 0;

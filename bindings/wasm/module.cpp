@@ -181,6 +181,21 @@ int khung_cover_size(const FrameTemplate* t, float zoom, float offset_x, float o
   });
 }
 
+// settle() for this photo in the template's window: the offsets that draw
+// the same, back where the photo stops moving: two floats at `out`; 0 on
+// failure (a placement out of range).
+KHUNG_EXPORT(khung_settle)
+int khung_settle(const FrameTemplate* t, const Image* photo, float zoom, float offset_x, float offset_y, float rotate,
+                 float* out, char** error) {
+  return guarded<int>(error, [&] {
+    const khung::Placement p = khung::settle({photo->width(), photo->height()}, t->window.rect,
+                                             placement_of(zoom, offset_x, offset_y, rotate));
+    out[0] = p.offset_x;
+    out[1] = p.offset_y;
+    return 1;
+  });
+}
+
 // The framed photo (frame_between), `output_width` px wide when `has_width`
 // is set, composited onto white when `flatten` is set (what a JPEG keeps).
 KHUNG_EXPORT(khung_frame)

@@ -228,6 +228,21 @@ Size photo_cover_size(const Rect& window, const Placement& placement) {
   return {std::max(0, up(need.width)), std::max(0, up(need.height))};
 }
 
+Placement settle(Size photo_size, const Rect& window, const Placement& placement) {
+  validate(placement);
+  if (photo_size.width <= 0 || photo_size.height <= 0 || window.empty()) return placement;
+  const PhotoMap map = place_photo(photo_size, window, placement, std::nullopt);
+  // place_photo: anchor = centre - R^T t / scale, t the offset in canvas
+  // pixels; so t = R (centre - anchor) scale for the anchor it settled on.
+  const double a = (photo_size.width / 2.0 - map.anchor_x) * map.scale;
+  const double b = (photo_size.height / 2.0 - map.anchor_y) * map.scale;
+  const double c = map.turn.cos, s = map.turn.sin;
+  Placement out = placement;
+  out.offset_x = static_cast<float>(std::clamp((c * a - s * b) / window.width, -1.0, 1.0));
+  out.offset_y = static_cast<float>(std::clamp((s * a + c * b) / window.height, -1.0, 1.0));
+  return out;
+}
+
 Size output_size(Size canvas, std::optional<int> width) {
   if (!width) return canvas;
   const int most = std::max(16, 4 * canvas.width);

@@ -433,6 +433,21 @@ async function main() {
       const xBefore = Number(await canvas.getAttribute('data-offset-x'));
       await page.keyboard.press('ArrowLeft');
       ok(Number(await canvas.getAttribute('data-offset-x')) < xBefore, 'the left arrow key moves the photo left');
+      // Far past the photo's edge: the offset settles where the photo stops
+      // moving (at zoom 1.5 a square photo moves a quarter of the window),
+      // so one step back moves it at once.
+      await page.locator('#zoom').fill('1.5');
+      await canvas.focus();
+      for (let i = 0; i < 60; ++i) await page.keyboard.press('ArrowLeft');
+      await settled();
+      const xEdge = Number(await canvas.getAttribute('data-offset-x'));
+      ok(xEdge > -0.3 && xEdge < -0.2, 'a move past the edge settles where the photo stops', `offset_x ${xEdge}`);
+      const edgeImage = await canvas.evaluate((el) => el.toDataURL('image/png'));
+      await page.keyboard.press('ArrowRight');
+      await settled();
+      ok(Number(await canvas.getAttribute('data-offset-x')) > xEdge
+         && await canvas.evaluate((el) => el.toDataURL('image/png')) !== edgeImage,
+         'one step back from the edge moves the photo at once');
       await page.getByRole('button', { name: /Xoay ảnh 90 độ/ }).click();
       ok(await canvas.getAttribute('data-rotate') === '90', 'the 90° button turns the photo');
       await page.locator('#rotate').fill('17');

@@ -263,6 +263,18 @@ function throws(name, fn, expected) {
     throws(`refused ${flag}`, () => ring.handle.frame(photos.tiny.handle, placement), cli);
     throws(`refused ${flag} (cover size)`, () => khung.coverSize(ring.handle, placement), cli);
   }
+  // settle: a drag far past the photo's edge comes back to where it stops
+  // moving, and that placement frames the same pixels.
+  const wide = photos[Object.keys(photos)[0]].handle;
+  const far = {zoom: 1.2, offset_x: 1, offset_y: -1, rotate: 17};
+  const settled = ring.handle.settle(wide, far);
+  report('settle-inside', Math.abs(settled.offset_x) < 1 && Math.abs(settled.offset_y) < 1 && settled.zoom === 1.2
+         && settled.rotate === 17 ? null : JSON.stringify(settled));
+  const a = ring.handle.frame(wide, far).data, b = ring.handle.frame(wide, settled).data;
+  let worst = 0;
+  for (let i = 0; i < a.length; ++i) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  report('settle-same-pixels', worst <= 1 ? null : `largest difference ${worst}`);
+  throws('settle refuses a bad zoom', () => ring.handle.settle(wide, {zoom: 0}), 'zoom 0: must be between 1 and 10');
   const cli = failure(khungCli, ['render', 'frame-ring', '-p', photos.tiny.file, '--width', '0', '-o', path.join(work, 'x.png')]);
   throws('refused width 0', () => ring.handle.frame(photos.tiny.handle, {}, {width: 0}), cli);
   throws('not a PNG', () => khung.template({over: new Uint8Array([1, 2, 3]), width: 1080, height: 1080}),

@@ -145,6 +145,14 @@ async function runPreviews() {
       const image = new ImageData(new Uint8ClampedArray(out.data), out.width, out.height);
       if (canvas.width !== out.width || canvas.height !== out.height) [canvas.width, canvas.height] = [out.width, out.height];
       ctx.putImageData(image, 0, 0);
+      // A drag past the photo's edge moves nothing: the offsets settle where
+      // it stopped (the module's settle), so dragging back moves it at once.
+      // The settled placement draws this same image.
+      if (placementKey(p) === placementKey(state.p)) {
+        p.offset_x = state.p.offset_x = round4(out.settled.offset_x);
+        p.offset_y = state.p.offset_y = round4(out.settled.offset_y);
+        updateControls();
+      }
       state.shown = { key: placementKey(p), frame, photo, decoded, image };
       canvas.dataset.shown = state.shown.key;
       performance.mark('khung:previewed');

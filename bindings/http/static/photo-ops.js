@@ -14,13 +14,15 @@ function template(id) {
   return t;
 }
 
-// The framed photo as a transferable {data: ArrayBuffer, width, height}.
+// The framed photo as a transferable {data: ArrayBuffer, width, height},
+// and the placement settled (its offsets back where the photo stops moving).
 function frame({ id, placement, width, flatten }) {
   if (!photo) throw new Error('no photo');
-  const out = template(id).frame(photo, placement, { width, flatten });
+  const t = template(id);
+  const out = t.frame(photo, placement, { width, flatten });
   let data = out.data;
   if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice();
-  return { data: data.buffer, width: out.width, height: out.height };
+  return { data: data.buffer, width: out.width, height: out.height, settled: t.settle(photo, placement) };
 }
 
 export const ops = {

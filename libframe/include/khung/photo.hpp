@@ -74,6 +74,15 @@ void validate(const Placement& placement);
 //   Size need = photo_cover_size({140, 140, 800, 800}, {.zoom = 1.5f});  // 1200 x 1200
 Size photo_cover_size(const Rect& window, const Placement& placement);
 
+// The placement that draws `photo_size` (the upright photo's size) exactly
+// as `placement` does, with its offsets brought back to where the window
+// stays covered: drawing clamps the photo so that the window is never left
+// empty, and an offset beyond that point moves nothing. A page that adds up
+// drag gestures settles after each one, so dragging back moves the photo at
+// once. Centre focus; throws as validate().
+//   settle({1200, 900}, {0, 0, 800, 800}, {.offset_x = 1})  // offset_x 1/6: the photo's left edge at the window's
+Placement settle(Size photo_size, const Rect& window, const Placement& placement);
+
 // The largest frontal face in the photo (photo pixels), found with OpenCV's
 // Haar cascade on a grey copy at most 480 px long; nullopt when there is
 // none (or the photo is empty). The cascade is KHUNG_CASCADE when set, else
