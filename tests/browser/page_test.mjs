@@ -582,6 +582,40 @@ async function main() {
     ok(dPlain < 3, "the server's frame of the shrunk copy is saved", `mean |diff| to khung render of the original ${dPlain.toFixed(2)}`);
     await plain.close();
 
+    // 8b. Facebook's in-app browser, which refuses downloads: the page does
+    //     not try and does not claim the photo was saved; the photo is at
+    //     the top of the view for a long press, with how to open the page
+    //     in the phone's browser.
+    if (hasModule) {
+      const inApp = await browser.newContext({
+        viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: false,
+        locale: 'vi-VN',
+        userAgent: 'Mozilla/5.0 (Linux; Android 12; SM-A125F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) '
+          + 'Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/445.0.0.34.118;]',
+      });
+      const fb = await inApp.newPage();
+      fb.on('pageerror', (e) => pageErrors.push(e.message));
+      let downloads = 0;
+      fb.on('download', () => { downloads += 1; });
+      await fb.goto(`${base}/?frame=${FRAME}`);
+      await fb.locator('#preview[data-ready="true"]').waitFor();
+      await fb.locator('input[type=file]').setInputFiles(astronaut);
+      await fb.locator('#preview[data-photo="ready"]').waitFor();
+      await fb.locator('#download').click();
+      await fb.locator('#result-image').waitFor({ state: 'visible' });
+      await fb.waitForFunction(() => document.querySelector('#result-image').complete);
+      const status = await fb.locator('#status').textContent();
+      const box = await fb.locator('#result-image').boundingBox();
+      ok(!/đã (được )?tải về/i.test(status) && /nhấn giữ ảnh/i.test(status) && downloads === 0,
+         'in Facebook\'s browser the page does not download nor claim it saved; it says to press and hold', status);
+      ok(box && box.y >= 0 && box.y < 120 && box.height > 300,
+         'the finished photo is at the top of the view, large', JSON.stringify(box));
+      ok(await fb.locator('#in-app').isVisible() && /Mở bằng trình duyệt/.test(await fb.locator('#in-app').textContent())
+         && await fb.locator('#result-link').isHidden(), 'it says how to open the page in the phone\'s browser');
+      await fb.screenshot({ path: screenshot.replace(/\.png$/, '-in-app.png') });
+      await inApp.close();
+    }
+
     // 9. Every control has a Vietnamese name; nothing came from outside.
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, output, progress')]
       .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim()))

@@ -42,7 +42,10 @@ const MSG = {
   serverWorking: 'Máy chủ đang ghép ảnh…',
   failed: 'Không ghép được ảnh. Hãy thử lại, hoặc chọn ảnh khác.',
   againOnServer: 'Không ghép được ảnh ngay trên máy. Nhấn “Tải ảnh về” lần nữa để gửi ảnh lên máy chủ ghép.',
-  done: 'Xong! Ảnh đã được tải về máy.',
+  // A browser says nothing when a download is refused or lands: the page
+  // never claims the photo was saved, and always offers the long press.
+  done: 'Ảnh đã ghép xong, ở ngay bên trên. Nếu máy chưa tự tải ảnh về, hãy nhấn giữ ảnh để lưu vào máy.',
+  doneInApp: 'Ảnh đã ghép xong, ở ngay bên trên: nhấn giữ ảnh để lưu vào máy.',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -52,6 +55,7 @@ const ui = {
   frames: $('frames'), file: $('photo'), fileName: $('photo-name'), mode: $('mode'), zoom: $('zoom'),
   zoomValue: $('zoom-value'), rotate: $('rotate'), rotateValue: $('rotate-value'), turn: $('turn'), reset: $('reset'),
   download: $('download'), status: $('status'), error: $('error'), result: $('result'), resultImage: $('result-image'),
+  resultLink: $('result-link'), inApp: $('in-app'),
   upload: $('upload'), uploadLabel: $('upload-label'), uploadProgress: $('upload-progress'), cancel: $('cancel'),
 };
 
@@ -593,19 +597,26 @@ async function framedOnServer() {
   }
 }
 
+// Facebook's, Messenger's, Instagram's and Zalo's in-app browsers refuse a
+// download of a made photo (a blob: link): there the page does not try, and
+// says how to keep the photo or open the page in the phone's own browser.
+const IN_APP = /FBAN|FBAV|FB_IAB|FBIOS|Messenger|Instagram|Zalo/i.test(navigator.userAgent);
+
+// The framed photo: shown large at the top of the view as an image a long
+// press saves, and downloaded where the browser allows downloads.
 function deliver(blob) {
   const frame = state.frame;
   if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
   state.resultUrl = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = state.resultUrl;
-  a.download = `khung-${frame.id}.jpg`;
-  document.body.append(a);
-  a.click();
-  a.remove();
   ui.resultImage.src = state.resultUrl;
+  ui.resultLink.href = state.resultUrl;
+  ui.resultLink.download = `khung-${frame.id}.jpg`;
+  ui.resultLink.hidden = IN_APP;
+  ui.inApp.hidden = !IN_APP;
   ui.result.hidden = false;
-  say(MSG.done);
+  if (!IN_APP) ui.resultLink.click();
+  ui.result.scrollIntoView({ block: 'start' });
+  say(IN_APP ? MSG.doneInApp : MSG.done);
 }
 
 async function save() {
