@@ -612,8 +612,37 @@ async function main() {
          'the finished photo is at the top of the view, large', JSON.stringify(box));
       ok(await fb.locator('#in-app').isVisible() && /Mở bằng trình duyệt/.test(await fb.locator('#in-app').textContent())
          && await fb.locator('#result-link').isHidden(), 'it says how to open the page in the phone\'s browser');
+      ok(await fb.locator('#share').isHidden(), 'no share button where the browser cannot share files');
       await fb.screenshot({ path: screenshot.replace(/\.png$/, '-in-app.png') });
       await inApp.close();
+    }
+
+    // 8c. Where the browser shares files (Android Chrome, iOS Safari; not
+    //     Linux Chromium: stood in for here), "Chia sẻ" hands the saved JPEG
+    //     itself to the share sheet.
+    if (hasModule) {
+      const sharing = await context.newPage();
+      await sharing.addInitScript(() => {
+        window.__shared = [];
+        navigator.canShare = (data) => Boolean(data && data.files && data.files.length);
+        navigator.share = async (data) => {
+          const f = data.files[0];
+          window.__shared.push({ name: f.name, type: f.type, bytes: [...new Uint8Array(await f.arrayBuffer())] });
+        };
+      });
+      sharing.on('pageerror', (e) => pageErrors.push(e.message));
+      await sharing.goto(`${base}/?frame=${FRAME}`);
+      await sharing.locator('#preview[data-ready="true"]').waitFor();
+      await sharing.locator('input[type=file]').setInputFiles(astronaut);
+      await sharing.locator('#preview[data-photo="ready"]').waitFor();
+      const [shareDownload] = await Promise.all([sharing.waitForEvent('download'), sharing.locator('#download').click()]);
+      const sharedSaved = readFileSync(await shareDownload.path());
+      await sharing.locator('#share').click();
+      await sharing.waitForFunction(() => window.__shared.length === 1);
+      const shared = await sharing.evaluate(() => window.__shared[0]);
+      ok(shared.type === 'image/jpeg' && shared.name === `khung-${FRAME}.jpg` && Buffer.from(shared.bytes).equals(sharedSaved),
+         '"Chia sẻ" shares the framed JPEG, the same bytes as the download', `${shared.name}, ${shared.type}, ${shared.bytes.length} bytes`);
+      await sharing.close();
     }
 
     // 9. Every control has a Vietnamese name; nothing came from outside.

@@ -46,6 +46,7 @@ const MSG = {
   // never claims the photo was saved, and always offers the long press.
   done: 'Ảnh đã ghép xong, ở ngay bên trên. Nếu máy chưa tự tải ảnh về, hãy nhấn giữ ảnh để lưu vào máy.',
   doneInApp: 'Ảnh đã ghép xong, ở ngay bên trên: nhấn giữ ảnh để lưu vào máy.',
+  shareFailed: 'Không chia sẻ được ảnh. Hãy nhấn giữ ảnh để lưu rồi chia sẻ từ thư viện ảnh.',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -55,7 +56,7 @@ const ui = {
   frames: $('frames'), file: $('photo'), fileName: $('photo-name'), mode: $('mode'), zoom: $('zoom'),
   zoomValue: $('zoom-value'), rotate: $('rotate'), rotateValue: $('rotate-value'), turn: $('turn'), reset: $('reset'),
   download: $('download'), status: $('status'), error: $('error'), result: $('result'), resultImage: $('result-image'),
-  resultLink: $('result-link'), inApp: $('in-app'),
+  resultLink: $('result-link'), inApp: $('in-app'), share: $('share'),
   upload: $('upload'), uploadLabel: $('upload-label'), uploadProgress: $('upload-progress'), cancel: $('cancel'),
 };
 
@@ -71,6 +72,7 @@ const state = {
   quarter: 0,     // quarter turns from the 90° button; rotate = 90 * quarter + fine
   fine: 0,
   resultUrl: null,
+  resultFile: null,  // the framed photo as a File, for sharing
   busy: false,
   xhr: null,
 };
@@ -609,6 +611,10 @@ function deliver(blob) {
   if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
   state.resultUrl = URL.createObjectURL(blob);
   ui.resultImage.src = state.resultUrl;
+  // Share where the browser can share the photo as a file (Android
+  // Chrome, iOS Safari: the sheet offers Zalo and Facebook); hidden elsewhere.
+  state.resultFile = new File([blob], `khung-${frame.id}.jpg`, { type: 'image/jpeg' });
+  ui.share.hidden = !(navigator.canShare && navigator.canShare({ files: [state.resultFile] }));
   ui.resultLink.href = state.resultUrl;
   ui.resultLink.download = `khung-${frame.id}.jpg`;
   ui.resultLink.hidden = IN_APP;
@@ -713,6 +719,15 @@ ui.turn.addEventListener('click', () => {
 });
 ui.reset.addEventListener('click', resetPlacement);
 ui.download.addEventListener('click', save);
+ui.share.addEventListener('click', async () => {
+  try {
+    await navigator.share({ files: [state.resultFile] });
+  } catch (e) {
+    // The member closed the share sheet: nothing to say. Anything else: the
+    // long press still works.
+    if (!e || e.name !== 'AbortError') fail(MSG.shareFailed);
+  }
+});
 ui.cancel.addEventListener('click', () => state.xhr && state.xhr.cancel());
 loadFrames();
 // After one visit the page works offline (sw.js); a page that cannot register it works as before.
