@@ -650,6 +650,26 @@ async function main() {
       .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim()))
       .map((el) => el.outerHTML.slice(0, 80)));
     ok(unnamed.length === 0, 'every control has a name', unnamed.join(' | '));
+    // Readable and easy to touch on a phone: every step has a heading, text
+    // is at least 16 px, and buttons and sliders are at least 44 px tall.
+    const reading = await page.evaluate(() => {
+      const shown = (el) => el.getClientRects().length > 0 && !el.closest('[aria-hidden="true"]');
+      const small = [...document.querySelectorAll('body *')]
+        .filter((el) => shown(el) && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+        .filter((el) => parseFloat(getComputedStyle(el).fontSize) < 16)
+        .map((el) => `${el.tagName.toLowerCase()}#${el.id}: ${getComputedStyle(el).fontSize} "${el.textContent.trim().slice(0, 30)}"`);
+      const short = [...document.querySelectorAll('button, input[type=range], .button')]
+        .filter((el) => shown(el) && el.getBoundingClientRect().height < 44)
+        .map((el) => `${el.id || el.textContent.trim()}: ${el.getBoundingClientRect().height} px`);
+      const headings = [...document.querySelectorAll('h2')].map((h) => h.textContent.trim());
+      return { small, short, headings };
+    });
+    ok(reading.small.length === 0, 'no text under 16 px', reading.small.join(' | '));
+    ok(reading.short.length === 0, 'no button or slider under 44 px tall', reading.short.join(' | '));
+    ok(['Chọn khung', 'Chọn ảnh', 'Căn chỉnh ảnh'].every((h) => reading.headings.some((t) => t.endsWith(h))),
+       'each step has a heading', reading.headings.join(' | '));
+    ok(/kéo giãn ra để phóng to/.test(await page.locator('#preview-hint').textContent()),
+       'the hint says to spread two fingers to zoom in (a pinch zooms out)');
     ok(outside.length === 0, 'no request leaves the server', outside.join(', '));
     ok(pageErrors.length === 0, 'no script errors', pageErrors.join('; '));
   } finally {
