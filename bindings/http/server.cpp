@@ -687,11 +687,7 @@ struct Server::Impl {
         if (!file) throw Failure{404, "static file '" + r.id + "': not found"};
         std::vector<std::pair<std::string, std::string>> cache = {{"ETag", file->etag},
                                                                   {"Cache-Control", "public, max-age=300"}};
-        const std::string condition = header(c, "If-None-Match");
-        if (!condition.empty() && none_match(condition, file->etag)) {
-          r.answer = Answer{304, "", "", std::move(cache)};
-          return;
-        }
+        if (not_modified(c, r, file->etag, cache)) return;
         r.answer = Answer{200, file->type, std::string(reinterpret_cast<const char*>(file->data), file->size),
                           std::move(cache)};
         return;
@@ -745,10 +741,7 @@ struct Server::Impl {
       check.output_width = params.width;
       validate(tpl, check);
     }
-    if (!condition.empty() && none_match(condition, etag)) {
-      r.answer = Answer{304, "", "", cache};
-      return;
-    }
+    if (not_modified(c, r, etag, cache)) return;
     render_later(c, r, tpl, std::move(params), {}, std::move(cache));
   }
 
@@ -810,6 +803,16 @@ struct Server::Impl {
     draw_png(c, r, tpl, RenderPart::WithoutPhoto, width, {{"Cache-Control", "public, max-age=3600"}});
   }
 
+  // A conditional GET whose If-None-Match matches `etag`: answers 304 with
+  // the cache headers (RFC 9110 wants them on a 304 as on the 200) and says so.
+  bool not_modified(MHD_Connection* c, Request& r, const std::string& etag,
+                    const std::vector<std::pair<std::string, std::string>>& cache) {
+    const std::string condition = header(c, "If-None-Match");
+    if (condition.empty() || !none_match(condition, etag)) return false;
+    r.answer = Answer{304, "", "", cache};
+    return true;
+  }
+
   // GET /v1/templates/{id}/under.png and over.png: a frame's layers under
   // and over its photo slot, with sample fields, at the template's size:
   // what the page composites a photo between on the phone. The tag names
@@ -822,10 +825,7 @@ struct Server::Impl {
     const std::string etag = "\"" + sha256_hex(tpl.fingerprint() + "\n" + name) + "\"";
     std::vector<std::pair<std::string, std::string>> cache = {
         {"ETag", etag}, {"Cache-Control", "public, max-age=" + std::to_string(options.cache_max_age_seconds)}};
-    if (const std::string condition = header(c, "If-None-Match"); !condition.empty() && none_match(condition, etag)) {
-      r.answer = Answer{304, "", "", std::move(cache)};
-      return;
-    }
+    if (not_modified(c, r, etag, cache)) return;
     draw_png(c, r, tpl, part, std::nullopt, std::move(cache));
   }
 
