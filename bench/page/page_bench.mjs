@@ -117,6 +117,7 @@ async function oneRun(browser, base, proxy, variant, frame, place) {
   await page.waitForLoadState('networkidle');
   const loaded = Date.now() - t0;
   const visit = proxy.log.slice(visitFrom);
+  const shown = await page.evaluate(() => document.querySelector('input[name=frame]:checked')?.value);
 
   // With a placement to set first, the page is not tapped for (and not timed).
   if (place) await page.evaluate(() => { window.__bench.tapped = -1; });
@@ -152,7 +153,7 @@ async function oneRun(browser, base, proxy, variant, frame, place) {
   }
   await context.close();
   return {
-    loaded, visit, flow, failure, errors, saved, marks,
+    loaded, visit, shown, flow, failure, errors, saved, marks,
     seconds: b.saved && b.chosen ? (b.saved - b.chosen) / 1000 : NaN,
     previewSeconds: b.previewed && b.chosen ? (b.previewed - b.chosen) / 1000 : NaN,
     uploaded: flow.reduce((n, e) => n + e.sent, 0),
@@ -208,14 +209,18 @@ const median = (xs) => {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 // The first visit's bytes by kind of file (answer bodies; khung serve does
-// not compress).
-function weigh(visit) {
-  const kinds = { html: 0, js: 0, css: 0, wasm: 0, layers: 0, list: 0, thumbnails: 0, other: 0 };
+// not compress). `shown` is the frame the page opened with: the other
+// frames' layers are what the service worker keeps for offline use.
+function weigh(visit, shown) {
+  const kinds = { html: 0, js: 0, css: 0, wasm: 0, layers: 0, list: 0, thumbnails: 0, campaign: 0, offline: 0, other: 0 };
   for (const e of visit) {
     const p = e.path.split('?')[0];
+    const layer = /^\/v1\/templates\/([^/]+)\/(under|over|preview)\.png$/.exec(p);
+    const thumbnail = layer && layer[2] === 'preview' && /[?&]width=/.test(e.path);
     const kind = p === '/' ? 'html' : p.endsWith('.js') ? 'js' : p.endsWith('.css') ? 'css' : p.endsWith('.wasm') ? 'wasm'
-      : /\/(under|over)\.png$/.test(p) ? 'layers' : p === '/v1/templates' ? 'list'
-      : p.endsWith('/preview.png') ? (e.path.includes('?') ? 'thumbnails' : 'layers') : 'other';
+      : thumbnail ? 'thumbnails' : layer ? (layer[1] === shown || !shown ? 'layers' : 'offline')
+      : p === '/v1/templates' ? 'list' : p === '/v1/campaign' || p === '/manifest.webmanifest' || p.startsWith('/v1/campaign/') ? 'campaign'
+      : 'other';
     kinds[kind] += e.received;
   }
   return kinds;
@@ -303,14 +308,14 @@ async function main() {
       lines.push(`| ${v} | ${steps.map((st) => median(results[v].map((r) => r.marks[st] ?? NaN))).map((x) => (Number.isFinite(x) ? x.toFixed(2) : '–')).join(' | ')} |`);
     }
     lines.push('', 'First visit, bytes received (answer bodies; the first run of each; today\'s page shows its frame from preview.png, counted as its layers):', '');
-    lines.push('| page | HTML | JS | CSS | wasm | frame layers | template list | thumbnails | other | HTML+JS+CSS+wasm+layers | all |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| page | HTML | JS | CSS | wasm | frame layers | template list | thumbnails | campaign, manifest | other | HTML+JS+CSS+wasm+layers | all but offline | kept for offline (other frames) |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const v of ['phone', ...(sites.before ? ['before'] : [])]) {
-      const w = weigh(results[v][0].visit);
+      const w = weigh(results[v][0].visit, results[v][0].shown);
       const core = w.html + w.js + w.css + w.wasm + w.layers;
-      const all = Object.values(w).reduce((a, b) => a + b, 0);
-      lines.push(`| ${v === 'phone' ? 'after' : 'before'} | ${kb(w.html)} | ${kb(w.js)} | ${kb(w.css)} | ${kb(w.wasm)} | ${kb(w.layers)} | ` +
-                 `${kb(w.list)} | ${kb(w.thumbnails)} | ${kb(w.other)} | ${kb(core)} | ${kb(all)} |`);
+      const all = Object.values(w).reduce((a, b) => a + b, 0) - w.offline;
+      lines.push(`| ${v === 'phone' ? 'after' : 'before'} (${results[v][0].shown}) | ${kb(w.html)} | ${kb(w.js)} | ${kb(w.css)} | ${kb(w.wasm)} | ${kb(w.layers)} | ` +
+                 `${kb(w.list)} | ${kb(w.thumbnails)} | ${kb(w.campaign)} | ${kb(w.other)} | ${kb(core)} | ${kb(all)} | ${kb(w.offline)} |`);
     }
     const errs = Object.values(results).flat().flatMap((r) => r.errors);
     if (errs.length) lines.push('', `Script errors: ${[...new Set(errs)].join('; ')}`);

@@ -5,10 +5,12 @@
 // upload from it.
 import http from 'node:http';
 
-// Starts the proxy on a free loopback port: answers {url, log, close()};
-// log is the list of {method, path, sent, received, status}.
+// Starts the proxy on a free loopback port: answers {url, log, retarget(),
+// close()}; log is the list of {method, path, sent, received, status};
+// retarget(url) sends later requests to another server (the browser sees
+// the same origin).
 export async function startCountingProxy(target) {
-  const to = new URL(target);
+  let to = new URL(target);
   const log = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
@@ -32,6 +34,7 @@ export async function startCountingProxy(target) {
   return {
     url: `http://127.0.0.1:${port}`,
     log,
+    retarget: (url) => { to = new URL(url); },
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       agent.destroy();

@@ -19,7 +19,7 @@
 // (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,8 @@ function ok(cond, what, detail = '') {
   console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ''}`);
 }
 
-function startServer() {
-  const server = spawn(khung, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--quiet'], {
+function startServer(more = []) {
+  const server = spawn(khung, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--quiet', ...more], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '', err = '';
@@ -217,10 +217,50 @@ async function touch(cdp, type, points) {
   await cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map((p, id) => ({ x: p.x, y: p.y, id })) });
 }
 
+// What the service worker keeps for offline use, once it has kept it all:
+// the ids of the frames of its kept template list, each with its layers
+// kept, and every URL of its data cache; null when it has not within 20 s.
+async function keptOffline(page) {
+  return page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    for (let i = 0; i < 200; ++i) {
+      const list = await caches.match('/v1/templates');
+      if (list && await caches.match('/static/khung-photo.wasm')) {
+        const frames = (await list.json()).filter((t) => t.kind === 'frame' && t.window);
+        const layers = frames.flatMap((t) => ['under', 'over'].map((p) => `/v1/templates/${t.id}/${p}.png?v=${t.version}`));
+        const found = await Promise.all(layers.map((u) => caches.match(u)));
+        if (found.every(Boolean)) {
+          const data = await caches.open('khung-data');
+          return { frames: frames.map((t) => t.id), urls: (await data.keys()).map((r) => r.url.replace(location.origin, '')) };
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  });
+}
+
+// The ids of the frames the page lists, in its order.
+const listedFrames = async (page) => {
+  await page.locator('input[name=frame]').first().waitFor({ state: 'attached' });
+  return page.locator('input[name=frame]').evaluateAll((els) => els.map((e) => e.value));
+};
+
+// Chooses `photo` on a page framing on the phone and saves it: the saved JPEG's size.
+async function saveOnPhone(page, photo, dir, name) {
+  await page.locator('#preview[data-ready="true"][data-engine="phone"]').waitFor();
+  await page.locator('input[type=file]').setInputFiles(photo);
+  await page.locator('#preview[data-photo="ready"]').waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+  const saved = path.join(dir, name);
+  await download.saveAs(saved);
+  return jpegSize(readFileSync(saved));
+}
+
 async function main() {
   const tmp = mkdtempSync(path.join(tmpdir(), 'khung-page-'));
   const { server, url: urlPromise } = startServer();
-  let browser, proxy;
+  let browser, proxy, second;
   try {
     proxy = await startCountingProxy(await urlPromise);
     const base = proxy.url;
@@ -253,12 +293,38 @@ async function main() {
     ok(await page.getByRole('heading', { level: 1 }).count() === 1 && await page.getByRole('heading', { level: 2 }).count() >= 2,
        'the page has a title heading and a heading per step');
 
+    // 0. The campaign (campaign.json beside the templates) makes the header,
+    //    the "why" block and the frames' order; the privacy line is beside
+    //    the photo button, in the first view.
+    const campaign = await (await page.request.get(`${base}/v1/campaign`)).json();
+    await page.locator('#campaign-title', { hasText: campaign.title }).waitFor();
+    ok(campaign.title === '01 triệu sáng kiến' && await page.title() === `Khung ảnh ${campaign.title}`
+       && await page.locator('#campaign-tagline').textContent() === campaign.tagline,
+       "the header is the bundled campaign's", `${await page.title()} / ${campaign.tagline}`);
+    await page.locator('#why summary').click();
+    const why = { text: await page.locator('#why-text').textContent(), tags: await page.locator('#why-tags').textContent(),
+                  link: await page.locator('#why-link').getAttribute('href') };
+    ok(await page.locator('#why-text').isVisible() && why.text === campaign.description && why.link === campaign.link
+       && campaign.hashtags.length > 0 && why.tags === campaign.hashtags.join(' '),
+       'the why block tells the campaign, its hashtags and its link', `${why.text.slice(0, 60)}… ${why.tags} ${why.link}`);
+    await page.locator('#why summary').click();
+    const privacy = await page.locator('#privacy').boundingBox();
+    const barTop = (await page.locator('footer.bar').boundingBox()).y;
+    ok(await page.locator('#privacy').evaluate((el) => el.closest('section').contains(document.getElementById('photo')))
+       && privacy.y + privacy.height <= barTop && /không gửi đi đâu/.test(await page.locator('#privacy').textContent())
+       && /không (bị )?lưu lại/.test(await page.locator('#privacy').textContent()),
+       'the privacy line is beside the photo button, in the first view', `bottom ${privacy.y + privacy.height} of ${barTop}`);
+    await page.locator('#preview[data-ready="true"]').waitFor();
+    await page.screenshot({ path: shot('first') });
+
     // 1. Frames: only the templates of kind "frame", as radio buttons; the
     //    phone can frame the chosen one (the module loaded, "phone": true).
     const radios = page.locator('input[name=frame]');
     await radios.first().waitFor({ state: 'attached' });
     const frameIds = await radios.evaluateAll((els) => els.map((e) => e.value));
     ok(frameIds.includes(FRAME) && !frameIds.includes('cover'), 'the frames are listed, the banners are not', frameIds.join(', '));
+    ok(campaign.frames.length > 1 && campaign.frames.every((id, i) => frameIds[i] === id),
+       "in the campaign's order", `${frameIds.join(', ')} (campaign.json: ${campaign.frames.join(', ')})`);
     await page.locator(`label.frame:has(input[value="${FRAME}"])`).click();
     await page.waitForFunction((id) => document.querySelector('input[name=frame]:checked')?.value === id, FRAME);
     const canvas = page.locator('#preview');
@@ -419,6 +485,28 @@ async function main() {
       ok(dPreview < 4, 'the preview agrees with the saved photo', `mean |diff| ${dPreview.toFixed(2)} of 255 at 270 px`);
       ok(await page.locator('#result-image').isVisible(), 'the result is shown on the page for saving by a long press');
 
+      // The member can always scroll: a swipe in the strip beside the
+      // preview scrolls the page; the same swipe on the preview moves the
+      // photo and not the page.
+      await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      const stage = await canvas.boundingBox();
+      const swipe = async (x) => {
+        const y0 = await page.evaluate(() => scrollY);
+        await cdp.send('Input.synthesizeScrollGesture', { x: Math.round(x), y: Math.round(stage.y + stage.height / 2),
+                                                          yDistance: -200, gestureSourceType: 'touch', speed: 600 });
+        await page.waitForTimeout(300);
+        return (await page.evaluate(() => scrollY)) - y0;
+      };
+      const besideScrolled = await swipe(stage.x / 2);
+      await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      const yOffsetBefore = await canvas.getAttribute('data-offset-y');
+      const onScrolled = await swipe(stage.x + stage.width / 2);
+      ok(stage.x >= 44 && besideScrolled > 100, 'a swipe beside the preview scrolls the page',
+         `${stage.x} px strip; scrolled ${besideScrolled} px`);
+      ok(Math.abs(onScrolled) < 2 && await canvas.getAttribute('data-offset-y') !== yOffsetBefore,
+         'a swipe on the preview moves the photo, not the page', `scrolled ${onScrolled} px`);
+      await settled();
+
       // 5. Pinch with two fingers zooms in; arrow keys move; 90° turns; the slider adds degrees.
       const zoomBefore = Number(await canvas.getAttribute('data-zoom'));
       await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
@@ -531,28 +619,90 @@ async function main() {
       }
 
       // After one visit the page works offline: its service worker kept the
-      // page, its scripts, the module and the frame's layers.
-      await page.evaluate(async () => {
-        await navigator.serviceWorker.ready;
-        // The worker keeps what the page names asynchronously: wait until the module is kept.
-        for (let i = 0; i < 100 && !(await caches.match('/static/khung-photo.wasm')); ++i) await new Promise((r) => setTimeout(r, 100));
-      });
+      // page, its scripts, the module, the template list and every frame's
+      // layers. Offline, the page says so, opens, frames a photo on the
+      // phone and saves it, and nothing reaches the server.
+      const kept = await keptOffline(page);
+      ok(kept && ['frame-ring', 'frame-ribbon'].every((id) => kept.frames.includes(id)),
+         "after one visit the service worker keeps every frame's layers", kept ? kept.frames.join(', ') : 'not kept in 20 s');
       await context.setOffline(true);
       mark = proxy.log.length;
       const away = await context.newPage();
       away.on('pageerror', (e) => pageErrors.push(e.message));
-      await away.goto(`${base}/?frame=${FRAME}`);
-      await away.locator('#preview[data-ready="true"][data-engine="phone"]').waitFor();
-      await away.locator('input[type=file]').setInputFiles(astronaut);
-      await away.locator('#preview[data-photo="ready"]').waitFor();
-      const [offline] = await Promise.all([away.waitForEvent('download'), away.locator('#download').click()]);
-      const offlineSaved = path.join(tmp, 'offline.jpg');
-      await offline.saveAs(offlineSaved);
-      const offlineSize = jpegSize(readFileSync(offlineSaved));
-      ok(offlineSize.width === 1080 && proxy.log.length === mark, 'offline, after one visit: the page opens and frames a photo on the phone',
+      await away.goto(`${base}/?frame=frame-ribbon`);
+      await away.locator('#status', { hasText: 'Bạn đang ngoại tuyến' }).waitFor();
+      const offlineSize = await saveOnPhone(away, astronaut, tmp, 'offline.jpg');
+      ok(offlineSize.width === 1080 && proxy.log.length === mark && await away.locator('#result-image').isVisible(),
+         'offline, after one visit: the page opens, frames a photo on the phone and saves it',
          `${offlineSize.width}x${offlineSize.height}; ${proxy.log.length - mark} requests reached the server`);
+      // A frame whose layers this phone lacks: marked, and choosing it says
+      // so truly (not "reload the page").
+      await away.evaluate(async () => {
+        const data = await caches.open('khung-data');
+        for (const r of await data.keys()) if (r.url.includes('/frame-ring/')) await data.delete(r);
+      });
+      await away.reload();
+      const ringLabel = away.locator('label.frame:has(input[value="frame-ring"])');
+      await ringLabel.locator('.not-kept').waitFor();
+      ok(/Chưa tải về máy/.test(await ringLabel.textContent()) && await away.locator('label.frame:has(input[value="frame-ribbon"]) .not-kept').isHidden(),
+         'offline, a frame not kept on the phone is marked so in the list', await ringLabel.textContent());
+      await ringLabel.click();
+      await away.locator('#error', { hasText: 'ngoại tuyến' }).waitFor();
+      ok(/Bạn đang ngoại tuyến: khung này chưa được tải về máy/.test(await away.locator('#error').textContent()),
+         'choosing it offline says the frame is not on the phone', await away.locator('#error').textContent());
+      await away.screenshot({ path: shot('offline') });
       await away.close();
       await context.setOffline(false);
+
+      // 7c. The templates change on the server: frame-ribbon goes, frame-ring
+      //     gets a new title, frame-moi arrives first in the campaign's
+      //     order. The cached page shows the new list on its next online
+      //     visit, and offline after it the new list with the new layers:
+      //     nothing of the old templates is kept.
+      const changed = path.join(tmp, 'templates');
+      cpSync(path.join(root, 'assets/templates'), changed, { recursive: true });
+      const ring = JSON.parse(readFileSync(path.join(changed, 'frame-ring.json'), 'utf8'));
+      writeFileSync(path.join(changed, 'frame-ring.json'), JSON.stringify({ ...ring, title: 'Khung vòng mới' }));
+      const ribbon = JSON.parse(readFileSync(path.join(changed, 'frame-ribbon.json'), 'utf8'));
+      writeFileSync(path.join(changed, 'frame-moi.json'), JSON.stringify({ ...ribbon, title: 'Khung mới' }));
+      rmSync(path.join(changed, 'frame-ribbon.json'));
+      const changedCampaign = JSON.parse(readFileSync(path.join(changed, 'campaign.json'), 'utf8'));
+      writeFileSync(path.join(changed, 'campaign.json'), JSON.stringify({ ...changedCampaign, frames: ['frame-moi', 'frame-ring'] }));
+      const oldRingVersion = (await (await page.request.get(`${base}/v1/templates`)).json()).find((t) => t.id === 'frame-ring').version;
+      second = startServer(['--templates', changed]);
+      const firstUrl = await urlPromise;
+      proxy.retarget(await second.url);
+      const revisit = await context.newPage();
+      revisit.on('pageerror', (e) => pageErrors.push(e.message));
+      await revisit.goto(`${base}/`);
+      await revisit.locator('label.frame', { hasText: 'Khung mới' }).waitFor();
+      const newIds = await listedFrames(revisit);
+      ok(newIds.join() === 'frame-moi,frame-ring' && /Khung vòng mới/.test(await revisit.locator('label.frame:has(input[value="frame-ring"])').textContent()),
+         'a changed template list on the server reaches the cached page on its next visit', newIds.join(', '));
+      const keptNew = await keptOffline(revisit);
+      const newList = await (await revisit.request.get(`${base}/v1/templates`)).json();
+      const ringVersion = newList.find((t) => t.id === 'frame-ring').version;
+      const stale = keptNew ? keptNew.urls.filter((u) => /\/v1\/templates\/[^/]+\//.test(u)
+        && !newList.some((t) => u.startsWith(`/v1/templates/${t.id}/`) && u.endsWith(`v=${t.version}`))) : [];
+      ok(keptNew && keptNew.frames.join() === 'frame-moi,frame-ring' && stale.length === 0
+         && ringVersion !== oldRingVersion && keptNew.urls.some((u) => u.endsWith(`v=${ringVersion}`))
+         && !keptNew.urls.some((u) => u.includes('frame-ribbon') || u.endsWith(`v=${oldRingVersion}`)),
+         'the worker keeps the new list with its layers and drops the old ones (no stale mix)',
+         keptNew ? `${keptNew.urls.length} kept; stale: ${stale.join(', ') || 'none'}` : 'not kept in 20 s');
+      await revisit.close();
+      await context.setOffline(true);
+      const offlineNew = await context.newPage();
+      offlineNew.on('pageerror', (e) => pageErrors.push(e.message));
+      mark = proxy.log.length;
+      await offlineNew.goto(`${base}/`);
+      const offlineIds = await listedFrames(offlineNew);
+      const moiSize = await saveOnPhone(offlineNew, astronaut, tmp, 'offline-moi.jpg');
+      ok(offlineIds.join() === 'frame-moi,frame-ring' && moiSize.width === 1080 && proxy.log.length === mark,
+         'offline after that visit: the new list, and a photo framed with the new frame', offlineIds.join(', '));
+      await offlineNew.close();
+      await context.setOffline(false);
+      proxy.retarget(firstUrl);
+      await stopServer(second.server);
     }
 
     // 8. Without WebAssembly: the page says the server frames the photo,
@@ -645,6 +795,42 @@ async function main() {
       await sharing.close();
     }
 
+    // 8d. The caption: blanks are named before anything is copied; filled
+    //     in, one tap copies the caption with the blanks filled and the
+    //     hashtags. Where the browser has no Clipboard API, the text is
+    //     copied by the older command or selected for the phone's own copy.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const captionStatus = page.locator('#caption-status');
+    await page.locator('#caption-name').fill('');
+    await page.locator('#copy-caption').click();
+    ok(/Hãy điền Họ và tên/.test(await captionStatus.textContent()), 'a caption with blanks is not copied; the page names them',
+       await captionStatus.textContent());
+    const member = { name: 'Nguyễn Thị Phượng', unit: campaign.units[1] };
+    await page.locator('#caption-name').fill(member.name);
+    await page.locator('#caption-unit').fill(member.unit);
+    await page.locator('#copy-caption').click();
+    await captionStatus.filter({ hasText: 'Đã chép' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const expectedCaption = `${campaign.caption.replace(/\{\{ *name *\}\}/g, member.name).replace(/\{\{ *unit *\}\}/g, member.unit)}\n\n${campaign.hashtags.join(' ')}`;
+    ok(copied === expectedCaption && copied.includes(member.name) && !copied.includes('{{'),
+       'the caption copies with its blanks filled and the hashtags', copied.replace(/\n/g, ' / '));
+    const noClipboard = await context.newPage();
+    await noClipboard.addInitScript(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined }));
+    noClipboard.on('pageerror', (e) => pageErrors.push(e.message));
+    await noClipboard.goto(`${base}/`);
+    await noClipboard.locator('#caption-name').fill(member.name);
+    await noClipboard.locator('#caption-unit').fill(member.unit);
+    await noClipboard.locator('#copy-caption').click();
+    await noClipboard.locator('#caption-status', { hasText: /Đã chép|chọn sẵn/ }).waitFor();
+    const fallback = await noClipboard.evaluate(() => {
+      const t = document.getElementById('caption');
+      return { all: t.selectionStart === 0 && t.selectionEnd === t.value.length, text: t.value, status: document.getElementById('caption-status').textContent };
+    });
+    const fallbackCopied = /Đã chép/.test(fallback.status) ? await page.evaluate(() => navigator.clipboard.readText()) : null;
+    ok(fallback.text === expectedCaption && fallback.all && (fallbackCopied === null || fallbackCopied === expectedCaption),
+       'without the Clipboard API the caption is copied by the older command, or selected', fallback.status);
+    await noClipboard.close();
+
     // 9. Every control has a Vietnamese name; nothing came from outside.
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, canvas, output, progress')]
       .filter((el) => !(el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim()))
@@ -666,7 +852,7 @@ async function main() {
     });
     ok(reading.small.length === 0, 'no text under 16 px', reading.small.join(' | '));
     ok(reading.short.length === 0, 'no button or slider under 44 px tall', reading.short.join(' | '));
-    ok(['Chọn khung', 'Chọn ảnh', 'Căn chỉnh ảnh'].every((h) => reading.headings.some((t) => t.endsWith(h))),
+    ok(['Chọn khung', 'Chọn ảnh', 'Căn chỉnh ảnh', 'Lời chia sẻ'].every((h) => reading.headings.some((t) => t.endsWith(h))),
        'each step has a heading', reading.headings.join(' | '));
     ok(/kéo giãn ra để phóng to/.test(await page.locator('#preview-hint').textContent()),
        'the hint says to spread two fingers to zoom in (a pinch zooms out)');
@@ -676,6 +862,7 @@ async function main() {
     if (browser) await browser.close();
     if (proxy) await proxy.close();
     await stopServer(server);
+    if (second) await stopServer(second.server);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

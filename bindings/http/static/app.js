@@ -33,6 +33,12 @@ const MSG = {
   unreadable: 'Máy chủ không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
   busy: 'Máy chủ đang bận. Vui lòng đợi vài giây rồi nhấn “Tải ảnh về” lại.',
   network: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
+  // Offline, the page says what is true: what was kept on the phone works.
+  offline: 'Bạn đang ngoại tuyến. Các khung đã tải về máy vẫn dùng được, và ảnh vẫn được ghép ngay trên máy.',
+  offlineList: 'Bạn đang ngoại tuyến, và danh sách khung chưa được tải về máy. Hãy mở lại trang khi có mạng.',
+  offlineFrame: 'Bạn đang ngoại tuyến: khung này chưa được tải về máy. Hãy chọn khung khác, hoặc mở lại trang khi có mạng.',
+  offlineServer: 'Bạn đang ngoại tuyến: ảnh này phải gửi lên máy chủ để ghép. Hãy thử lại khi có mạng.',
+  notKept: 'Chưa tải về máy',
   cancelled: 'Đã huỷ gửi ảnh. Bạn có thể nhấn “Tải ảnh về” để gửi lại.',
   noTemplates: 'Không tải được danh sách khung. Hãy tải lại trang.',
   noFrame: 'Không tải được khung này. Hãy kiểm tra mạng rồi tải lại trang.',
@@ -47,6 +53,9 @@ const MSG = {
   done: 'Ảnh đã ghép xong, ở ngay bên trên. Nếu máy chưa tự tải ảnh về, hãy nhấn giữ ảnh để lưu vào máy.',
   doneInApp: 'Ảnh đã ghép xong, ở ngay bên trên: nhấn giữ ảnh để lưu vào máy.',
   shareFailed: 'Không chia sẻ được ảnh. Hãy nhấn giữ ảnh để lưu rồi chia sẻ từ thư viện ảnh.',
+  captionBlank: (labels) => `Hãy điền ${labels.join(', ')} trước khi chép lời chia sẻ.`,
+  captionCopied: 'Đã chép lời chia sẻ. Hãy dán vào bài đăng của bạn.',
+  captionSelected: 'Lời chia sẻ đã được chọn sẵn: nhấn giữ vào đó rồi chọn “Sao chép”.',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -79,6 +88,7 @@ const state = {
 
 function say(text) { ui.status.textContent = text; ui.error.textContent = ''; }
 function fail(text) { ui.error.textContent = text; ui.status.textContent = ''; }
+const offline = () => navigator.onLine === false;
 const round4 = (v) => Math.round(v * 1e4) / 1e4;
 const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
 const outputWidth = (frame) => Math.min(OUTPUT_WIDTH, frame.width);
@@ -204,6 +214,7 @@ function draw() {
 
 function updateControls() {
   const on = placing();
+  canvas.classList.toggle('placing', on);  // only then do touches on the preview move the photo, not the page
   for (const el of [ui.zoom, ui.rotate, ui.turn, ui.reset]) el.disabled = !on;
   const photo = state.photo;
   ui.download.disabled = !(state.frame && photo && (photo.decoded || photo.upload)) || state.busy;
@@ -228,16 +239,23 @@ async function fetchBytes(url) {
 
 const drawable = (bytes) => createImageBitmap(new Blob([bytes], { type: 'image/png' }));
 
+// A frame's images by URLs that name their content (?v= the template's
+// version): the service worker keeps them as they are (sw.js asks for the
+// same URLs).
+function frameUrl(frame, file, query = '') {
+  return `/v1/templates/${encodeURIComponent(frame.id)}/${file}?${query}v=${encodeURIComponent(frame.version)}`;
+}
+
 // The frame's layers below and above the photo, and the module's copy of
 // the template when the phone can draw this frame.
 async function loadLayers(frame) {
-  const base = `/v1/templates/${encodeURIComponent(frame.id)}`;
   let under, over;
   try {
-    [under, over] = await Promise.all([fetchBytes(`${base}/under.png`), fetchBytes(`${base}/over.png`)]);
-  } catch {
+    [under, over] = await Promise.all([fetchBytes(frameUrl(frame, 'under.png')), fetchBytes(frameUrl(frame, 'over.png'))]);
+  } catch (e) {
+    if (offline() || e instanceof TypeError) throw e;  // not kept on this phone
     // A server without the layers: it frames the photo; its preview shows the frame.
-    return { id: frame.id, window: null, underImage: null, overImage: await drawable(await fetchBytes(`${base}/preview.png`)) };
+    return { id: frame.id, window: null, underImage: null, overImage: await drawable(await fetchBytes(frameUrl(frame, 'preview.png'))) };
   }
   const layers = { id: frame.id, under, over, window: null };
   [layers.underImage, layers.overImage] = await Promise.all([drawable(under), drawable(over)]);
@@ -264,9 +282,10 @@ async function selectFrame(frame) {
   try {
     layers = await loadLayers(frame);
   } catch {
-    if (state.frame === frame) fail(MSG.noFrame);
+    if (state.frame === frame) fail(offline() ? MSG.offlineFrame : MSG.noFrame);
     return;
   }
+  if (state.frame === frame && [MSG.offlineFrame, MSG.noFrame].includes(ui.error.textContent)) say(offline() ? MSG.offline : '');
   if (state.frame !== frame) return;
   state.layers = layers;
   canvas.dataset.ready = 'true';
@@ -274,17 +293,25 @@ async function selectFrame(frame) {
   if (state.photo) await preparePhoto(state.photo);
   else draw();
   updateControls();
-  keepForOffline();
+}
+
+// The campaign's order first (campaign.json's "frames"), then the rest as listed.
+function inCampaignOrder(list, campaign) {
+  const order = (campaign && campaign.frames) || [];
+  const rank = (t) => (order.includes(t.id) ? order.indexOf(t.id) : order.length);
+  return list.map((t, i) => [rank(t), i, t]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[2]);
 }
 
 async function loadFrames() {
   let list;
   try {
-    const res = await fetch('/v1/templates');
+    // Always the server's current list when online (the service worker
+    // answers with the kept one offline).
+    const res = await fetch('/v1/templates', { cache: 'no-cache' });
     if (!res.ok) throw new Error(res.statusText);
-    list = (await res.json()).filter((t) => t.kind === 'frame' && t.window);
+    list = inCampaignOrder((await res.json()).filter((t) => t.kind === 'frame' && t.window), await campaignReady);
   } catch {
-    $('frames-loading').textContent = MSG.noTemplates;
+    $('frames-loading').textContent = offline() ? MSG.offlineList : MSG.noTemplates;
     return;
   }
   $('frames-loading').remove();
@@ -297,18 +324,120 @@ async function loadFrames() {
     const input = document.createElement('input');
     Object.assign(input, { type: 'radio', name: 'frame', value: t.id, className: 'visually-hidden' });
     const img = document.createElement('img');
-    Object.assign(img, { src: `/v1/templates/${encodeURIComponent(t.id)}/preview.png?width=240`, alt: '', width: 120, height: 120 });
-    label.append(input, img, t.title || t.id);
+    Object.assign(img, { src: frameUrl(t, 'preview.png', 'width=240&'), alt: '', width: 120, height: 120 });
+    const note = Object.assign(document.createElement('span'), { className: 'not-kept', textContent: MSG.notKept, hidden: true });
+    label.append(input, img, t.title || t.id, note);
+    label.dataset.under = frameUrl(t, 'under.png');
     input.addEventListener('change', () => input.checked && selectFrame(t));
     box.append(label);
   }
   ui.frames.append(box);
   ui.frames.disabled = false;
+  markKept();
   const first = box.querySelector(`input[value="${CSS.escape(wanted || '')}"]`) || box.querySelector('input');
   if (first) {
     first.checked = true;
     selectFrame(list.find((t) => t.id === first.value));
   }
+}
+
+// Offline, each frame whose layers this phone has not kept says so.
+async function markKept() {
+  const labels = [...document.querySelectorAll('label.frame')];
+  for (const label of labels) {
+    const kept = !offline() || !('caches' in window) || Boolean(await caches.match(label.dataset.under).catch(() => null));
+    label.querySelector('.not-kept').hidden = kept;
+    label.classList.toggle('missing', !kept);
+  }
+}
+
+function connectionChanged() {
+  markKept();
+  if (offline()) {
+    if (!ui.status.textContent && !ui.error.textContent) say(MSG.offline);
+  } else if (ui.status.textContent === MSG.offline) say('');
+}
+
+// --- the campaign: header, why, caption ---------------------------------------------
+
+// The campaign file beside the templates (GET /v1/campaign), or null.
+async function loadCampaign() {
+  try {
+    const res = await fetch('/v1/campaign', { cache: 'no-cache' });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+const campaignReady = loadCampaign();
+
+const PLACEHOLDER = /\{\{ *([A-Za-z0-9_-]+) *\}\}/g;  // as templates write {{field}}
+
+function showCampaign(c) {
+  if (!c) return;
+  document.title = `Khung ảnh ${c.title}`;
+  $('campaign-title').textContent = c.title;
+  if (c.tagline) Object.assign($('campaign-tagline'), { textContent: c.tagline, hidden: false });
+  const tags = (c.hashtags || []).join(' ');
+  if (c.description || tags || c.link) {
+    $('why-text').textContent = c.description || '';
+    $('why-tags').textContent = tags;
+    if (c.link) Object.assign($('why-link'), { href: c.link, hidden: false });
+    $('why').hidden = false;
+  }
+  if (c.caption) showCaption(c);
+}
+
+// The caption box: one input per fill-in (the unit offers the campaign's
+// units), the caption with the blanks filled and the hashtags, and a button
+// that copies it.
+function showCaption(c) {
+  const box = $('caption-fields'), text = $('caption'), status = $('caption-status');
+  const inputs = new Map();
+  $('units').replaceChildren(...(c.units || []).map((u) => Object.assign(document.createElement('option'), { value: u })));
+  for (const f of c.fields || []) {
+    const id = `caption-${f.name}`;
+    const label = Object.assign(document.createElement('label'), { htmlFor: id, textContent: f.label || f.name });
+    const input = Object.assign(document.createElement('input'), { id, type: 'text', autocomplete: f.name === 'name' ? 'name' : 'off' });
+    if (f.name === 'unit' && (c.units || []).length) input.setAttribute('list', 'units');
+    input.addEventListener('input', fill);
+    inputs.set(f.name, { input, label: f.label || f.name });
+    box.append(label, input);
+  }
+  const blanks = () => [...inputs.values()].filter((f) => !f.input.value.trim());
+  function fill() {
+    const body = c.caption.replace(PLACEHOLDER, (whole, name) => {
+      const f = inputs.get(name);
+      return f ? f.input.value.trim() || `[${f.label}]` : whole;
+    });
+    text.value = [body, (c.hashtags || []).join(' ')].filter(Boolean).join('\n\n');
+    status.textContent = '';
+  }
+  fill();
+  $('copy-caption').addEventListener('click', async () => {
+    const missing = blanks();
+    if (missing.length) {
+      status.textContent = MSG.captionBlank(missing.map((f) => f.label));
+      missing[0].input.focus();
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(text.value);
+      status.textContent = MSG.captionCopied;
+    } catch {
+      // No Clipboard API here (an in-app browser, a page without https):
+      // the text is selected for the phone's own copy.
+      text.focus();
+      text.select();
+      text.setSelectionRange(0, text.value.length);
+      let copied = false;
+      try {
+        copied = document.execCommand('copy');
+      } catch { /* selected */ }
+      status.textContent = copied ? MSG.captionCopied : MSG.captionSelected;
+    }
+  });
+  $('caption-step').hidden = false;
 }
 
 // --- the photo -------------------------------------------------------------------
@@ -566,6 +695,7 @@ async function describeError(status, body) {
 
 async function framedOnServer() {
   const { frame, photo } = state, p = { ...state.p };
+  if (offline()) throw Object.assign(new Error('offline'), { shown: MSG.offlineServer });
   say(MSG.shrinking);
   const body = await copyForServer(photo);
   if (body.size > MAX_UPLOAD) throw Object.assign(new Error('too large'), { shown: MSG.tooLarge });
@@ -641,7 +771,7 @@ async function save() {
       photoToServer(photo, MSG.moduleToServer);
       fail(MSG.againOnServer);
     } else if (e && e.name === 'AbortError') say(MSG.cancelled);
-    else if (e && e.name === 'NetworkError') fail(MSG.network);
+    else if (e && e.name === 'NetworkError') fail(offline() ? MSG.offlineServer : MSG.network);
     else fail((e && e.shown) || MSG.failed);
   } finally {
     state.busy = false;
@@ -729,16 +859,11 @@ ui.share.addEventListener('click', async () => {
   }
 });
 ui.cancel.addEventListener('click', () => state.xhr && state.xhr.cancel());
-loadFrames();
+addEventListener('online', connectionChanged);
+addEventListener('offline', connectionChanged);
+campaignReady.then(showCampaign);
+loadFrames().then(connectionChanged);
 // After one visit the page works offline (sw.js); a page that cannot register it works as before.
 if ('serviceWorker' in navigator) {
   addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {}));
-}
-
-// Tells the service worker what this visit loaded, so that it keeps it.
-function keepForOffline() {
-  if (!('serviceWorker' in navigator)) return;
-  const urls = new Set(['/', ...performance.getEntriesByType('resource').map((e) => e.name)]);
-  if (state.engine) for (const f of ['photo-worker.js', 'photo-ops.js', 'khung-photo.js', 'khung-photo.wasm']) urls.add(`/static/${f}`);
-  navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage({ keep: [...urls] })).catch(() => {});
 }

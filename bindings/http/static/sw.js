@@ -1,57 +1,145 @@
 // The member page's service worker (served at /sw.js, so its scope is the
-// whole site): after one visit the page works offline. Same-origin GETs of
-// the page, its static files (the photo module too), the template list and
-// the frames' layers and thumbnails go to the network first, so an online
-// member always gets the current page and frames, and each answer is kept;
-// with no network, the kept copy answers. Nothing else is touched: photos
-// are never fetched, POSTs (the server fallback, events) pass by.
-const CACHE = 'khung-page-1';  // a new name drops the old copies on activation
-const KEPT = /^\/(static\/[^/]+|v1\/templates(\/[a-z0-9_-]+\/(under|over|preview)\.png)?|v1\/campaign)?$/;
+// whole site): after one visit the page works offline, and a member on a
+// weak link gets the page from the phone at once.
+//
+// Two caches:
+// - the page (PAGE_CACHE): "/" and every file under /static/ (the photo
+//   module too), fetched whole when the worker installs. The server writes
+//   the list and a digest of the files into this script, so a new page is a
+//   new worker with its own cache, swapped in whole: never a mix of two
+//   versions of the page.
+// - the campaign's data (DATA_CACHE): the template list, every frame's
+//   layers and thumbnail, the campaign file and the manifest. Layers are
+//   asked for by versioned URLs (?v= the template's version from the list),
+//   so a URL always names the same bytes. A new list is kept only once every
+//   layer it names is kept, and what it no longer names is then dropped: an
+//   offline page always has a list whose frames it can draw, never new
+//   layers under an old list. Online, the list comes from the server first,
+//   so changed templates reach the page on the next visit.
+// Photos are never fetched here; POSTs (the server fallback) pass by.
+const PAGE_FILES = [/* @PAGE_FILES@ */];
+const PAGE_CACHE = 'khung-page-@PAGE_VERSION@';
+const DATA_CACHE = 'khung-data';
+const LIST = '/v1/templates';
+const FRESH = ['/v1/campaign', '/manifest.webmanifest'];  // network first, kept
+const LAYER = /^\/v1\/templates\/[a-z0-9_-]+\/(under|over|preview)\.png$/;
+const WAIT_FOR_NETWORK_MS = 4000;  // then a kept copy answers (a weak link that hangs)
 
-self.addEventListener('install', () => self.skipWaiting());  // no precaching: there is nothing to wait for
+// A frame's kept URLs, as the page asks for them.
+function frameUrls(t) {
+  const base = `/v1/templates/${encodeURIComponent(t.id)}`, v = `v=${encodeURIComponent(t.version)}`;
+  return [`${base}/under.png?${v}`, `${base}/over.png?${v}`, `${base}/preview.png?width=240&${v}`];
+}
+
+const fresh = (url) => fetch(new Request(url, { cache: 'no-cache' }));
+
+// Keeps `list` (a response of /v1/templates) with every frame's layers,
+// then drops the layers of templates it no longer names. With Save-Data
+// on, only the frames the member opens are kept (by the fetch handler).
+async function keepList(list) {
+  const cache = await caches.open(DATA_CACHE);
+  const templates = await list.clone().json();
+  const wanted = new Set();
+  for (const t of templates) if (t.kind === 'frame' && t.window && t.version) for (const u of frameUrls(t)) wanted.add(u);
+  const saveData = Boolean(self.navigator.connection && self.navigator.connection.saveData);
+  if (!saveData) {
+    for (const url of wanted) {
+      if (await cache.match(url)) continue;
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      await cache.put(url, response);
+    }
+  }
+  await cache.put(LIST, list);
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    if (LAYER.test(url.pathname) && !wanted.has(url.pathname + url.search)) await cache.delete(request);
+  }
+}
+
+// One keeping at a time, the newest list last.
+let keeping = Promise.resolve();
+function keep(list) {
+  keeping = keeping.then(() => keepList(list)).catch(() => { /* kept on the next visit */ });
+  return keeping;
+}
+
+// The template list, the campaign and the manifest, fetched anew.
+async function keepData() {
+  const cache = await caches.open(DATA_CACHE);
+  for (const url of FRESH) {
+    try {
+      const response = await fresh(url);
+      if (response.ok) await cache.put(url, response);
+    } catch { /* offline */ }
+  }
+  try {
+    const list = await fresh(LIST);
+    if (list.ok) await keep(list);
+  } catch { /* offline */ }
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(PAGE_CACHE);
+    await cache.addAll(PAGE_FILES.map((url) => new Request(url, { cache: 'no-cache' })));
+    await self.skipWaiting();
+  })());
+});
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    for (const name of await caches.keys()) {
+      if (name.startsWith('khung-') && name !== PAGE_CACHE && name !== DATA_CACHE) await caches.delete(name);
+    }
     await self.clients.claim();
+    await keepData();
   })());
 });
 
-// The page names what it loaded before this worker controlled it (the
-// first visit) and what its photo worker fetched: kept too, from the
-// browser's HTTP cache where it is fresh there.
-self.addEventListener('message', (event) => {
-  const urls = (event.data && event.data.keep) || [];
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    for (const u of urls) {
-      const url = new URL(u, self.location.origin);
-      if (url.origin !== self.location.origin || !KEPT.test(url.pathname) || (await cache.match(url.href))) continue;
-      try {
-        const response = await fetch(url.href);
-        if (response.ok) await cache.put(url.href, response);
-      } catch { /* kept next time */ }
-    }
-  })());
-});
+// The network's answer, or the kept one when the network fails or is
+// slower than WAIT_FOR_NETWORK_MS and there is a kept one. A good network
+// answer is handed to `store` (in the background).
+async function networkFirst(event, request, kept, store) {
+  const network = fetch(request);
+  const stored = network.then((response) => {
+    if (response.ok) event.waitUntil(store(response.clone()));
+    return response;
+  });
+  stored.catch(() => {});
+  const copy = await kept;
+  if (!copy) return stored;
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(copy), WAIT_FOR_NETWORK_MS); });
+  try {
+    return await Promise.race([stored.catch(() => copy), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin || !KEPT.test(url.pathname)) return;
-  event.respondWith((async () => {
-    try {
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  const path = url.pathname;
+  if (path === '/' || path.startsWith('/static/')) {
+    // The page, whatever its query (?frame=...), and its files: this worker's copy.
+    event.respondWith(caches.open(PAGE_CACHE).then((c) => c.match(path)).then((hit) => hit || fetch(request)));
+  } else if (path === LIST && !url.search) {
+    event.respondWith(networkFirst(event, request, caches.match(LIST, { cacheName: DATA_CACHE }), (r) => keep(r)));
+  } else if (FRESH.includes(path) && !url.search) {
+    event.respondWith(networkFirst(event, request, caches.match(path, { cacheName: DATA_CACHE }),
+                                   (r) => caches.open(DATA_CACHE).then((c) => c.put(path, r))));
+  } else if (LAYER.test(path) && url.searchParams.has('v')) {
+    // A versioned layer never changes: the kept copy, else the network's, kept.
+    event.respondWith((async () => {
+      const cache = await caches.open(DATA_CACHE);
+      const hit = await cache.match(path + url.search);
+      if (hit) return hit;
       const response = await fetch(request);
-      if (response.ok) {
-        const copy = response.clone();
-        event.waitUntil(caches.open(CACHE).then((cache) => cache.put(request, copy)));
-      }
+      if (response.ok) event.waitUntil(cache.put(path + url.search, response.clone()));
       return response;
-    } catch (offline) {
-      // The page itself whatever its query (?frame=...); everything else exactly.
-      const kept = await caches.match(request, { ignoreSearch: request.mode === 'navigate' });
-      if (kept) return kept;
-      throw offline;
-    }
-  })());
+    })());
+  }
 });
