@@ -28,8 +28,7 @@ int run_serve(const ServeArgs& args) {
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "khung: serving on http://" << host << ":" << port
             << (options.signing_key.empty() ? " (signing off; anyone may render any text)" : " (signing on)") << std::endl;
-  for (const std::string& problem : server.template_problems())
-    std::cerr << "khung: warning: template left out: " << problem << "\n";
+  for (const std::string& problem : server.problems()) std::cerr << "khung: warning: " << problem << "\n";
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);

@@ -2,6 +2,7 @@
 // hostile requests, limits, caching, CORS, signatures, a slow client, and a
 // graceful stop.
 
+#include "khung/campaign.hpp"
 #include "khung/codec.hpp"
 #include "khung/demo.hpp"
 #include "khung/render.hpp"
@@ -897,7 +898,7 @@ TEST_CASE("a folder with a bad template serves the good ones and says which is b
   CHECK(health.rfind("ok\n", 0) == 0);
   CHECK(health.find("template left out: ") != std::string::npos);
   CHECK(health.find("broken.json") != std::string::npos);
-  REQUIRE(s.server.template_problems().size() == 1);
+  REQUIRE(s.server.problems().size() == 1);
   CHECK(c.Get("/v1/render/broken")->status == 404);
 }
 
@@ -1004,4 +1005,222 @@ TEST_CASE("the page's service worker is served at the root, so that its scope is
   CHECK(sw->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
   CHECK(sw->body == c.Get("/static/sw.js")->body);
   CHECK(c.Get("/sw.js/")->status == 404);
+}
+
+namespace {
+
+// A templates folder of one's own for a test case: a frame "ring" (the
+// bundled overlay), a banner "note", and whatever campaign.json it is given.
+struct OwnFolder {
+  std::filesystem::path dir;
+  explicit OwnFolder(const std::string& tag)
+      : dir(std::filesystem::temp_directory_path() / ("khung-server-test-" + tag + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "frames");
+    std::filesystem::copy_file(Template::bundled_dir() / "frames" / "ring.png", dir / "frames" / "ring.png");
+    std::ofstream(dir / "ring.json") << R"({"width": 1080, "height": 1080, "layers": [
+        {"type": "photo", "window": {"shape": "auto"}}, {"type": "image", "src": "frames/ring.png"}]})";
+    std::ofstream(dir / "note.json") << R"({"width": 200, "height": 100, "layers": [{"type": "fill", "color": "#C8102E"}]})";
+  }
+  ~OwnFolder() { std::filesystem::remove_all(dir); }
+  void campaign(const std::string& text) const { std::ofstream(dir / "campaign.json") << text; }
+  http::ServerOptions options() const {
+    http::ServerOptions o;
+    o.templates_dir = dir;
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the campaign file is served as JSON with a tag, and 404 where there is none", "[server][campaign]") {
+  Running s({});
+  auto c = s.client();
+  auto r = c.Get("/v1/campaign");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "application/json; charset=utf-8");
+  CHECK(r->get_header_value("Cache-Control") == "public, max-age=60");
+  const auto served = nlohmann::json::parse(r->body);
+  CHECK(served == nlohmann::json::parse(campaign_json(*load_campaign(Template::bundled_dir()))));
+  // What the file says, as it says it.
+  const auto file = nlohmann::json::parse(file_bytes(Template::bundled_dir() / "campaign.json"));
+  for (const char* key : {"title", "tagline", "description", "link", "hashtags", "caption", "units", "frames", "color"})
+    CHECK(served[key] == file[key]);
+  CHECK(served["fields"] == nlohmann::json::array({{{"name", "name"}, {"label", file["fields"]["name"]["label"]}},
+                                                   {{"name", "unit"}, {"label", file["fields"]["unit"]["label"]}}}));
+  CHECK(served["icons"] == nlohmann::json::array({"/v1/campaign/icon-192.png", "/v1/campaign/icon-512.png",
+                                                  "/v1/campaign/maskable-512.png"}));
+  const std::string etag = r->get_header_value("ETag");
+  CHECK(etag == "\"" + sha256_hex(r->body) + "\"");
+  auto cached = c.Get("/v1/campaign", {{"If-None-Match", etag}});
+  CHECK(cached->status == 304);
+  CHECK(cached->body.empty());
+  CHECK(cached->get_header_value("Cache-Control") == "public, max-age=60");
+  CHECK(c.Head("/v1/campaign")->get_header_value("ETag") == etag);
+  CHECK(c.Post("/v1/campaign", "{}", "application/json")->status == 405);
+  CHECK(c.Get("/v1/campaign/")->status == 404);
+
+  OwnFolder own("no-campaign");
+  Running bare(own.options());
+  auto none = bare.client().Get("/v1/campaign", {{"If-None-Match", "*"}});
+  REQUIRE(none->status == 404);
+  CHECK(nlohmann::json::parse(none->body) ==
+        nlohmann::json::parse(R"({"error":{"code":"not_found","message":"no campaign.json in the templates folder"}})"));
+  CHECK(none->get_header_value("Cache-Control") == "no-store");
+  CHECK(bare.client().Get("/v1/campaign/icon-192.png")->status == 404);
+  CHECK(bare.client().Get("/healthz")->body == "ok\n");
+}
+
+TEST_CASE("a bad campaign file is left out and reported; the templates are still served", "[server][campaign]") {
+  OwnFolder own("bad-campaign");
+  own.campaign(R"({"title": "Sáng kiến", "hashtags": ["#sáng kiến"]})");
+  Running s(own.options());
+  auto c = s.client();
+  CHECK(nlohmann::json::parse(c.Get("/v1/templates")->body).size() == 2);
+  const std::string health = c.Get("/healthz")->body;
+  CHECK(health == "ok\ncampaign left out: campaign '" + (own.dir / "campaign.json").string() +
+                      "': hashtags[0]: '#sáng kiến' must not hold whitespace\n");
+  REQUIRE(s.server.problems().size() == 1);
+  CHECK(c.Get("/v1/campaign")->status == 404);
+  // The manifest is still there, Khung's own.
+  auto manifest = c.Get("/manifest.webmanifest");
+  REQUIRE(manifest->status == 200);
+  CHECK(nlohmann::json::parse(manifest->body)["name"] == "Khung ảnh");
+}
+
+TEST_CASE("campaign frames that are not frame templates here are dropped and reported", "[server][campaign]") {
+  OwnFolder own("campaign-frames");
+  own.campaign(R"({"title": "Sáng kiến", "frames": ["nope", "ring", "note"]})");
+  Running s(own.options());
+  auto c = s.client();
+  auto served = nlohmann::json::parse(c.Get("/v1/campaign")->body);
+  CHECK(served["frames"] == nlohmann::json::array({"ring"}));
+  CHECK(served["icons"] == nlohmann::json::array());
+  const std::string file = (own.dir / "campaign.json").string();
+  CHECK(s.server.problems() ==
+        std::vector<std::string>{
+            "campaign frame left out: campaign '" + file + "': frames[0]: 'nope' is not a frame template of this service",
+            "campaign frame left out: campaign '" + file + "': frames[2]: 'note' is not a frame template of this service"});
+  const std::string health = c.Get("/healthz")->body;
+  CHECK(health.find("frames[0]: 'nope'") != std::string::npos);
+  CHECK(health.find("frames[2]: 'note'") != std::string::npos);
+  // No icon: the icons are not found.
+  for (const char* path : {"/v1/campaign/icon-192.png", "/v1/campaign/icon-512.png", "/v1/campaign/maskable-512.png"}) {
+    auto r = c.Get(path);
+    CHECK(r->status == 404);
+    CHECK(error_code(r) == "not_found");
+  }
+}
+
+TEST_CASE("the web app manifest is served at the root, with the campaign's icons", "[server][campaign][page]") {
+  Running s({});
+  auto c = s.client();
+  auto r = c.Get("/manifest.webmanifest");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "application/manifest+json");
+  CHECK(r->get_header_value("Cache-Control") == "public, max-age=300");
+  const auto m = nlohmann::json::parse(r->body);
+  CHECK(m["name"] == "01 triệu sáng kiến");
+  CHECK(m["short_name"] == "Khung ảnh");
+  CHECK(m["start_url"] == "/");
+  CHECK(m["scope"] == "/");
+  CHECK(m["display"] == "standalone");
+  CHECK(m["lang"] == "vi");
+  CHECK(m["theme_color"] == "#C8102E");
+  CHECK(m["background_color"] == "#faf6ef");
+  REQUIRE(m["icons"].size() == 3);
+  const std::string etag = r->get_header_value("ETag");
+  CHECK(etag.size() == 66);
+  CHECK(c.Get("/manifest.webmanifest", {{"If-None-Match", etag}})->status == 304);
+  CHECK(c.Get("/static/manifest.webmanifest")->status == 404);
+
+  // Each icon the manifest names decodes at its size.
+  for (const auto& icon : m["icons"]) {
+    const std::string src = icon["src"];
+    INFO(src);
+    auto png = c.Get(src);
+    REQUIRE(png->status == 200);
+    CHECK(png->get_header_value("Content-Type") == "image/png");
+    CHECK(png->get_header_value("Cache-Control") == "public, max-age=86400");
+    const int side = icon["sizes"] == "192x192" ? 192 : 512;
+    const Image image = decode(png->body);
+    CHECK(image.width() == side);
+    CHECK(image.height() == side);
+    CHECK(image.opaque() == (icon["purpose"] == "maskable"));
+    const std::string tag = png->get_header_value("ETag");
+    CHECK(tag.size() == 66);
+    auto cached = c.Get(src, {{"If-None-Match", tag}});
+    CHECK(cached->status == 304);
+    CHECK(cached->get_header_value("Cache-Control") == "public, max-age=86400");
+    auto again = c.Get(src);  // kept, not drawn again
+    CHECK(again->body == png->body);
+    CHECK(again->get_header_value("ETag") == tag);
+  }
+  CHECK(c.Get("/v1/campaign/icon-64.png")->status == 404);
+
+  OwnFolder own("manifest");
+  Running bare(own.options());
+  auto plain = nlohmann::json::parse(bare.client().Get("/manifest.webmanifest")->body);
+  CHECK(plain["name"] == "Khung ảnh");
+  CHECK(plain["icons"] == nlohmann::json::array());
+}
+
+TEST_CASE("a layer URL with the template's version is cached for good; others as before", "[server][parts][cache]") {
+  Running s({});
+  auto c = s.client();
+  const auto list = nlohmann::json::parse(c.Get("/v1/templates")->body);
+  std::string version;
+  for (const auto& t : list) {
+    CHECK(t["version"] == Template::load(t["id"].get<std::string>()).fingerprint().substr(0, 16));
+    if (t["id"] == "frame-ring") version = t["version"];
+  }
+  REQUIRE(version.size() == 16);
+  const std::string immutable = "public, max-age=31536000, immutable";
+  for (const std::string part : {"under", "over"}) {
+    const std::string path = "/v1/templates/frame-ring/" + part + ".png";
+    auto plain = c.Get(path);
+    REQUIRE(plain->status == 200);
+    CHECK(plain->get_header_value("Cache-Control") == "public, max-age=86400");
+    auto named = c.Get(path + "?v=" + version);
+    REQUIRE(named->status == 200);
+    CHECK(named->get_header_value("Cache-Control") == immutable);
+    CHECK(named->body == plain->body);
+    CHECK(named->get_header_value("ETag") == plain->get_header_value("ETag"));
+    auto cached = c.Get(path + "?v=" + version, {{"If-None-Match", plain->get_header_value("ETag")}});
+    CHECK(cached->status == 304);
+    CHECK(cached->get_header_value("Cache-Control") == immutable);
+    // An old or wrong version gets today's content with the short headers.
+    auto old = c.Get(path + "?v=0123456789abcdef");
+    CHECK(old->status == 200);
+    CHECK(old->body == plain->body);
+    CHECK(old->get_header_value("Cache-Control") == "public, max-age=86400");
+  }
+  auto preview = c.Get("/v1/templates/frame-ring/preview.png?width=270&v=" + version);
+  REQUIRE(preview->status == 200);
+  CHECK(preview->get_header_value("Cache-Control") == immutable);
+  CHECK(decode(preview->body).width() == 270);
+  CHECK(c.Get("/v1/templates/frame-ring/preview.png?v=x")->get_header_value("Cache-Control") == "public, max-age=3600");
+  CHECK(c.Get("/v1/templates/frame-ring/preview.png")->get_header_value("Cache-Control") == "public, max-age=3600");
+  // Still refused as before, versioned or not.
+  CHECK(c.Get("/v1/templates/frame-ring/preview.png?width=big&v=" + version)->status == 400);
+  CHECK(c.Get("/v1/templates/frame-ring/preview.png?width=0&v=" + version)->status == 400);
+  CHECK(c.Get("/v1/templates/cover/under.png?v=" + version)->status == 404);
+
+  // The version follows the template's assets.
+  OwnFolder own("versions");
+  auto version_of_ring = [&] {
+    Running one(own.options());
+    for (const auto& t : nlohmann::json::parse(one.client().Get("/v1/templates")->body))
+      if (t["id"] == "ring") return t["version"].get<std::string>();
+    return std::string();
+  };
+  const std::string first = version_of_ring();
+  std::filesystem::copy_file(Template::bundled_dir() / "frames" / "ribbon.png", own.dir / "frames" / "ring.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string second = version_of_ring();
+  CHECK(first.size() == 16);
+  CHECK(second.size() == 16);
+  CHECK(first != second);
 }

@@ -77,6 +77,9 @@ TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]
   CHECK_FALSE(cover.contains("window"));
   // The bundled frames can be framed on the phone; banners cannot.
   for (const auto& entry : doc) CHECK(entry["phone"] == (entry["kind"] == "frame"));
+  // A version names the content: the fingerprint's first 16 hex digits.
+  for (const auto& entry : doc)
+    CHECK(entry["version"] == Template::load(entry["id"].get<std::string>()).fingerprint().substr(0, 16));
 }
 
 TEST_CASE("a frame is framed on the phone when its parts compose it exactly", "[template][parts]") {

@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include "khung/campaign.hpp"
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
@@ -349,7 +350,9 @@ struct Connection {
 // Where a request stands in the access handler's calls.
 enum class Stage { Headers, Body, Draining, Rendering, Done };
 
-enum class Route { Page, Static, Health, Metrics, Templates, Preview, Under, Over, Render, Options, None };
+enum class Route {
+  Page, Static, Health, Metrics, Templates, Preview, Under, Over, Render, Campaign, CampaignIcon, Manifest, Options, None
+};
 
 // One request, from its request line (libmicrohttpd's URI callback) to its
 // completion callback.
@@ -410,8 +413,15 @@ void validate(const ServerOptions& o) {
 struct Server::Impl {
   ServerOptions options;
   std::map<std::string, Template, std::less<>> templates;
-  std::vector<std::string> problems;
+  std::vector<std::string> problems;  // "template left out: ...", "campaign left out: ..."
   std::string templates_json_text;
+  // The campaign file, with its frames narrowed to this catalogue's
+  // frames, and the answers made from it once.
+  std::optional<Campaign> campaign;
+  std::string campaign_text, campaign_etag;
+  std::string manifest_text, manifest_etag;
+  std::mutex icons_mutex;
+  std::map<std::string, std::string> icons;  // file name -> PNG, drawn once
   int threads = 1;
   int waiting = 32;
   Metrics metrics;
@@ -445,14 +455,44 @@ struct Server::Impl {
     validate(o);
     TemplateCatalog catalog = o.templates_dir.empty() ? load_catalog() : load_catalog(o.templates_dir);
     for (const Template& t : catalog.templates) templates[t.id()] = t;
-    problems = std::move(catalog.problems);
+    for (const std::string& p : catalog.problems) problems.push_back("template left out: " + p);
     templates_json_text = templates_json(catalog.templates);
+    load_campaign_file(o.templates_dir.empty() ? Template::bundled_dir() : o.templates_dir);
     pool = std::make_unique<RenderPool>(threads, waiting);
   }
 
   ~Impl() {
     stop_daemon();
     if (listen_fd >= 0) ::close(listen_fd);
+  }
+
+  // The folder's campaign.json: a bad one is left out (and reported) like
+  // a bad template; frames it lists that this service does not serve as
+  // frames are dropped from its list, each reported.
+  void load_campaign_file(const std::filesystem::path& dir) {
+    try {
+      campaign = load_campaign(dir);
+    } catch (const Error& e) {
+      problems.push_back(std::string("campaign left out: ") + e.what());
+    }
+    if (campaign) {
+      std::vector<std::string> frames;
+      for (std::size_t i = 0; i < campaign->frames.size(); ++i) {
+        const std::string& id = campaign->frames[i];
+        auto it = templates.find(id);
+        if (it != templates.end() && it->second.kind() == TemplateKind::Frame) {
+          frames.push_back(id);
+          continue;
+        }
+        problems.push_back("campaign frame left out: campaign '" + campaign->path.string() + "': frames[" +
+                           std::to_string(i) + "]: '" + id + "' is not a frame template of this service");
+      }
+      campaign->frames = std::move(frames);
+      campaign_text = campaign_json(*campaign);
+      campaign_etag = "\"" + sha256_hex(campaign_text) + "\"";
+    }
+    manifest_text = web_manifest_json(campaign);
+    manifest_etag = "\"" + sha256_hex(manifest_text) + "\"";
   }
 
   const Template& find_template(const std::string& id) const {
@@ -483,7 +523,17 @@ struct Server::Impl {
       id = "sw.js";
       return Route::Static;
     }
+    if (path == "/manifest.webmanifest") return Route::Manifest;  // beside the page, like sw.js
     if (path == "/healthz") return Route::Health;
+    if (path == "/v1/campaign") return Route::Campaign;
+    if (path.rfind("/v1/campaign/", 0) == 0) {
+      const std::string_view name = path.substr(13);
+      const auto& all = campaign_icons();
+      if (std::none_of(all.begin(), all.end(), [&](const CampaignIconSpec& i) { return name == i.name; }))
+        return Route::None;
+      id = name;
+      return Route::CampaignIcon;
+    }
     if (path == "/metrics") return Route::Metrics;
     if (path == "/v1/templates") return Route::Templates;
     if (path.rfind("/static/", 0) == 0 && name_ok(path.substr(8), true)) {
@@ -694,7 +744,7 @@ struct Server::Impl {
       }
       case Route::Health: {
         std::string body = "ok\n";
-        for (const std::string& p : problems) body += "template left out: " + p + "\n";
+        for (const std::string& p : problems) body += p + "\n";
         r.answer = Answer{200, "text/plain", std::move(body), {{"Cache-Control", "no-store"}}};
         return;
       }
@@ -704,6 +754,22 @@ struct Server::Impl {
       case Route::Templates:
         r.answer = Answer{200, "application/json", templates_json_text, {{"Cache-Control", "public, max-age=60"}}};
         return;
+      case Route::Campaign: {
+        if (!campaign) throw Failure{404, "no campaign.json in the templates folder"};
+        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", campaign_etag},
+                                                                  {"Cache-Control", "public, max-age=60"}};
+        if (not_modified(c, r, campaign_etag, cache)) return;
+        r.answer = Answer{200, "application/json; charset=utf-8", campaign_text, std::move(cache)};
+        return;
+      }
+      case Route::CampaignIcon: return campaign_icon_png(c, r);
+      case Route::Manifest: {
+        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", manifest_etag},
+                                                                  {"Cache-Control", "public, max-age=300"}};
+        if (not_modified(c, r, manifest_etag, cache)) return;
+        r.answer = Answer{200, "application/manifest+json", manifest_text, std::move(cache)};
+        return;
+      }
       case Route::Preview: return preview(c, r);
       case Route::Under: return layer_image(c, r, RenderPart::UnderPhoto);
       case Route::Over: return layer_image(c, r, RenderPart::OverPhoto);
@@ -800,7 +866,50 @@ struct Server::Impl {
       if (name == "width") width_text = value;
     const std::optional<int> width =
         width_text.empty() ? std::nullopt : std::optional<int>(parse_int("width", width_text));
-    draw_png(c, r, tpl, RenderPart::WithoutPhoto, width, {{"Cache-Control", "public, max-age=3600"}});
+    draw_png(c, r, tpl, RenderPart::WithoutPhoto, width,
+             {{"Cache-Control", versioned(r, tpl) ? kImmutable : "public, max-age=3600"}});
+  }
+
+  // Whether the request names the template's current content by its
+  // version (?v=, templates_json's "version"): then the URL's answer never
+  // changes and may be kept for good. Any other v gets the current content
+  // with the usual, short cache headers.
+  static bool versioned(const Request& r, const Template& tpl) {
+    std::optional<std::string> v;
+    for (const auto& [name, value] : parse_query(query_of(r.target)))
+      if (name == "v") v = value;
+    return v && *v == tpl.version();
+  }
+  static constexpr const char* kImmutable = "public, max-age=31536000, immutable";
+
+  // GET /v1/campaign/<icon>.png: the app icons of the page's manifest,
+  // drawn from the campaign's icon once and kept.
+  void campaign_icon_png(MHD_Connection* c, Request& r) {
+    if (!campaign) throw Failure{404, "no campaign.json in the templates folder"};
+    if (campaign->icon.empty()) throw Failure{404, "campaign '" + campaign->path.string() + "': has no icon"};
+    const auto& all = campaign_icons();
+    const CampaignIconSpec spec =
+        *std::find_if(all.begin(), all.end(), [&](const CampaignIconSpec& i) { return r.id == i.name; });
+    const std::string etag = "\"" + sha256_hex(campaign->icon_fingerprint + "\n" + r.id) + "\"";
+    std::vector<std::pair<std::string, std::string>> cache = {{"ETag", etag},
+                                                              {"Cache-Control", "public, max-age=86400"}};
+    if (not_modified(c, r, etag, cache)) return;
+    {
+      std::lock_guard lock(icons_mutex);
+      if (auto it = icons.find(r.id); it != icons.end()) {
+        r.answer = Answer{200, "image/png", it->second, std::move(cache)};
+        return;
+      }
+    }
+    suspend_for(c, r, [this, &r, spec, cache = std::move(cache)]() mutable {
+      auto png = encode_image(campaign_icon(*campaign, spec.size, spec.maskable), ImageFormat::Png);
+      std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
+      {
+        std::lock_guard lock(icons_mutex);
+        icons.emplace(spec.name, bytes);
+      }
+      r.answer = Answer{200, "image/png", std::move(bytes), std::move(cache)};
+    });
   }
 
   // A conditional GET whose If-None-Match matches `etag`: answers 304 with
@@ -824,7 +933,8 @@ struct Server::Impl {
       throw Failure{404, "template '" + tpl.id() + "': has no photo slot, so no " + name + " (it is a banner)"};
     const std::string etag = "\"" + sha256_hex(tpl.fingerprint() + "\n" + name) + "\"";
     std::vector<std::pair<std::string, std::string>> cache = {
-        {"ETag", etag}, {"Cache-Control", "public, max-age=" + std::to_string(options.cache_max_age_seconds)}};
+        {"ETag", etag},
+        {"Cache-Control", versioned(r, tpl) ? kImmutable : "public, max-age=" + std::to_string(options.cache_max_age_seconds)}};
     if (not_modified(c, r, etag, cache)) return;
     draw_png(c, r, tpl, part, std::nullopt, std::move(cache));
   }
@@ -1135,7 +1245,7 @@ struct Server::Impl {
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Server::~Server() = default;
 
-const std::vector<std::string>& Server::template_problems() const { return impl_->problems; }
+const std::vector<std::string>& Server::problems() const { return impl_->problems; }
 
 int Server::bind() {
   const ServerOptions& o = impl_->options;

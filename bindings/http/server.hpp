@@ -48,8 +48,10 @@ void validate(const ServerOptions& options);
 
 class Server {
  public:
-  // Loads every template of the folder; a template that does not load is
-  // left out, logged, and reported by /healthz (the others are served).
+  // Loads every template of the folder and its campaign.json; a template
+  // or campaign file that does not load is left out and reported by
+  // /healthz (the others are served), as is each campaign frame that is
+  // not a frame template here (dropped from the campaign's list).
   // Throws Error(InvalidArgument) for bad options.
   explicit Server(const ServerOptions& options);
   ~Server();
@@ -64,8 +66,10 @@ class Server {
   // Safe from any thread, and from a signal-watching thread.
   void stop();
 
-  // The templates that did not load: "file: why", one per template.
-  const std::vector<std::string>& template_problems() const;
+  // What was left out at start, one line each: "template left out: file:
+  // why", "campaign left out: campaign 'file': path: why", "campaign frame
+  // left out: ...".
+  const std::vector<std::string>& problems() const;
 
   // Answers raw HTTP bytes sent on one in-process connection (a socket
   // pair) which the client then half-closes: every byte the service sends

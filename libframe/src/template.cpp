@@ -5,6 +5,7 @@
 #include "khung/signing.hpp"
 #include "codecs.hpp"
 #include "composite.hpp"
+#include "json_node.hpp"
 #include "resample.hpp"
 #include "template_data.hpp"
 
@@ -12,8 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace khung {
@@ -22,179 +21,16 @@ namespace {
 using nlohmann::json;
 using namespace detail;
 
-constexpr int kMaxSide = 8192;
 constexpr std::size_t kMaxLayers = 64;
-constexpr std::size_t kMaxTemplateBytes = 1u << 20;
+
+// campaign.json sits beside the templates (campaign.hpp): never a template.
+constexpr std::string_view kReservedId = "campaign";
 
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
   return id[0] != '-' && id[0] != '_';
-}
-
-// What every node of one template shares: the file, for messages and for
-// resolving relative asset paths.
-struct Source {
-  std::filesystem::path file;
-  std::filesystem::path dir;
-};
-
-// A JSON value with its path in the document ("layers[2].font.size"), so
-// every error names the file, the place and the problem.
-class Node {
- public:
-  Node(const json& value, std::string path, const Source& source) : v_(value), path_(std::move(path)), src_(source) {}
-
-  [[noreturn]] void fail(const std::string& why) const {
-    throw Error(ErrorCode::Template,
-                "template '" + src_.file.string() + "': " + (path_.empty() ? "" : path_ + ": ") + why);
-  }
-
-  const std::string& path() const { return path_; }
-  const Source& source() const { return src_; }
-  const json& raw() const { return v_; }
-
-  // An object whose keys are all among `allowed` (a typo is an error).
-  const Node& object(std::initializer_list<std::string_view> allowed) const {
-    if (!v_.is_object()) fail("must be an object");
-    for (const auto& [key, value] : v_.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string list;
-      for (auto k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
-      Node(value, child_path(key), src_).fail("unknown key (expected one of: " + list + ")");
-    }
-    return *this;
-  }
-
-  bool has(std::string_view key) const { return v_.is_object() && v_.contains(key); }
-
-  Node operator[](std::string_view key) const {
-    if (!has(key)) fail("missing '" + std::string(key) + "'");
-    return Node(v_.at(std::string(key)), child_path(key), src_);
-  }
-
-  std::optional<Node> find(std::string_view key) const {
-    if (!has(key)) return std::nullopt;
-    return Node(v_.at(std::string(key)), child_path(key), src_);
-  }
-
-  std::vector<Node> items() const {
-    if (!v_.is_array()) fail("must be an array");
-    std::vector<Node> out;
-    for (std::size_t i = 0; i < v_.size(); ++i)
-      out.emplace_back(v_[i], path_ + "[" + std::to_string(i) + "]", src_);
-    return out;
-  }
-
-  double number(double lo, double hi) const {
-    if (!v_.is_number()) fail("must be a number");
-    double d = v_.get<double>();
-    if (!std::isfinite(d) || d < lo || d > hi) fail("must be between " + format(lo) + " and " + format(hi));
-    return d;
-  }
-  float real(double lo, double hi) const { return static_cast<float>(number(lo, hi)); }
-
-  int integer(int lo, int hi) const {
-    if (!v_.is_number_integer()) fail("must be a whole number");
-    auto i = v_.get<std::int64_t>();
-    if (i < lo || i > hi) fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    return static_cast<int>(i);
-  }
-
-  bool boolean() const {
-    if (!v_.is_boolean()) fail("must be true or false");
-    return v_.get<bool>();
-  }
-
-  std::string string() const {
-    if (!v_.is_string()) fail("must be a string");
-    return v_.get<std::string>();
-  }
-
-  Color color() const {
-    try {
-      return parse_color(string());
-    } catch (const Error& e) {
-      fail(e.what());
-    }
-  }
-
-  // [x, y, width, height] in canvas pixels.
-  Rect box() const {
-    if (!v_.is_array() || v_.size() != 4) fail("must be [x, y, width, height]");
-    auto p = items();
-    Rect r{p[0].integer(-kMaxSide, kMaxSide), p[1].integer(-kMaxSide, kMaxSide), p[2].integer(1, kMaxSide),
-           p[3].integer(1, kMaxSide)};
-    return r;
-  }
-
-  // [x, y] in canvas pixels.
-  std::pair<float, float> point() const {
-    if (!v_.is_array() || v_.size() != 2) fail("must be [x, y]");
-    auto p = items();
-    return {p[0].real(-kMaxSide, kMaxSide), p[1].real(-kMaxSide, kMaxSide)};
-  }
-
-  template <class E>
-  E choice(std::initializer_list<std::pair<std::string_view, E>> options) const {
-    std::string s = string();
-    std::string list;
-    for (const auto& [name, value] : options) {
-      if (name == s) return value;
-      list += (list.empty() ? "" : ", ") + std::string(name);
-    }
-    fail("'" + s + "' is not one of: " + list);
-  }
-
- private:
-  std::string child_path(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
-  static std::string format(double d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", d);
-    return buf;
-  }
-
-  const json& v_;
-  std::string path_;
-  const Source& src_;
-};
-
-// Names an asset of the bundled templates' folder from any template.
-constexpr std::string_view kBundledPrefix = "bundled:";
-
-// An asset path inside the template's folder, or with "bundled:" inside the
-// bundled templates' folder: relative, no "..", and not escaping through a
-// symbolic link either.
-std::filesystem::path asset_path(const Node& n) {
-  const std::string text = n.string();
-  const bool bundled = text.starts_with(kBundledPrefix);
-  const std::string rel = bundled ? text.substr(kBundledPrefix.size()) : text;
-  const std::filesystem::path root = bundled ? Template::bundled_dir() : n.source().dir;
-  const char* folder = bundled ? "the bundled assets folder" : "the template's folder";
-  std::filesystem::path p(rel);
-  if (rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos)
-    n.fail("'" + text + "' must be a path relative to " + folder);
-  for (const auto& part : p)
-    if (part == "..") n.fail("'" + text + "' must stay inside " + folder + " ('..' is refused)");
-  std::error_code ec;
-  auto base = std::filesystem::weakly_canonical(root, ec);
-  auto full = std::filesystem::weakly_canonical(root / p, ec);
-  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-  if (ec || b != base.end()) n.fail("'" + text + "' must stay inside " + folder);
-  return full;
-}
-
-std::string read_file(const std::filesystem::path& path, std::size_t limit = kMaxTemplateBytes) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw Error(ErrorCode::Io, "template '" + path.string() + "': " + ec.message());
-  if (size > limit)
-    throw Error(ErrorCode::Template, "template '" + path.string() + "': over " + std::to_string(limit) + " bytes");
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, "template '" + path.string() + "': cannot be read");
-  return text;
 }
 
 FontQuery read_font(const Node& n, TextStyle& style) {
@@ -450,34 +286,10 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
 }
 
 
-json parse_json(const std::string& text, const std::filesystem::path& path) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    throw Error(ErrorCode::Template, "template '" + path.string() + "': invalid JSON at line " + std::to_string(line) +
-                                         ", column " + std::to_string(col));
-  } catch (const json::exception& e) {
-    // Well-formed but unreadable, such as a number past a double's range:
-    // nlohmann's message without its "[json.exception....] " tag.
-    std::string what = e.what();
-    if (auto tag = what.find("] "); tag != std::string::npos) what.erase(0, tag + 2);
-    throw Error(ErrorCode::Template, "template '" + path.string() + "': invalid JSON: " + what);
-  }
-}
-
 std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path) {
-  std::string text = read_file(path);
-  json doc = parse_json(text, path);
-  Source source{path, path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()};
+  const Source source = source_of(path, "template");
+  std::string text = read_json_text(path, source.kind);
+  json doc = parse_json(text, source);
   Node root(doc, "", source);
   root.object({"title", "width", "height", "fields", "layers"});
 
@@ -617,7 +429,7 @@ Template Template::load_id(std::string_view id, const std::filesystem::path& dir
                 "template id '" + std::string(id) + "': ids are lower-case letters, digits, '-' and '_'");
   std::filesystem::path file = dir / (std::string(id) + ".json");
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec))
+  if (id == kReservedId || !std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + std::string(id) + "': no such template");
   Template t;
   t.data_ = parse_template(file);
@@ -654,7 +466,7 @@ namespace detail {
 
 std::optional<Size> peek_template_size(std::string_view id_or_path) {
   try {
-    const nlohmann::json j = nlohmann::json::parse(khung::read_file(Template::file_for(id_or_path)));
+    const nlohmann::json j = nlohmann::json::parse(read_json_text(Template::file_for(id_or_path), "template"));
     const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
     if (size.width > 0 && size.height > 0) return size;
   } catch (const std::exception&) {
@@ -673,6 +485,7 @@ bool Template::has_photo() const { return data_->has_photo; }
 const std::vector<TemplateField>& Template::fields() const { return data_->fields; }
 const std::filesystem::path& Template::path() const { return data_->path; }
 const std::string& Template::fingerprint() const { return data_->fingerprint; }
+std::string Template::version() const { return data_->fingerprint.substr(0, 16); }
 
 bool Template::frames_on_phone() const {
   const auto& layers = data_->layers;
@@ -696,7 +509,8 @@ std::vector<std::string> template_ids(const std::filesystem::path& dir) {
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
        it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ".json" && valid_id(it->path().stem().string()))
+    if (it->is_regular_file() && it->path().extension() == ".json" && valid_id(it->path().stem().string()) &&
+        it->path().stem() != kReservedId)
       ids.push_back(it->path().stem().string());
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -729,7 +543,7 @@ std::string templates_json(const std::vector<Template>& templates) {
     for (const auto& f : t.fields()) fields.push_back(f.name);
     json entry = {{"id", t.id()},       {"kind", kind_name(t.kind())}, {"width", t.size().width},
                   {"height", t.size().height}, {"fields", fields}, {"photo", t.has_photo()},
-                  {"title", t.title()}, {"phone", t.frames_on_phone()}};
+                  {"title", t.title()}, {"phone", t.frames_on_phone()}, {"version", t.version()}};
     if (auto w = t.photo_window())
       entry["window"] = {{"x", w->box.x},          {"y", w->box.y},         {"width", w->box.width},
                          {"height", w->box.height}, {"shape", w->shape}, {"radius", w->radius}};

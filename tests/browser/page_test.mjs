@@ -760,6 +760,10 @@ async function main() {
          'in Facebook\'s browser the page does not download nor claim it saved; it says to press and hold', status);
       ok(box && box.y >= 0 && box.y < 120 && box.height > 300,
          'the finished photo is at the top of the view, large', JSON.stringify(box));
+      const hint = await fb.locator('#result figcaption').boundingBox();
+      const fbBar = (await fb.locator('footer.bar').boundingBox()).y;
+      ok(/Nhấn giữ ảnh để lưu/.test(await fb.locator('#result figcaption').textContent()) && hint.y >= 0 && hint.y + hint.height <= fbBar,
+         'the long-press hint is in view without scrolling', `${hint.y}-${hint.y + hint.height} of ${fbBar}`);
       ok(await fb.locator('#in-app').isVisible() && /Mở bằng trình duyệt/.test(await fb.locator('#in-app').textContent())
          && await fb.locator('#result-link').isHidden(), 'it says how to open the page in the phone\'s browser');
       ok(await fb.locator('#share').isHidden(), 'no share button where the browser cannot share files');

@@ -56,8 +56,10 @@ class Template {
 
   // A template by id from a folder: lower-case letters, digits, '-', '_'
   // (so an id never reaches outside the folder); the file <dir>/<id>.json.
+  // "campaign" is reserved: campaign.json is the folder's campaign file
+  // (campaign.hpp), never a template.
   // Throws Error(InvalidArgument) for a malformed id, Error(NotFound) for an
-  // unknown one, Error(Template) naming the file, JSON path and problem for
+  // unknown one or "campaign", Error(Template) naming the file, JSON path and problem for
   // an invalid template, and Error(Io) when the file cannot be read.
   static Template load_id(std::string_view id, const std::filesystem::path& dir = bundled_dir());
 
@@ -94,6 +96,9 @@ class Template {
   // Hex SHA-256 over the template's JSON and asset files: changes whenever
   // what it draws could change (for ETags and caches).
   const std::string& fingerprint() const;
+  // The first 16 hex digits of the fingerprint: what a URL names the
+  // template's current content by (templates_json's "version").
+  std::string version() const;
 
   // For the library's own use.
   const detail::TemplateData& data() const { return *data_; }
@@ -102,8 +107,8 @@ class Template {
   std::shared_ptr<const detail::TemplateData> data_;
 };
 
-// Every template in a folder, sorted by id. Throws like Template::load for
-// the first invalid one.
+// Every template in a folder (its *.json files but campaign.json), sorted
+// by id. Throws like Template::load for the first invalid one.
 std::vector<Template> list_templates(const std::filesystem::path& dir = Template::bundled_dir());
 
 // Every template in a folder that loads, sorted by id, and one message per
@@ -117,8 +122,8 @@ TemplateCatalog load_catalog(const std::filesystem::path& dir = Template::bundle
 
 // The JSON array `khung templates --json` and `GET /v1/templates` print: one
 // object per template, {"id", "kind", "width", "height", "fields", "photo",
-// "title", "phone" (frames_on_phone)}, and frames' "window" {"x", "y",
-// "width", "height", "shape", "radius"}.
+// "title", "phone" (frames_on_phone), "version" (Template::version)}, and
+// frames' "window" {"x", "y", "width", "height", "shape", "radius"}.
 std::string templates_json(const std::vector<Template>& templates);
 
 }  // namespace khung
