@@ -490,11 +490,15 @@ async function main() {
       // photo and not the page.
       await canvas.evaluate((el) => el.scrollIntoView({ block: 'center' }));
       const stage = await canvas.boundingBox();
-      const swipe = async (x) => {
-        const y0 = await page.evaluate(() => scrollY);
-        await cdp.send('Input.synthesizeScrollGesture', { x: Math.round(x), y: Math.round(stage.y + stage.height / 2),
-                                                          yDistance: -200, gestureSourceType: 'touch', speed: 600 });
-        await page.waitForTimeout(300);
+      const swipe = async (x) => {  // a finger 200 px up, over 10 frames
+        const y0 = await page.evaluate(() => scrollY), y = stage.y + stage.height / 2;
+        await touch(cdp, 'touchStart', [{ x, y }]);
+        for (let i = 1; i <= 10; ++i) {
+          await touch(cdp, 'touchMove', [{ x, y: y - 20 * i }]);
+          await page.waitForTimeout(16);
+        }
+        await touch(cdp, 'touchEnd', []);
+        await page.waitForTimeout(400);
         return (await page.evaluate(() => scrollY)) - y0;
       };
       const besideScrolled = await swipe(stage.x / 2);
@@ -641,6 +645,8 @@ async function main() {
         const data = await caches.open('khung-data');
         for (const r of await data.keys()) if (r.url.includes('/frame-ring/')) await data.delete(r);
       });
+      const awayCdp = await context.newCDPSession(away);
+      await awayCdp.send('Network.clearBrowserCache');  // nor in the browser's own cache
       await away.reload();
       const ringLabel = away.locator('label.frame:has(input[value="frame-ring"])');
       await ringLabel.locator('.not-kept').waitFor();
@@ -807,7 +813,7 @@ async function main() {
     const captionStatus = page.locator('#caption-status');
     await page.locator('#caption-name').fill('');
     await page.locator('#copy-caption').click();
-    ok(/Hãy điền Họ và tên/.test(await captionStatus.textContent()), 'a caption with blanks is not copied; the page names them',
+    ok(/Hãy điền “Họ và tên”/.test(await captionStatus.textContent()), 'a caption with blanks is not copied; the page names them',
        await captionStatus.textContent());
     const member = { name: 'Nguyễn Thị Phượng', unit: campaign.units[1] };
     await page.locator('#caption-name').fill(member.name);

@@ -53,7 +53,7 @@ const MSG = {
   done: 'Ảnh đã ghép xong, ở ngay bên trên. Nếu máy chưa tự tải ảnh về, hãy nhấn giữ ảnh để lưu vào máy.',
   doneInApp: 'Ảnh đã ghép xong, ở ngay bên trên: nhấn giữ ảnh để lưu vào máy.',
   shareFailed: 'Không chia sẻ được ảnh. Hãy nhấn giữ ảnh để lưu rồi chia sẻ từ thư viện ảnh.',
-  captionBlank: (labels) => `Hãy điền ${labels.join(', ')} trước khi chép lời chia sẻ.`,
+  captionBlank: (labels) => `Hãy điền ${labels.map((l) => `“${l}”`).join(', ')} trước khi chép lời chia sẻ.`,
   captionCopied: 'Đã chép lời chia sẻ. Hãy dán vào bài đăng của bạn.',
   captionSelected: 'Lời chia sẻ đã được chọn sẵn: nhấn giữ vào đó rồi chọn “Sao chép”.',
 };
@@ -325,6 +325,7 @@ async function loadFrames() {
     Object.assign(input, { type: 'radio', name: 'frame', value: t.id, className: 'visually-hidden' });
     const img = document.createElement('img');
     Object.assign(img, { src: frameUrl(t, 'preview.png', 'width=240&'), alt: '', width: 120, height: 120 });
+    img.addEventListener('error', () => img.removeAttribute('src'), { once: true });  // offline and not kept: an empty box, not a broken image
     const note = Object.assign(document.createElement('span'), { className: 'not-kept', textContent: MSG.notKept, hidden: true });
     label.append(input, img, t.title || t.id, note);
     label.dataset.under = frameUrl(t, 'under.png');
