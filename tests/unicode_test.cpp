@@ -84,6 +84,17 @@ TEST_CASE("blank text is empty, whitespace or invisible characters only", "[unic
   CHECK_FALSE(is_blank("\xA0"));  // Windows-1258's no-break space: not UTF-8, not blank
 }
 
+TEST_CASE("whitespace anywhere in a text is found, of any kind", "[unicode]") {
+  for (const char* spaced : {"#a b", "#a\tb", "#a\u00A0b", "#a\u202Fb", "#a\u3000b", "\u2009#ab"}) {
+    INFO("'" << spaced << "'");
+    CHECK(has_whitespace(spaced));
+  }
+  for (const char* tight : {"", "#01trieusangkien", "#TựHào", "#a\u200Bb", "#a\xA0" "b"}) {
+    INFO("'" << tight << "'");
+    CHECK_FALSE(has_whitespace(tight));  // U+200B is invisible but not a space; 0xA0 alone is not UTF-8
+  }
+}
+
 TEST_CASE("case folding compares names across case and NFC/NFD", "[unicode]") {
   CHECK(fold_case("Họ và tên") == "họ và tên");
   CHECK(fold_case("HỌ VÀ TÊN") == "họ và tên");

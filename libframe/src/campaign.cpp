@@ -3,6 +3,7 @@
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/signing.hpp"
+#include "khung/unicode.hpp"
 #include "codecs.hpp"
 #include "composite.hpp"
 #include "json_node.hpp"
@@ -35,22 +36,6 @@ std::string text(const Node& n, std::size_t max_code_points, bool required = fal
   if (required && s.empty()) n.fail("must not be empty");
   if (code_points(s) > max_code_points) n.fail("at most " + std::to_string(max_code_points) + " characters");
   return s;
-}
-
-// Whether `s` holds a space of any kind: ASCII whitespace, or a Unicode
-// space a phone's keyboard may type (no-break, thin, ideographic...).
-bool holds_whitespace(std::string_view s) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-    if (b(0) == ' ' || (b(0) >= '\t' && b(0) <= '\r')) return true;
-    if (b(0) == 0xC2 && (b(1) == 0xA0 || b(1) == 0x85)) return true;                           // U+00A0, U+0085
-    if (b(0) == 0xE2 && b(1) == 0x80 && ((b(2) >= 0x80 && b(2) <= 0x8B) || b(2) == 0xA8 ||     // U+2000..200B, 2028
-                                         b(2) == 0xA9 || b(2) == 0xAF))                         // U+2029, 202F
-      return true;
-    if ((b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0x9F) || (b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80))
-      return true;  // U+205F, U+3000
-  }
-  return false;
 }
 
 std::vector<std::string> distinct_texts(const Node& n, std::size_t max_items, std::size_t max_code_points) {
@@ -104,7 +89,7 @@ Campaign parse_campaign(const std::filesystem::path& file) {
   if (auto n = root.find("link")) {
     c.link = text(*n, kMaxLink);
     if (!c.link.starts_with("https://") && !c.link.starts_with("http://")) n->fail("must start with https:// or http://");
-    if (c.link.find("://") + 3 >= c.link.size() || holds_whitespace(c.link))
+    if (c.link.find("://") + 3 >= c.link.size() || has_whitespace(c.link))
       n->fail("must be a web address with no spaces");
   }
   if (auto n = root.find("hashtags")) {
@@ -113,7 +98,7 @@ Campaign parse_campaign(const std::filesystem::path& file) {
     for (const Node& item : items) {
       std::string tag = text(item, kMaxHashtag);
       if (tag.size() < 2 || tag[0] != '#') item.fail("'" + tag + "' must start with '#' and a word");
-      if (holds_whitespace(tag)) item.fail("'" + tag + "' must not hold whitespace");
+      if (has_whitespace(tag)) item.fail("'" + tag + "' must not hold whitespace");
       c.hashtags.push_back(std::move(tag));
     }
   }

@@ -125,6 +125,16 @@ bool is_blank(std::string_view utf8) {
   return true;
 }
 
+bool has_whitespace(std::string_view utf8) {
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
+    if (c >= 0 && u_isUWhiteSpace(c)) return true;
+  }
+  return false;
+}
+
 std::u32string to_utf32(std::string_view utf8) {
   check_utf8(utf8);
   std::u32string out;

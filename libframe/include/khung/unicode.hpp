@@ -47,6 +47,12 @@ std::string fold_case(std::string_view utf8);
 //   is_blank(" \u00A0\u3000\t") == true; is_blank(" a ") == false
 bool is_blank(std::string_view utf8);
 
+// True when the text holds any whitespace (Unicode White_Space, as for
+// is_blank), such as a no-break space a phone's keyboard typed into a
+// hashtag. Never throws: malformed UTF-8 holds none.
+//   has_whitespace("#a\u00A0b") == true; has_whitespace("#ab") == false
+bool has_whitespace(std::string_view utf8);
+
 // Decodes the code points of a UTF-8 string.
 std::u32string to_utf32(std::string_view utf8);
 
