@@ -463,6 +463,25 @@ TEST_CASE("static files carry their type and a strong ETag, and answer 304", "[s
 #endif
 }
 
+TEST_CASE("the page and the template list carry a tag, so a service worker's fresh copy costs a 304", "[server][cache]") {
+  Running s({});
+  auto c = s.client();
+  for (const auto& [path, cache_control] : std::vector<std::pair<std::string, std::string>>{
+           {"/", "no-cache"}, {"/v1/templates", "public, max-age=60"}}) {
+    INFO(path);
+    auto first = c.Get(path);
+    REQUIRE(first->status == 200);
+    const std::string etag = first->get_header_value("ETag");
+    CHECK(etag.size() >= 34);
+    CHECK(first->get_header_value("Cache-Control") == cache_control);
+    auto again = c.Get(path, {{"If-None-Match", etag}});
+    CHECK(again->status == 304);
+    CHECK(again->body.empty());
+    CHECK(again->get_header_value("Cache-Control") == cache_control);
+    CHECK(c.Get(path, {{"If-None-Match", "\"other\""}})->body == first->body);
+  }
+}
+
 TEST_CASE("a frame's layers under and over its photo are served as cacheable PNGs", "[server][parts][cache]") {
   // The page frames photos on the phone between these two images.
   auto copy_frame = [](const std::filesystem::path& dir, const std::string& title) {

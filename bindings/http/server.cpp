@@ -414,7 +414,7 @@ struct Server::Impl {
   ServerOptions options;
   std::map<std::string, Template, std::less<>> templates;
   std::vector<std::string> problems;  // "template left out: ...", "campaign left out: ..."
-  std::string templates_json_text;
+  std::string templates_json_text, templates_etag;
   // The campaign file, with its frames narrowed to this catalogue's
   // frames, and the answers made from it once.
   std::optional<Campaign> campaign;
@@ -457,6 +457,7 @@ struct Server::Impl {
     for (const Template& t : catalog.templates) templates[t.id()] = t;
     for (const std::string& p : catalog.problems) problems.push_back("template left out: " + p);
     templates_json_text = templates_json(catalog.templates);
+    templates_etag = "\"" + sha256_hex(templates_json_text) + "\"";
     load_campaign_file(o.templates_dir.empty() ? Template::bundled_dir() : o.templates_dir);
     pool = std::make_unique<RenderPool>(threads, waiting);
   }
@@ -728,19 +729,13 @@ struct Server::Impl {
       case Route::Page: {
         const StaticFile* page = find_static_file("index.html");
         if (!page) throw Failure{404, "no member page in this build"};
-        r.answer = Answer{200, page->type, std::string(reinterpret_cast<const char*>(page->data), page->size),
-                          {{"Cache-Control", "no-cache"}}};
-        return;
+        return tagged(c, r, page->type, {reinterpret_cast<const char*>(page->data), page->size}, page->etag, "no-cache");
       }
       case Route::Static: {
         const StaticFile* file = find_static_file(r.id);
         if (!file) throw Failure{404, "static file '" + r.id + "': not found"};
-        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", file->etag},
-                                                                  {"Cache-Control", "public, max-age=300"}};
-        if (not_modified(c, r, file->etag, cache)) return;
-        r.answer = Answer{200, file->type, std::string(reinterpret_cast<const char*>(file->data), file->size),
-                          std::move(cache)};
-        return;
+        return tagged(c, r, file->type, {reinterpret_cast<const char*>(file->data), file->size}, file->etag,
+                      "public, max-age=300");
       }
       case Route::Health: {
         std::string body = "ok\n";
@@ -752,24 +747,13 @@ struct Server::Impl {
         r.answer = Answer{200, "text/plain; version=0.0.4", metrics.text(), {{"Cache-Control", "no-store"}}};
         return;
       case Route::Templates:
-        r.answer = Answer{200, "application/json", templates_json_text, {{"Cache-Control", "public, max-age=60"}}};
-        return;
-      case Route::Campaign: {
+        return tagged(c, r, "application/json", templates_json_text, templates_etag, "public, max-age=60");
+      case Route::Campaign:
         if (!campaign) throw Failure{404, "no campaign.json in the templates folder"};
-        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", campaign_etag},
-                                                                  {"Cache-Control", "public, max-age=60"}};
-        if (not_modified(c, r, campaign_etag, cache)) return;
-        r.answer = Answer{200, "application/json; charset=utf-8", campaign_text, std::move(cache)};
-        return;
-      }
+        return tagged(c, r, "application/json; charset=utf-8", campaign_text, campaign_etag, "public, max-age=60");
       case Route::CampaignIcon: return campaign_icon_png(c, r);
-      case Route::Manifest: {
-        std::vector<std::pair<std::string, std::string>> cache = {{"ETag", manifest_etag},
-                                                                  {"Cache-Control", "public, max-age=300"}};
-        if (not_modified(c, r, manifest_etag, cache)) return;
-        r.answer = Answer{200, "application/manifest+json", manifest_text, std::move(cache)};
-        return;
-      }
+      case Route::Manifest:
+        return tagged(c, r, "application/manifest+json", manifest_text, manifest_etag, "public, max-age=300");
       case Route::Preview: return preview(c, r);
       case Route::Under: return layer_image(c, r, RenderPart::UnderPhoto);
       case Route::Over: return layer_image(c, r, RenderPart::OverPhoto);
@@ -910,6 +894,14 @@ struct Server::Impl {
       }
       r.answer = Answer{200, "image/png", std::move(bytes), std::move(cache)};
     });
+  }
+
+  // A fixed body with its tag and caching rule: 304 when the client holds it.
+  void tagged(MHD_Connection* c, Request& r, std::string type, std::string_view body, const std::string& etag,
+              std::string cache_control) {
+    std::vector<std::pair<std::string, std::string>> cache = {{"ETag", etag}, {"Cache-Control", std::move(cache_control)}};
+    if (not_modified(c, r, etag, cache)) return;
+    r.answer = Answer{200, std::move(type), std::string(body), std::move(cache)};
   }
 
   // A conditional GET whose If-None-Match matches `etag`: answers 304 with

@@ -755,6 +755,7 @@ async function main() {
       fb.on('download', () => { downloads += 1; });
       await fb.goto(`${base}/?frame=${FRAME}`);
       await fb.locator('#preview[data-ready="true"]').waitFor();
+      ok(await fb.locator('#download').textContent() === 'Ghép ảnh', 'there the button makes the photo, promising no download');
       await fb.locator('input[type=file]').setInputFiles(astronaut);
       await fb.locator('#preview[data-photo="ready"]').waitFor();
       await fb.locator('#download').click();

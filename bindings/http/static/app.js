@@ -16,6 +16,14 @@ const MAX_PIXELS = 50e6;              // the decoded-pixel limit, the server's d
 const OUTPUT_WIDTH = 1080;            // the saved photo's width (smaller templates keep theirs)
 const JPEG_QUALITY = 0.9;
 const ZOOM_MAX = 4;
+
+// Facebook's, Messenger's, Instagram's and Zalo's in-app browsers refuse a
+// download of a made photo (a blob: link): there the page does not try, and
+// says how to keep the photo or open the page in the phone's own browser;
+// its button makes the photo rather than promising a download.
+const IN_APP = /FBAN|FBAV|FB_IAB|FBIOS|Messenger|Instagram|Zalo/i.test(navigator.userAgent);
+
+const SAVE = IN_APP ? 'Ghép ảnh' : 'Tải ảnh về';
 const MSG = {
   notImage: 'Tệp này không phải là ảnh. Hãy chọn ảnh JPG, PNG, HEIC hoặc WebP.',
   truncated: 'Ảnh này bị hỏng hoặc chưa được lưu trọn vẹn (tệp bị cắt cụt), nên không ghép được. Hãy chọn ảnh khác hoặc chụp lại.',
@@ -24,14 +32,14 @@ const MSG = {
   blank: 'Ảnh này trong suốt hoàn toàn, không có gì để ghép. Hãy chọn ảnh khác.',
   decoding: 'Đang mở ảnh…',
   onPhone: 'Ảnh được ghép ngay trên máy của bạn, không gửi lên mạng.',
-  heicToServer: 'Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).',
-  moduleToServer: 'Không ghép được ảnh này ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
-  undecodedToServer: 'Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “Tải ảnh về”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).',
-  noEngineToServer: 'Lần này ảnh chưa ghép được ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
-  noModuleToServer: 'Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
-  frameToServer: 'Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “Tải ảnh về” (ảnh được đặt giữa khung).',
+  heicToServer: `Trình duyệt này không mở được ảnh HEIC, nên không xem trước được. Khi bạn nhấn “${SAVE}”, ảnh sẽ được gửi lên máy chủ để ghép (ảnh được đặt giữa khung).`,
+  moduleToServer: `Không ghép được ảnh này ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “${SAVE}” (ảnh được đặt giữa khung).`,
+  undecodedToServer: `Trình duyệt không mở được ảnh này, nên không xem trước được. Khi bạn nhấn “${SAVE}”, ảnh sẽ được gửi lên máy chủ để thử ghép (ảnh được đặt giữa khung).`,
+  noEngineToServer: `Lần này ảnh chưa ghép được ngay trên máy, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “${SAVE}” (ảnh được đặt giữa khung).`,
+  noModuleToServer: `Trình duyệt này không tự ghép ảnh được, nên ảnh sẽ được thu nhỏ rồi gửi lên máy chủ để ghép khi bạn nhấn “${SAVE}” (ảnh được đặt giữa khung).`,
+  frameToServer: `Khung này được ghép trên máy chủ: ảnh sẽ được thu nhỏ rồi gửi lên khi bạn nhấn “${SAVE}” (ảnh được đặt giữa khung).`,
   unreadable: 'Máy chủ không đọc được ảnh này (ảnh hỏng, hoặc lớn hơn 50 megapixel). Hãy chọn ảnh khác.',
-  busy: 'Máy chủ đang bận. Vui lòng đợi vài giây rồi nhấn “Tải ảnh về” lại.',
+  busy: `Máy chủ đang bận. Vui lòng đợi vài giây rồi nhấn “${SAVE}” lại.`,
   network: 'Không kết nối được máy chủ. Hãy kiểm tra mạng rồi thử lại.',
   // Offline, the page says what is true: what was kept on the phone works.
   offline: 'Bạn đang ngoại tuyến. Các khung đã tải về máy vẫn dùng được, và ảnh vẫn được ghép ngay trên máy.',
@@ -39,7 +47,7 @@ const MSG = {
   offlineFrame: 'Bạn đang ngoại tuyến: khung này chưa được tải về máy. Hãy chọn khung khác, hoặc mở lại trang khi có mạng.',
   offlineServer: 'Bạn đang ngoại tuyến: ảnh này phải gửi lên máy chủ để ghép. Hãy thử lại khi có mạng.',
   notKept: 'Chưa tải về máy',
-  cancelled: 'Đã huỷ gửi ảnh. Bạn có thể nhấn “Tải ảnh về” để gửi lại.',
+  cancelled: `Đã huỷ gửi ảnh. Bạn có thể nhấn “${SAVE}” để gửi lại.`,
   noTemplates: 'Không tải được danh sách khung. Hãy tải lại trang.',
   noFrame: 'Không tải được khung này. Hãy kiểm tra mạng rồi tải lại trang.',
   working: 'Đang ghép ảnh…',
@@ -47,7 +55,7 @@ const MSG = {
   uploading: (pct) => `Đang gửi ảnh lên máy chủ: ${pct}%`,
   serverWorking: 'Máy chủ đang ghép ảnh…',
   failed: 'Không ghép được ảnh. Hãy thử lại, hoặc chọn ảnh khác.',
-  againOnServer: 'Không ghép được ảnh ngay trên máy. Nhấn “Tải ảnh về” lần nữa để gửi ảnh lên máy chủ ghép.',
+  againOnServer: `Không ghép được ảnh ngay trên máy. Nhấn “${SAVE}” lần nữa để gửi ảnh lên máy chủ ghép.`,
   // A browser says nothing when a download is refused or lands: the page
   // never claims the photo was saved, and always offers the long press.
   done: 'Ảnh đã ghép xong, ở ngay bên trên. Nếu máy chưa tự tải ảnh về, hãy nhấn giữ ảnh để lưu vào máy.',
@@ -412,6 +420,8 @@ function showCaption(c) {
       return f ? f.input.value.trim() || `[${f.label}]` : whole;
     });
     text.value = [body, (c.hashtags || []).join(' ')].filter(Boolean).join('\n\n');
+    text.style.height = 'auto';
+    text.style.height = `${text.scrollHeight + 4}px`;  // the whole caption in view, hashtags too
     status.textContent = '';
   }
   fill();
@@ -730,11 +740,6 @@ async function framedOnServer() {
   }
 }
 
-// Facebook's, Messenger's, Instagram's and Zalo's in-app browsers refuse a
-// download of a made photo (a blob: link): there the page does not try, and
-// says how to keep the photo or open the page in the phone's own browser.
-const IN_APP = /FBAN|FBAV|FB_IAB|FBIOS|Messenger|Instagram|Zalo/i.test(navigator.userAgent);
-
 // The framed photo: shown large at the top of the view as an image a long
 // press saves, and downloaded where the browser allows downloads.
 function deliver(blob) {
@@ -849,6 +854,7 @@ ui.turn.addEventListener('click', () => {
   setRotation();
 });
 ui.reset.addEventListener('click', resetPlacement);
+ui.download.textContent = SAVE;
 ui.download.addEventListener('click', save);
 ui.share.addEventListener('click', async () => {
   try {
