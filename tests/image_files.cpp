@@ -249,6 +249,8 @@ Bytes make_psd(const Image& image, std::uint32_t claim_width, std::uint32_t clai
 
 // ---------------------------------------------------------------- HEIC
 
+Bytes make_heic(const Image& stored, int orientation, int quality, const HeicColors* colors);
+
 bool have_heic_encoder() { return heif_have_encoder_for_format(heif_compression_HEVC) != 0; }
 
 namespace {
@@ -261,7 +263,13 @@ heif_error append_to(heif_context*, const void* data, std::size_t size, void* ou
 
 }  // namespace
 
-Bytes make_heic(const Image& stored, int orientation, int quality) {
+Bytes make_heic(const Image& stored, int orientation, int quality) { return make_heic(stored, orientation, quality, nullptr); }
+
+Bytes make_heic(const Image& stored, const HeicColors& colors, int quality) {
+  return make_heic(stored, 0, quality, &colors);
+}
+
+Bytes make_heic(const Image& stored, int orientation, int quality, const HeicColors* colors) {
   heif_context* ctx = heif_context_alloc();
   heif_encoder* encoder = nullptr;
   REQUIRE(heif_context_get_encoder_for_format(ctx, heif_compression_HEVC, &encoder).code == heif_error_Ok);
@@ -276,9 +284,22 @@ Bytes make_heic(const Image& stored, int orientation, int quality) {
   for (int y = 0; y < stored.height(); ++y)
     for (int x = 0; x < stored.width(); ++x)
       std::memcpy(plane + static_cast<std::ptrdiff_t>(y) * stride + 3 * x, stored.row(y) + 4 * x, 3);
+  heif_color_profile_nclx* nclx = nullptr;
+  if (colors && !colors->icc.empty()) {
+    REQUIRE(heif_image_set_raw_color_profile(raw, "prof", colors->icc.data(), colors->icc.size()).code == heif_error_Ok);
+  } else if (colors) {
+    nclx = heif_nclx_color_profile_alloc();
+    nclx->color_primaries = static_cast<heif_color_primaries>(colors->primaries);
+    nclx->transfer_characteristics = static_cast<heif_transfer_characteristics>(colors->transfer);
+    REQUIRE(heif_image_set_nclx_color_profile(raw, nclx).code == heif_error_Ok);
+  }
   heif_encoding_options* options = nullptr;
-  if (orientation) {
+  if (nclx) {  // the box libheif writes is the options' (its default: sRGB's)
     options = heif_encoding_options_alloc();
+    options->output_nclx_profile = nclx;
+  }
+  if (orientation) {
+    if (!options) options = heif_encoding_options_alloc();
     options->image_orientation = static_cast<heif_orientation>(orientation);
   }
   heif_image_handle* handle = nullptr;
@@ -292,6 +313,7 @@ Bytes make_heic(const Image& stored, int orientation, int quality) {
   heif_writer writer{1, append_to};
   REQUIRE(heif_context_write(ctx, &writer, &out).code == heif_error_Ok);
   heif_image_handle_release(handle);
+  if (nclx) heif_nclx_color_profile_free(nclx);
   if (options) heif_encoding_options_free(options);
   heif_image_release(raw);
   heif_encoder_release(encoder);

@@ -85,3 +85,10 @@ bool have_heic_encoder();
 // irot/imir boxes and by an EXIF block, as iPhones write; 0 writes neither.
 // A quality of 0 keeps the encoder's default.
 Bytes make_heic(const khung::Image& stored, int orientation = 0, int quality = 0);
+// The same with its colours described: an ICC profile in a colr 'prof' box,
+// or (profile empty) an nclx box with these primaries and transfer.
+struct HeicColors {
+  Bytes icc;
+  int primaries = 1, transfer = 13;
+};
+Bytes make_heic(const khung::Image& stored, const HeicColors& colors, int quality = 0);

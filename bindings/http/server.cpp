@@ -971,8 +971,13 @@ struct Server::Impl {
       render.photo.bytes = photo;
       render.output_width = params.width;
       render.limits = {options.max_pixels, options.max_body_bytes};
-      Image image = render_template(tpl, render);
-      std::vector<std::uint8_t> bytes = encode_image(image, params.format, {params.quality});
+      RenderResult result = render_with_warnings(tpl, render);
+      // Logged without the photo or the fields: "warning: /v1/render/frame-ring:
+      // photo: its ICC profile is truncated (...); the colours are drawn as sRGB".
+      if (options.log)
+        for (const RenderWarning& w : result.warnings)
+          options.log("warning: /v1/render/" + tpl.id() + ": " + w.where + ": " + w.message);
+      std::vector<std::uint8_t> bytes = encode_image(result.image, params.format, {params.quality});
       metrics.render_finished(std::chrono::duration<double>(Clock::now() - start).count());
       r.answer = Answer{200, mime_of(params.format), std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                         std::move(headers)};

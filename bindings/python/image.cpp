@@ -95,7 +95,9 @@ Image image_from_array(const py::array& array, std::string_view what) {
 
 void bind_image(py::module_& m) {
   py::class_<Image> cls(m, "Image", py::buffer_protocol(), R"doc(An RGBA image: 8 bits a channel, straight (not premultiplied) alpha, rows top
-to bottom, channels in memory order R, G, B, A.
+to bottom, channels in memory order R, G, B, A, in sRGB: files read with an
+embedded colour profile are converted to sRGB, and arrays given to
+from_numpy() are taken as sRGB.
 
 khung.render(), Template.render() and khung.text() return one;
 Image.from_numpy() makes one from an array. numpy.asarray(image) is a
@@ -140,13 +142,14 @@ quality out of range, khung.ImageError when the encoder fails (WebP over
     png = image.encode("png")
 )doc")
       .def("to_numpy", &to_numpy, R"doc(A copy of the pixels as a writable numpy array of shape (height, width, 4),
-dtype uint8, channels R, G, B, A (straight alpha).
+dtype uint8, channels R, G, B, A (straight alpha), in sRGB.
 )doc")
       .def_static(
           "from_numpy", [](const py::array& array) { return image_from_array(array, "array"); }, py::arg("array"),
           R"doc(An image copied from a uint8 numpy array of shape HxW (gray), HxWx3 (RGB) or
 HxWx4 (RGBA, straight alpha), with any strides (slices, transposes and
-reversed views work). Gray and RGB become opaque. Raises khung.ImageError for
+reversed views work). The values are taken as sRGB (convert other colour
+spaces first). Gray and RGB become opaque. Raises khung.ImageError for
 another dtype or shape, naming what was given.
 
     image = khung.Image.from_numpy(numpy.asarray(pil_image.convert("RGB")))

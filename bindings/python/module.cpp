@@ -162,7 +162,9 @@ Image text_image(const std::string& string, const py::object& font, float size, 
 constexpr const char* kRenderArgs = R"doc(photo: the member's photo for a frame: a path (str or os.PathLike), the bytes
     of a file (JPEG with EXIF orientation, PNG, WebP, HEIC, GIF, BMP, TGA,
     PSD; up to 20 MB and 50 megapixels), a uint8 numpy array (HxW gray, HxWx3
-    RGB, HxWx4 RGBA; any strides) or a khung.Image. None for a banner.
+    RGB, HxWx4 RGBA; any strides) or a khung.Image. None for a banner. A
+    file's embedded colour profile (ICC, or HEIC's nclx) is converted to
+    sRGB; an array or Image is taken as sRGB. The result is sRGB, untagged.
 fields: the values of the template's {{field}} placeholders, str to str.
 zoom: 1 (the photo just covers its window) to 10.
 offset: (dx, dy), fractions of the window from -1 to 1; + moves the photo

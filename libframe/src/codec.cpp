@@ -53,6 +53,22 @@ Error truncated_data(ImageFormat format) {
   return Error(ErrorCode::Image, std::string(display_name(format)) + " data is truncated (the file is incomplete)");
 }
 
+void warn(const DecodeOptions& options, const std::string& warning) {
+  if (!options.warnings) return;
+  auto& list = *options.warnings;
+  if (std::find(list.begin(), list.end(), warning) == list.end()) list.push_back(warning);
+}
+
+bool convert_to_srgb(Image& image, std::span<const std::uint8_t> profile, PixelLayout layout,
+                     const DecodeOptions& options) {
+  if (profile.empty()) return false;
+  const ProfileConversion found = icc_conversion(profile, layout);
+  if (!found.warning.empty()) warn(options, found.warning);
+  if (!found.conversion) return false;
+  convert_rows(image, *found.conversion, 0, image.height());
+  return true;
+}
+
 ScaleFactor choose_scale(int width, int height, int orientation, const DecodeOptions& options,
                          std::span<const ScaleFactor> factors) {
   ScaleFactor best;

@@ -4,6 +4,7 @@
 // else: it checks the pixel limit from its header before allocating, and
 // throws Error(Image) naming its format for a truncated or corrupt body.
 
+#include "color_profile.hpp"
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 
@@ -35,6 +36,15 @@ void check_pixel_limit(ImageFormat format, std::int64_t width, std::int64_t heig
 // CRC") reads "corrupt PNG data: bad CRC".
 Error corrupt_data(ImageFormat format, const std::string& why);
 Error truncated_data(ImageFormat format);
+
+// Converts a decoded image, laid out as `layout`, from the colours of its
+// embedded ICC profile to sRGB in place (CMYK becomes opaque RGBA). False
+// when nothing was done: no profile (empty), an sRGB one, or one that
+// cannot be used, which goes to options.warnings; CMYK is then still CMYK.
+bool convert_to_srgb(Image& image, std::span<const std::uint8_t> profile, PixelLayout layout,
+                     const DecodeOptions& options);
+// Adds a warning to options.warnings, when there is one, once.
+void warn(const DecodeOptions& options, const std::string& warning);
 
 // A reduced-size decode offered by a format: numerator / denominator <= 1.
 struct ScaleFactor {

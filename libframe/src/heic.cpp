@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace khung::detail {
 
@@ -33,7 +34,9 @@ struct Libheif {
   X(heif_context_get_primary_image_handle) X(heif_image_handle_get_width) X(heif_image_handle_get_height)   \
   X(heif_image_handle_release) X(heif_decoding_options_alloc) X(heif_decoding_options_free)                 \
   X(heif_decode_image) X(heif_image_get_plane_readonly) X(heif_image_get_width) X(heif_image_get_height)        \
-  X(heif_image_release)
+  X(heif_image_release) X(heif_image_handle_get_color_profile_type)                                          \
+  X(heif_image_handle_get_raw_color_profile_size) X(heif_image_handle_get_raw_color_profile)                 \
+  X(heif_image_handle_get_nclx_color_profile) X(heif_nclx_color_profile_free)
 #define KHUNG_HEIF_POINTER(name) decltype(&::name) name = nullptr;
   KHUNG_HEIF_FUNCTIONS(KHUNG_HEIF_POINTER)
 #undef KHUNG_HEIF_POINTER
@@ -185,6 +188,31 @@ Opened open_heic(std::span<const std::uint8_t> data, const DecodeLimits& limits)
   return opened;
 }
 
+// The colr box: an ICC profile ('prof', 'rICC') or, failing one, the nclx
+// colour description (primaries and transfer), converted to sRGB.
+void convert_colors(heif_image_handle* handle, Image& image, const DecodeOptions& options) {
+  const Libheif& heif = libheif();
+  const heif_color_profile_type type = heif.heif_image_handle_get_color_profile_type(handle);
+  if (type == heif_color_profile_type_prof || type == heif_color_profile_type_rICC) {
+    const std::size_t size = heif.heif_image_handle_get_raw_color_profile_size(handle);
+    if (size > max_profile_bytes) {
+      warn(options, "its ICC profile of " + std::to_string(size) + " bytes is over the " +
+                        std::to_string(max_profile_bytes >> 20) + " MB limit; the colours are drawn as sRGB");
+      return;
+    }
+    std::vector<std::uint8_t> profile(size);
+    if (size > 0 && heif.heif_image_handle_get_raw_color_profile(handle, profile.data()).code == heif_error_Ok)
+      convert_to_srgb(image, profile, PixelLayout::Rgb, options);
+    return;
+  }
+  heif_color_profile_nclx* nclx = nullptr;
+  if (heif.heif_image_handle_get_nclx_color_profile(handle, &nclx).code != heif_error_Ok || !nclx) return;
+  const ProfileConversion found = nclx_conversion(nclx->color_primaries, nclx->transfer_characteristics);
+  heif.heif_nclx_color_profile_free(nclx);
+  if (!found.warning.empty()) warn(options, found.warning);
+  if (found.conversion) convert_rows(image, *found.conversion, 0, image.height());
+}
+
 }  // namespace
 
 ImageInfo probe_heic(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
@@ -213,6 +241,7 @@ Image decode_heic(std::span<const std::uint8_t> data, const DecodeOptions& optio
   Image image = Image::for_overwrite(width, height);
   for (int y = 0; y < height; ++y)
     std::memcpy(image.row(y), plane + static_cast<std::ptrdiff_t>(y) * stride, image.stride());
+  convert_colors(opened.primary.get(), image, options);
   return image;
 }
 

@@ -36,7 +36,16 @@ struct JpegMarkers {
   std::span<const std::uint8_t> exif;  // TIFF block of the first APP1 "Exif"
   bool adobe = false;                  // APP14 "Adobe": CMYK is stored inverted
   bool cut_short = false;              // the data ends before the first scan's data
+  // APP2 "ICC_PROFILE" segments, in file order: the profile split in parts
+  // numbered 1..count (a profile over 64 kB takes several).
+  struct IccPart {
+    int number = 0, count = 0;
+    std::span<const std::uint8_t> bytes;
+  };
+  std::vector<IccPart> icc;
 };
+
+constexpr std::string_view kIccMarker{"ICC_PROFILE\0", 12};
 
 // Walks the marker segments before the first scan. Stops quietly at anything
 // unexpected: the decoder itself judges whether the stream is valid.
@@ -72,6 +81,9 @@ JpegMarkers scan_markers(std::span<const std::uint8_t> data) {
     auto payload = data.subspan(pos + 4, length - 2);
     if (marker == 0xE1 && found.exif.empty() && payload.size() >= 6 && std::memcmp(payload.data(), "Exif\0\0", 6) == 0)
       found.exif = payload.subspan(6);
+    if (marker == 0xE2 && payload.size() >= kIccMarker.size() + 2 &&
+        std::memcmp(payload.data(), kIccMarker.data(), kIccMarker.size()) == 0)
+      found.icc.push_back({payload[kIccMarker.size()], payload[kIccMarker.size() + 1], payload.subspan(kIccMarker.size() + 2)});
     if (marker == 0xEE && payload.size() >= 5 && std::memcmp(payload.data(), "Adobe", 5) == 0) found.adobe = true;
     pos += 2 + length;
   }
@@ -137,6 +149,39 @@ std::span<const ScaleFactor> scaling_factors() {
   return factors;
 }
 
+// The embedded ICC profile, its parts put together in order (empty when
+// there is none); parts missing, repeated or disagreeing on their count
+// leave a warning instead, as does a profile over max_profile_bytes.
+std::vector<std::uint8_t> assemble_icc(const JpegMarkers& markers, const DecodeOptions& options) {
+  std::vector<std::uint8_t> profile;
+  if (markers.icc.empty()) return profile;
+  const int count = markers.icc.front().count;
+  std::vector<const JpegMarkers::IccPart*> parts(static_cast<std::size_t>(count), nullptr);
+  std::size_t size = 0;
+  bool whole = count > 0 && markers.icc.size() == static_cast<std::size_t>(count);
+  for (const JpegMarkers::IccPart& part : markers.icc) {
+    if (!whole) break;
+    if (part.count != count || part.number < 1 || part.number > count || parts[static_cast<std::size_t>(part.number - 1)]) {
+      whole = false;
+      break;
+    }
+    parts[static_cast<std::size_t>(part.number - 1)] = &part;
+    size += part.bytes.size();
+  }
+  if (!whole) {
+    warn(options, "its ICC profile's parts (APP2 segments) are missing or out of order; the colours are drawn as sRGB");
+    return profile;
+  }
+  if (size > max_profile_bytes) {
+    warn(options, "its ICC profile of " + std::to_string(size) + " bytes is over the " +
+                      std::to_string(max_profile_bytes >> 20) + " MB limit; the colours are drawn as sRGB");
+    return profile;
+  }
+  profile.reserve(size);
+  for (const JpegMarkers::IccPart* part : parts) profile.insert(profile.end(), part->bytes.begin(), part->bytes.end());
+  return profile;
+}
+
 std::uint8_t mul255(unsigned a, unsigned b) { return static_cast<std::uint8_t>((a * b + 127) / 255); }
 
 // Naive CMYK to RGB (no colour management): R = (1 - C)(1 - K). Adobe's
@@ -188,6 +233,8 @@ struct Plan {
   int orientation = 1;
   ScaleFactor scale;
   bool cmyk = false;
+  // The embedded profile's conversion to sRGB; null when there is none to make.
+  std::shared_ptr<const ColorConversion> conversion;
 };
 
 Plan plan_decode(tjhandle handle, std::span<const std::uint8_t> data, const DecodeOptions& options) {
@@ -198,6 +245,14 @@ Plan plan_decode(tjhandle handle, std::span<const std::uint8_t> data, const Deco
   plan.orientation = read_exif_orientation(plan.markers.exif);
   plan.scale = jpeg_scale(plan.header.width, plan.header.height, plan.orientation, options);
   plan.cmyk = plan.header.colorspace == TJCS_CMYK || plan.header.colorspace == TJCS_YCCK;
+  if (std::vector<std::uint8_t> icc = assemble_icc(plan.markers, options); !icc.empty()) {
+    const PixelLayout layout = plan.cmyk ? (plan.markers.adobe ? PixelLayout::CmykInverted : PixelLayout::Cmyk)
+                               : plan.header.colorspace == TJCS_GRAY ? PixelLayout::Grey
+                                                                    : PixelLayout::Rgb;
+    ProfileConversion found = icc_conversion(icc, layout);
+    if (!found.warning.empty()) warn(options, found.warning);
+    plan.conversion = std::move(found.conversion);
+  }
   return plan;
 }
 
@@ -276,7 +331,10 @@ StoredImage decode_planned(tjhandle handle, std::span<const std::uint8_t> data, 
     if (tjGetErrorCode(handle) != TJERR_WARNING || !is_warning(message) || is_truncation(message))
       throw decode_error(handle, plan.markers);
   }
-  if (plan.cmyk) cmyk_to_rgba(image, plan.markers.adobe);
+  // Once, on the reduced image: the colour conversion, or for CMYK
+  // without a usable profile the naive one.
+  if (plan.conversion) convert_rows(image, *plan.conversion, 0, image.height());
+  else if (plan.cmyk) cmyk_to_rgba(image, plan.markers.adobe);
   return {std::move(image), plan.orientation};
 }
 
@@ -290,6 +348,9 @@ std::optional<StoredImage> decode_jpeg_stored(std::span<const std::uint8_t> data
   if (feed) feed->plan = {{plan.header.width, plan.header.height}, plan.orientation, plan.scale};
   if (feed && !plan.cmyk) {
     feed->image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
+    // The reader converts the rows as it takes them (RowFeed::wait_rows),
+    // so that the conversion overlaps this thread's decoding.
+    feed->conversion = plan.conversion;
     feed->start(plan.orientation);
     if (stream_rows(data, plan.scale, feed->image, *feed)) return std::nullopt;
   }

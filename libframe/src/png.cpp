@@ -49,7 +49,11 @@ Context open_png(std::span<const std::uint8_t> data, const DecodeLimits& limits,
   auto side_limit = static_cast<std::uint32_t>(
       std::clamp<std::int64_t>(limits.max_pixels, 1, std::numeric_limits<std::int32_t>::max()));
   spng_set_image_limits(ctx.get(), side_limit, side_limit);
-  spng_set_chunk_limits(ctx.get(), data.size(), kChunkCacheLimit);
+  // A chunk's limit also bounds what a compressed one inflates to: an
+  // iCCP profile may be larger than the small file holding it (a 4 kB icon
+  // with a 20 kB profile). The cache limit bounds it instead; a profile
+  // over max_profile_bytes is then ignored with a warning (color_profile.hpp).
+  spng_set_chunk_limits(ctx.get(), std::max(data.size(), kChunkCacheLimit), kChunkCacheLimit);
   spng_set_option(ctx.get(), SPNG_CHUNK_COUNT_LIMIT, kChunkCountLimit);
   // A bad checksum in a critical chunk is corruption; in an ancillary chunk
   // the chunk is dropped, as browsers do.
@@ -83,6 +87,14 @@ Image decode_png(std::span<const std::uint8_t> data, const DecodeOptions& option
   // RGBA8 covers every colour type and bit depth (16-bit is reduced, palette
   // expanded); DECODE_TRNS turns a tRNS chunk into alpha.
   if (int rc = spng_decode_image(ctx.get(), image.row(0), size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS)) throw png_error(rc);
+  // iCCP, read after the pixels (libspng has then seen every chunk); an
+  // sRGB chunk needs nothing done.
+  spng_iccp iccp{};
+  if (spng_get_iccp(ctx.get(), &iccp) == 0 && iccp.profile && iccp.profile_len > 0) {
+    const bool grey = ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE || ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA;
+    convert_to_srgb(image, {reinterpret_cast<const std::uint8_t*>(iccp.profile), iccp.profile_len},
+                    grey ? PixelLayout::Grey : PixelLayout::Rgb, options);
+  }
   return image;
 }
 

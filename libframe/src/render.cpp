@@ -194,6 +194,18 @@ std::optional<StoredImage> decode_photo(const PhotoInput& photo, const DecodeOpt
   return read_stored(photo.path, options, feed);
 }
 
+// The decoder's warnings (an embedded colour profile ignored) as render
+// warnings at the photo: "photo 'me.jpg'", or "photo" for bytes, so that a
+// service's log names no client file.
+void add_photo_warnings(const PhotoInput& photo, const std::vector<std::string>& decoded,
+                        std::vector<RenderWarning>& warnings) {
+  const std::string where = photo.bytes.empty() ? "photo '" + photo.path.string() + "'" : "photo";
+  for (const std::string& w : decoded) {
+    RenderWarning warning{where, w};
+    if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) warnings.push_back(std::move(warning));
+  }
+}
+
 // Characters no font has in the text of layers[index] (TextLayout::missing),
 // as warnings placed at the field whose value holds them, or at the layer
 // for the template's own text; one per place, in order of first use.
@@ -292,13 +304,19 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
     paint_fill(canvas, *f);
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
     composite_image(canvas, im->pixels, im->x, im->y, im->opacity);
+    for (const std::string& w : im->warnings)
+      add_once(warnings, RenderWarning{"layers[" + std::to_string(index) + "].src", w});
   } else if (const auto* ph = std::get_if<PhotoLayer>(&layer)) {
     if (options.part != RenderPart::Whole) return;  // the parts leave the slot empty
     if (options.photo.image) {
       draw_photo(canvas, *options.photo.image, ph->window, options.placement);
       return;
     }
-    const StoredImage photo = decoded ? std::move(*decoded) : *decode_photo(options.photo, photo_decode_options(*ph, options));
+    std::vector<std::string> decode_warnings;
+    DecodeOptions decode = photo_decode_options(*ph, options);
+    decode.warnings = &decode_warnings;
+    const StoredImage photo = decoded ? std::move(*decoded) : *decode_photo(options.photo, decode);
+    add_photo_warnings(options.photo, decode_warnings, warnings);
     draw_focused(canvas, {&photo.pixels, photo.orientation, {}}, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
@@ -433,13 +451,15 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   const std::optional<Size> canvas = detail::peek_template_size(template_ref);
   const bool jpeg = starts_as_jpeg(options.photo);
   RowFeed feed;
+  // The decoding thread's warnings, read once photo.get() has returned.
+  std::vector<std::string> decode_warnings;
   std::promise<std::optional<DecodeOptions>> sized;  // nullopt: the render stopped before the photo
   std::future<std::optional<DecodeOptions>> size_known = sized.get_future();
   std::optional<DecodeOptions> speculative;
   if (jpeg && canvas) {
     try {
       const Size bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
-      speculative = DecodeOptions{options.limits, bound.width, bound.height};
+      speculative = DecodeOptions{options.limits, bound.width, bound.height, &decode_warnings};
     } catch (const Error&) {
       // A bad placement: reported below, in the usual order.
     }
@@ -468,6 +488,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
     for (const Layer& layer : tpl.data().layers)
       if (const auto* p = std::get_if<PhotoLayer>(&layer)) slot = p;
     wanted = photo_decode_options(*slot, options);  // validate: a photo was given, so there is a slot
+    wanted.warnings = &decode_warnings;
     sized.set_value(wanted);
   } catch (...) {
     sized.set_value(std::nullopt);
@@ -493,6 +514,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
                    slot->window, options.placement);
       ++started.next;
       photo.get();  // done (nullopt): its pixels were the feed's
+      add_photo_warnings(options.photo, decode_warnings, started.warnings);
       return finish_render(tpl, options, nullptr, nullptr, std::move(started));
     } catch (const FeedEnded&) {
       // The row decoder gave up before drawing touched the canvas: the
@@ -503,6 +525,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   // size than the window's: the photo as decoded whole, for the window.
   std::optional<StoredImage> decoded = photo.get();
   if (!as_wanted) decoded = decode_photo(options.photo, wanted);
+  add_photo_warnings(options.photo, decode_warnings, started.warnings);
   return finish_render(tpl, options, nullptr, decoded ? &*decoded : nullptr, std::move(started));
 }
 

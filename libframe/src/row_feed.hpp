@@ -7,6 +7,7 @@
 #include "khung/image.hpp"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 namespace khung::detail {
@@ -25,6 +26,10 @@ class RowFeed {
     int orientation = 1;
     ScaleFactor scale{0, 0};
   } plan;
+  // The colour conversion to sRGB the rows still need (null: none), set
+  // before start(): wait_rows applies it, on the reader's thread, to the
+  // rows it hands over, each once.
+  std::shared_ptr<const ColorConversion> conversion;
 
   // Decoder: `image` is allocated (its EXIF orientation given); then rows
   // [0, n) are final; or it gave up (the reader must stop using `image`
@@ -35,13 +40,16 @@ class RowFeed {
 
   // Reader: waits for start(); false when the decoder gave up first.
   bool wait_start(int& orientation);
-  // Waits until rows [0, n) are final; false when the decoder gave up.
+  // Waits until rows [0, n) are final (and converted to sRGB); false when
+  // the decoder gave up. Readers may call it from several threads.
   bool wait_rows(int n);
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   int orientation_ = 1, rows_ = 0;
+  std::mutex convert_mutex_;
+  int converted_ = 0;  // under convert_mutex_: rows [0, converted_) are in sRGB
   bool started_ = false, failed_ = false;
 };
 

@@ -215,14 +215,16 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
   auto src = n["src"];
   std::filesystem::path file = asset_path(src);
   Image pixels;
+  std::vector<std::string> warnings;
   try {
     // Read once: the same bytes are hashed and decoded.
     std::vector<std::uint8_t> bytes = detail::read_file(file, DecodeLimits{}.max_bytes);
     fingerprint += sha256_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-    pixels = decode_image(bytes);
+    pixels = decode_image(bytes, {.warnings = &warnings});
   } catch (const Error& e) {
     src.fail("image '" + file.string() + "': " + e.what());
   }
+  for (const std::string& w : warnings) layer.warnings.push_back("image '" + file.string() + "': " + w);
   Rect box = n.has("box") ? n["box"].box() : Rect{0, 0, canvas.width, canvas.height};
   enum class Fit { Contain, Cover, Stretch };
   Fit fit = n.has("fit") ? n["fit"].choice<Fit>({{"contain", Fit::Contain}, {"cover", Fit::Cover}, {"stretch", Fit::Stretch}})

@@ -41,6 +41,9 @@ struct ImageLayer {
   Image pixels;
   int x = 0, y = 0;
   float opacity = 1;
+  // What decoding the asset warned of ("image 'logo.png': its ICC profile
+  // ..."): repeated by every render that draws the layer.
+  std::vector<std::string> warnings;
 };
 
 struct PhotoLayer {

@@ -66,6 +66,25 @@ Image decode_first_frame(std::span<const std::uint8_t> data) {
   return image;
 }
 
+// The still image, or an animation's first frame, at the size options ask for.
+Image decode_still_or_first(std::span<const std::uint8_t> data, const WebPBitstreamFeatures& features,
+                            const DecodeOptions& options);
+
+// The ICCP chunk's profile, when the extended header (VP8X) says there is
+// one; empty otherwise. Views `data`.
+std::span<const std::uint8_t> icc_profile(std::span<const std::uint8_t> data) {
+  constexpr std::uint8_t kIccFlag = 0x20;
+  if (data.size() < 21 || std::memcmp(data.data() + 12, "VP8X", 4) != 0 || !(data[20] & kIccFlag)) return {};
+  WebPData bytes{data.data(), data.size()};
+  std::unique_ptr<WebPDemuxer, decltype(&WebPDemuxDelete)> demux(WebPDemux(&bytes), WebPDemuxDelete);
+  if (!demux) return {};
+  WebPChunkIterator chunk;
+  std::span<const std::uint8_t> profile;
+  if (WebPDemuxGetChunk(demux.get(), "ICCP", 1, &chunk)) profile = {chunk.chunk.bytes, chunk.chunk.size};
+  WebPDemuxReleaseChunkIterator(&chunk);
+  return profile;
+}
+
 }  // namespace
 
 ImageInfo probe_webp(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
@@ -75,6 +94,15 @@ ImageInfo probe_webp(std::span<const std::uint8_t> data, const DecodeLimits& lim
 
 Image decode_webp(std::span<const std::uint8_t> data, const DecodeOptions& options) {
   WebPBitstreamFeatures features = read_features(data, options.limits);
+  Image image = decode_still_or_first(data, features, options);
+  convert_to_srgb(image, icc_profile(data), PixelLayout::Rgb, options);
+  return image;
+}
+
+namespace {
+
+Image decode_still_or_first(std::span<const std::uint8_t> data, const WebPBitstreamFeatures& features,
+                            const DecodeOptions& options) {
   if (features.has_animation) return decode_first_frame(data);
 
   WebPDecoderConfig config;
@@ -96,6 +124,8 @@ Image decode_webp(std::span<const std::uint8_t> data, const DecodeOptions& optio
   if (status != VP8_STATUS_OK) throw webp_error(status);
   return image;
 }
+
+}  // namespace
 
 std::vector<std::uint8_t> encode_webp(const Image& image, int quality) {
   if (image.width() > WEBP_MAX_DIMENSION || image.height() > WEBP_MAX_DIMENSION)

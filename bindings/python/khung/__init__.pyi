@@ -48,7 +48,7 @@ class FileError(Error, OSError):
     """A file that cannot be read or written."""
 
 class Image:
-    """An RGBA image, 8 bits a channel, straight alpha."""
+    """An RGBA image, 8 bits a channel, straight alpha, in sRGB."""
     @property
     def width(self) -> int: ...
     @property

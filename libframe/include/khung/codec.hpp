@@ -1,8 +1,12 @@
 #pragma once
 // Reading and writing image files with the codec libraries themselves:
 // libjpeg-turbo (TurboJPEG), libspng, libwebp, libheif, stb_image (GIF, BMP,
-// TGA, PSD). Every decoded image is 8-bit RGBA, upright, and never larger
-// than the limits allow. Uprighting: JPEG by its EXIF orientation (APP1,
+// TGA, PSD). Every decoded image is 8-bit RGBA in sRGB, upright, and never
+// larger than the limits allow. Colour: an embedded ICC profile (JPEG APP2,
+// PNG iCCP, WebP ICCP, HEIC colr 'prof') or HEIC's nclx colour description
+// is converted to sRGB with lcms2 (relative colorimetric), after any
+// shrink-on-load; untagged pixels are taken as sRGB. A profile that cannot
+// be used is ignored with a warning (DecodeOptions::warnings). Uprighting: JPEG by its EXIF orientation (APP1,
 // IFD0 tag 0x0112); HEIC by its own irot/imir boxes, which libheif applies
 // (its EXIF copy of the same turn is not applied again). Orientation in PNG
 // eXIf or WebP EXIF is not applied: cameras write it into JPEG and HEIC, and
@@ -13,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace khung {
@@ -42,6 +47,11 @@ struct DecodeOptions {
   // the smallest eighth; other formats decode full size. A side left 0
   // is not constrained; both 0: full size.
   int min_width = 0, min_height = 0;
+  // Where problems that do not stop the decode go, in words that follow the
+  // file's name ("its ICC profile is truncated (...); the colours are drawn
+  // as sRGB"): a bad, huge (over 4 MB) or mismatched embedded profile, which
+  // is then ignored. Null: they are dropped. The caller owns the vector.
+  std::vector<std::string>* warnings = nullptr;
 };
 
 // What the header says, without decoding pixels.
