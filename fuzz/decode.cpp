@@ -1,7 +1,9 @@
 // Photo decoding through the library's own loader: every format it sniffs
 // (JPEG, PNG, WebP, GIF, BMP, TGA, PSD, HEIC), the header probe, the
 // shrink-on-load decode, and a frame render, which decodes a JPEG row by row
-// on a second thread and resamples the rows as they come.
+// on a second thread and resamples the rows as they come. Embedded colour
+// profiles (seeds icc-*: converted, truncated, malformed) go through lcms2;
+// a bad one must leave a warning, never a crash.
 
 #include "common.hpp"
 #include "khung/codec.hpp"
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -34,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Small limits keep each input fast; the checks are the same at any limit.
   const DecodeLimits limits{.max_pixels = 1 << 20, .max_bytes = 1u << 20};
   fuzz::expecting_errors([&] { probe_image(bytes, limits); });
-  fuzz::expecting_errors([&] { decode_image(bytes, {.limits = limits}); });
+  std::vector<std::string> warnings;
+  fuzz::expecting_errors([&] { decode_image(bytes, {.limits = limits, .warnings = &warnings}); });
   fuzz::expecting_errors([&] { decode_image(bytes, {.limits = limits, .min_width = 64, .min_height = 48}); });
   fuzz::expecting_errors([&] {
     RenderOptions options;

@@ -63,21 +63,22 @@ class MatrixShaperConversion final : public ColorConversion {
   static constexpr int kMatrixBits = 12;
   static constexpr int kOne = 1 << kLinearBits;
 
-  std::array<std::array<std::int32_t, 256>, 3> linear{};
-  std::array<std::int32_t, 9> matrix{};
+  // The matrix folded into the tone curves: column k of the matrix times
+  // channel k's linear value, for each 8-bit value (the 4th lane pads), so
+  // that a pixel costs three look-ups and adds, no multiplication.
+  std::array<std::array<std::array<std::int32_t, 4>, 256>, 3> columns{};
   std::array<std::uint8_t, kOne + 1> encode{};
 
   void convert(std::uint8_t* p, std::size_t count) const override {
-    const auto& m = matrix;
+    constexpr std::int32_t half = 1 << (kMatrixBits - 1);
     for (std::size_t i = 0; i < count; ++i, p += 4) {
-      const std::int32_t r = linear[0][p[0]], g = linear[1][p[1]], b = linear[2][p[2]];
-      const std::int32_t half = 1 << (kMatrixBits - 1);
-      std::int32_t out[3];
-      for (int c = 0; c < 3; ++c)
-        out[c] = std::clamp((m[3 * c] * r + m[3 * c + 1] * g + m[3 * c + 2] * b + half) >> kMatrixBits, 0, kOne);
-      p[0] = encode[static_cast<std::size_t>(out[0])];
-      p[1] = encode[static_cast<std::size_t>(out[1])];
-      p[2] = encode[static_cast<std::size_t>(out[2])];
+      const auto& r = columns[0][p[0]];
+      const auto& g = columns[1][p[1]];
+      const auto& b = columns[2][p[2]];
+      for (int c = 0; c < 3; ++c) {
+        const std::int32_t v = std::clamp((r[c] + g[c] + b[c] + half) >> kMatrixBits, 0, kOne);
+        p[c] = encode[static_cast<std::size_t>(v)];
+      }
     }
   }
 };
@@ -128,12 +129,14 @@ std::shared_ptr<const ColorConversion> matrix_shaper(cmsHPROFILE profile) {
     return nullptr;
   const cmsTagSignature curves[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
   auto out = std::make_shared<MatrixShaperConversion>();
+  std::array<std::array<std::int32_t, 256>, 3> linear{};
   for (int c = 0; c < 3; ++c) {
     const auto* curve = static_cast<const cmsToneCurve*>(cmsReadTag(profile, curves[c]));
     if (!curve) return nullptr;
     for (int v = 0; v < 256; ++v) {
-      const double linear = std::clamp<double>(cmsEvalToneCurveFloat(curve, static_cast<cmsFloat32Number>(v / 255.0)), 0, 1);
-      out->linear[c][v] = static_cast<std::int32_t>(std::lround(linear * MatrixShaperConversion::kOne));
+      const double l = std::clamp<double>(cmsEvalToneCurveFloat(curve, static_cast<cmsFloat32Number>(v / 255.0)), 0, 1);
+      linear[static_cast<std::size_t>(c)][static_cast<std::size_t>(v)] =
+          static_cast<std::int32_t>(std::lround(l * MatrixShaperConversion::kOne));
     }
   }
   for (int r = 0; r < 3; ++r)
@@ -142,9 +145,9 @@ std::shared_ptr<const ColorConversion> matrix_shaper(cmsHPROFILE profile) {
       for (int k = 0; k < 3; ++k) m += srgb_inverse[3 * r + k] * source[3 * k + c];
       // Bounded so that no sum overflows: a real profile's entries stay
       // within +-3 (ProPhoto's reach about 2).
-      m = std::clamp(m, -7.0, 7.0);
-      out->matrix[static_cast<std::size_t>(3 * r + c)] =
-          static_cast<std::int32_t>(std::lround(m * (1 << MatrixShaperConversion::kMatrixBits)));
+      const auto fixed = static_cast<std::int32_t>(std::lround(std::clamp(m, -7.0, 7.0) * (1 << MatrixShaperConversion::kMatrixBits)));
+      for (std::size_t v = 0; v < 256; ++v)
+        out->columns[static_cast<std::size_t>(c)][v][static_cast<std::size_t>(r)] = fixed * linear[static_cast<std::size_t>(c)][v];
     }
   for (int i = 0; i <= MatrixShaperConversion::kOne; ++i)
     out->encode[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
