@@ -6,6 +6,10 @@ every run for a given numpy and Pillow) with Debian's /usr/bin/python3:
                               as a phone writes it: pixels landscape 4032x3024,
                               EXIF orientation 6 (displayed 3024x4032, upright);
                               quality 92, 4:2:0
+  photo-4032x3024-exif6-p3.jpg  job F's photo as an iPhone saves it: the same
+                              picture in Display P3 (converted with lcms2,
+                              relative colorimetric), the profile embedded,
+                              same EXIF and quality
   photo-1152x864.jpg          the HTTP job's 1-megapixel upload (no EXIF) and
   http-body.multipart         the multipart/form-data body that uploads it
   banner/banner.json          jobs B and M: the bench banner template (a copy of
@@ -33,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import photo_like, to_image  # noqa: E402
 
 F_PHOTO = "photo-4032x3024-exif6.jpg"
+F_PHOTO_P3 = "photo-4032x3024-exif6-p3.jpg"
 HTTP_PHOTO = "photo-1152x864.jpg"
 HTTP_BODY = "http-body.multipart"
 BOUNDARY = "khung-bench-http-2f7c9e41a05b"
@@ -53,6 +58,49 @@ def f_photo(root, out):
     exif[0x010F] = "Khung bench"  # Make
     exif[0x0110] = "photo-like"  # Model
     stored.save(out, "JPEG", quality=92, subsampling=2, optimize=False, exif=exif.tobytes())
+
+
+def display_p3_profile():
+    """Display P3 as an ICC profile (P3 primaries, D65 white, the sRGB
+    curve), made by Debian's lcms2 itself: Pillow builds no RGB profile from
+    primaries, and a made profile keeps a binary out of the repository."""
+    import ctypes
+    lcms = ctypes.CDLL("liblcms2.so.2")
+
+    class XyY(ctypes.Structure):
+        _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_double), ("Y", ctypes.c_double)]
+
+    lcms.cmsBuildParametricToneCurve.restype = ctypes.c_void_p
+    lcms.cmsBuildParametricToneCurve.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
+    lcms.cmsCreateRGBProfile.restype = ctypes.c_void_p
+    lcms.cmsCreateRGBProfile.argtypes = [ctypes.POINTER(XyY), ctypes.POINTER(XyY * 3), ctypes.POINTER(ctypes.c_void_p * 3)]
+    lcms.cmsSaveProfileToMem.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
+    lcms.cmsCloseProfile.argtypes = [ctypes.c_void_p]
+    lcms.cmsFreeToneCurve.argtypes = [ctypes.c_void_p]
+    srgb_curve = (ctypes.c_double * 5)(2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045)
+    curve = lcms.cmsBuildParametricToneCurve(None, 4, srgb_curve)
+    white = XyY(0.3127, 0.3290, 1.0)
+    primaries = (XyY * 3)(XyY(0.680, 0.320, 1.0), XyY(0.265, 0.690, 1.0), XyY(0.150, 0.060, 1.0))
+    curves = (ctypes.c_void_p * 3)(curve, curve, curve)
+    profile = lcms.cmsCreateRGBProfile(ctypes.byref(white), ctypes.byref(primaries), ctypes.byref(curves))
+    size = ctypes.c_uint32(0)
+    lcms.cmsSaveProfileToMem(profile, None, ctypes.byref(size))
+    data = ctypes.create_string_buffer(size.value)
+    lcms.cmsSaveProfileToMem(profile, data, ctypes.byref(size))
+    lcms.cmsCloseProfile(profile)
+    lcms.cmsFreeToneCurve(curve)
+    return data.raw[:size.value]
+
+
+def f_photo_p3(photo, out):
+    """Job F's photo converted into Display P3 and tagged with it."""
+    from PIL import ImageCms
+    p3 = display_p3_profile()
+    with Image.open(photo) as img:
+        exif = img.info["exif"]
+        converted = ImageCms.profileToProfile(img, ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(p3)),
+                                              renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+    converted.save(out, "JPEG", quality=92, subsampling=2, optimize=False, exif=exif, icc_profile=p3)
 
 
 def http_photo(root, photo_out, body_out):
@@ -132,6 +180,7 @@ def main(root, scratch):
     here = os.path.dirname(os.path.abspath(__file__))
     os.makedirs(scratch, exist_ok=True)
     f_photo(root, os.path.join(scratch, F_PHOTO))
+    f_photo_p3(os.path.join(scratch, F_PHOTO), os.path.join(scratch, F_PHOTO_P3))
     http_photo(root, os.path.join(scratch, HTTP_PHOTO), os.path.join(scratch, HTTP_BODY))
     banner(root, here, os.path.join(scratch, "banner"))
     names(os.path.join(scratch, NAMES))

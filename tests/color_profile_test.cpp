@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -294,6 +295,58 @@ TEST_CASE("a JPEG tagged with a profile is drawn as its sRGB original", "[color]
       const Image stored = into(original, icc);
       check_drawn_as_original(write_jpeg(original, {}), write_jpeg(stored, icc), write_jpeg(stored, {}));
     }
+  }
+}
+
+TEST_CASE("a tagged JPEG is converted on every way a photo is drawn and decoded", "[color]") {
+  // The conversion of a JPEG photo is applied to the pixels drawn, after
+  // resampling: the row-fed render, the whole-image render, a turned
+  // placement, a face-focused one and the public decode must all do it.
+  const Image original = picture();
+  const Bytes icc = colord("SwappedRedAndGreen");
+  const Image stored = into(original, icc);
+  const Bytes plain = write_jpeg(original, {}), tagged = write_jpeg(stored, icc), stripped = write_jpeg(stored, {});
+  const Template ring = Template::load("frame-ring");
+  for (const auto& [name, placement] : {std::pair<std::string, Placement>{"upright", {}},
+                                        {"turned 17 degrees, zoomed", {1.4f, 0.1f, -0.1f, 17, Focus::Center}},
+                                        {"a quarter turn", {1, 0, 0, 90, Focus::Center}},
+                                        {"face focus", {1, 0, 0, 0, Focus::Face}}}) {
+    SECTION(name) {
+      auto whole = [&](const Bytes& photo) {
+        RenderOptions options;
+        options.photo.bytes = photo;
+        options.placement = placement;
+        return render_template(ring, options);
+      };
+      auto fed = [&](const Bytes& photo) {
+        RenderOptions options;
+        options.photo.bytes = photo;
+        options.placement = placement;
+        return load_and_render("frame-ring", options).image;
+      };
+      for (const auto& draw : {std::function<Image(const Bytes&)>(whole), std::function<Image(const Bytes&)>(fed)}) {
+        const double kept = window_difference(draw(tagged), draw(plain));
+        const double lost = window_difference(draw(stripped), draw(plain));
+        INFO("tagged: " << kept << ", stripped: " << lost);
+        CHECK(kept < 3.5);
+        CHECK(lost > 2 * kept + 4);
+      }
+    }
+  }
+  SECTION("decode_image") {
+    auto mean_difference = [](const Image& a, const Image& b) {
+      REQUIRE((a.width() == b.width() && a.height() == b.height()));
+      double sum = 0;
+      for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < 4 * a.width(); ++x)
+          if (x % 4 != 3) sum += std::abs(int{a.row(y)[x]} - int{b.row(y)[x]});
+      return sum / (3.0 * a.width() * a.height());
+    };
+    const Image decoded = decode_image(tagged), reference = decode_image(plain), ignored = decode_image(stripped);
+    const double kept = mean_difference(decoded, reference), lost = mean_difference(ignored, reference);
+    INFO("tagged: " << kept << ", stripped: " << lost);
+    CHECK(kept < 3.5);
+    CHECK(lost > 2 * kept + 4);
   }
 }
 

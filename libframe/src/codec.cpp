@@ -239,8 +239,7 @@ Image decode_image(std::span<const std::uint8_t> data, const DecodeOptions& opti
 }
 
 Image read_image(const std::filesystem::path& path, const DecodeOptions& options) {
-  std::optional<detail::StoredImage> stored = detail::read_stored(path, options);
-  return detail::apply_orientation(std::move(stored->pixels), stored->orientation);
+  return detail::upright_srgb(*detail::read_stored(path, options));
 }
 
 namespace detail {
@@ -259,12 +258,17 @@ auto naming_photo(const std::filesystem::path& path, Fn fn) {
 
 }  // namespace
 
+Image upright_srgb(StoredImage stored) {
+  if (stored.conversion) convert_rows(stored.pixels, *stored.conversion, 0, stored.pixels.height());
+  return apply_orientation(std::move(stored.pixels), stored.orientation);
+}
+
 std::optional<StoredImage> decode_stored(std::span<const std::uint8_t> data, const DecodeOptions& options,
                                          RowFeed* feed) {
   check_byte_limit(data.size(), options.limits);
   if (sniff_format(data) == ImageFormat::Jpeg) return decode_jpeg_stored(data, options, feed);
   if (feed) feed->fail();
-  return StoredImage{decode_image(data, options), 1};
+  return StoredImage{decode_image(data, options), 1, nullptr};
 }
 
 std::optional<StoredImage> read_stored(const std::filesystem::path& path, const DecodeOptions& options, RowFeed* feed) {

@@ -75,7 +75,15 @@ Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& optio
 struct StoredImage {
   Image pixels;
   int orientation = 1;
+  // The conversion to sRGB its embedded profile still asks for (null: the
+  // pixels are sRGB). Only an RGB or greyscale JPEG leaves it to the caller,
+  // its pixels opaque: the photo path converts only the pixels it draws,
+  // after resampling (a window's worth, not the decoded photo);
+  // upright_srgb() converts the whole image.
+  std::shared_ptr<const ColorConversion> conversion;
 };
+// The stored image as decode_image() gives it: in sRGB, upright.
+Image upright_srgb(StoredImage stored);
 // The photo's pixels as stored (the checks and messages of decode_image
 // and, for read_stored, read_image), EXIF turn not applied. With `feed`, a
 // JPEG hands its rows to the feed as they are decoded and nullopt is

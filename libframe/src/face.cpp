@@ -38,7 +38,7 @@ void draw_focused(Image& canvas, const StoredPhoto& photo, const WindowMask& win
   const Image& shown = turned ? upright : *photo.pixels;
   std::optional<Point> focus;
   if (std::optional<Rect> face = detect_face(shown)) focus = Point{face->x + face->width / 2.0, face->y + face->height / 2.0};
-  draw_placed(canvas, {&shown, 1, {}}, window, placement, focus);
+  draw_placed(canvas, {&shown, 1, {}, photo.conversion}, window, placement, focus);
 }
 
 }  // namespace detail

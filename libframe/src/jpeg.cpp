@@ -212,8 +212,7 @@ ImageInfo probe_jpeg(std::span<const std::uint8_t> data, const DecodeLimits& lim
 }
 
 Image decode_jpeg(std::span<const std::uint8_t> data, const DecodeOptions& options) {
-  StoredImage stored = *decode_jpeg_stored(data, options);
-  return apply_orientation(std::move(stored.pixels), stored.orientation);
+  return upright_srgb(*decode_jpeg_stored(data, options));
 }
 
 ScaleFactor jpeg_scale(int width, int height, int orientation, const DecodeOptions& options) {
@@ -331,11 +330,11 @@ StoredImage decode_planned(tjhandle handle, std::span<const std::uint8_t> data, 
     if (tjGetErrorCode(handle) != TJERR_WARNING || !is_warning(message) || is_truncation(message))
       throw decode_error(handle, plan.markers);
   }
-  // Once, on the reduced image: the colour conversion, or for CMYK
-  // without a usable profile the naive one.
-  if (plan.conversion) convert_rows(image, *plan.conversion, 0, image.height());
+  // CMYK becomes RGB here, through its profile or else the naive way; an
+  // RGB or grey photo's conversion is left to the caller (StoredImage).
+  if (plan.cmyk && plan.conversion) convert_rows(image, *plan.conversion, 0, image.height());
   else if (plan.cmyk) cmyk_to_rgba(image, plan.markers.adobe);
-  return {std::move(image), plan.orientation};
+  return {std::move(image), plan.orientation, plan.cmyk ? nullptr : plan.conversion};
 }
 
 }  // namespace
@@ -348,9 +347,7 @@ std::optional<StoredImage> decode_jpeg_stored(std::span<const std::uint8_t> data
   if (feed) feed->plan = {{plan.header.width, plan.header.height}, plan.orientation, plan.scale};
   if (feed && !plan.cmyk) {
     feed->image = Image::for_overwrite(plan.scale.scale(plan.header.width), plan.scale.scale(plan.header.height));
-    // The reader converts the rows as it takes them (RowFeed::wait_rows),
-    // so that the conversion overlaps this thread's decoding.
-    feed->conversion = plan.conversion;
+    feed->conversion = plan.conversion;  // for the reader to apply to what it draws
     feed->start(plan.orientation);
     if (stream_rows(data, plan.scale, feed->image, *feed)) return std::nullopt;
   }

@@ -105,18 +105,21 @@ void check_range(const char* field, float value, float lo, float hi, const char*
 }
 
 // Composites the placed pixels (premultiplied, `drawn` on the canvas) through
-// the window's coverage, in bands of rows on both cores.
-void paint_placed(Image& canvas, const Rect& drawn, const std::uint8_t* placed, std::size_t stride,
-                  const WindowMask& window) {
+// the window's coverage, in bands of rows on both cores; each band converted
+// to sRGB first when the photo's profile asks (opaque pixels).
+void paint_placed(Image& canvas, const Rect& drawn, Image& placed, const WindowMask& window,
+                  const detail::ColorConversion* conversion) {
   const Rect& rect = window.rect;
   constexpr int kBand = 64;
   detail::parallel_blocks((drawn.height + kBand - 1) / kBand, [&](int first, int last) {
     for (int band = first; band < last; ++band) {
       const int y0 = band * kBand, rows = std::min(kBand, drawn.height - y0);
+      if (conversion)
+        for (int y = y0; y < y0 + rows; ++y) conversion->convert(placed.row(y), static_cast<std::size_t>(drawn.width));
       const std::uint8_t* coverage =
           window.coverage.data() + static_cast<std::size_t>(drawn.y + y0 - rect.y) * rect.width + (drawn.x - rect.x);
-      detail::paint_layer(canvas, {drawn.x, drawn.y + y0, drawn.width, rows}, placed + stride * static_cast<std::size_t>(y0),
-                          stride, coverage, static_cast<std::size_t>(rect.width));
+      detail::paint_layer(canvas, {drawn.x, drawn.y + y0, drawn.width, rows}, placed.row(y0), placed.stride(), coverage,
+                          static_cast<std::size_t>(rect.width));
     }
   });
 }
@@ -155,13 +158,14 @@ void draw_upright(Image& canvas, const detail::StoredPhoto& photo, const Rect& d
     detail::resample(source, turned.row(0), turned.stride(), drawn.height, drawn.width, x, y, photo.rows_ready);
     detail::transpose({turned.row(0), turned.stride(), drawn.height, drawn.width}, placed.row(0), placed.stride());
   }
-  paint_placed(canvas, drawn, placed.row(0), placed.stride(), window);
+  paint_placed(canvas, drawn, placed, window, photo.conversion);
 }
 
 // Turned placements, on the upright photo: the part the window can reach is
 // shrunk to about the final size first (so that large reductions do not
 // alias), then turned and scaled the rest of the way by one bicubic warp.
-void draw_turned(Image& canvas, const Image& photo, const Rect& drawn, const PhotoMap& map, const WindowMask& window) {
+void draw_turned(Image& canvas, const Image& photo, const Rect& drawn, const PhotoMap& map, const WindowMask& window,
+                 const detail::ColorConversion* conversion) {
   const Rect& rect = window.rect;
   // The photo pixels the window can reach, plus room for the filters
   // (Lanczos-3 reads 3 pixels either side, widened when shrinking). The
@@ -207,7 +211,7 @@ void draw_turned(Image& canvas, const Image& photo, const Rect& drawn, const Pho
       -ky * s / k, ky * c / k, ky * (map.anchor_y - ry0 + (-s * dx0 + c * dy0) / k)};
   Image placed = Image::for_overwrite(drawn.width, drawn.height);
   detail::warp_affine(source, placed.row(0), placed.stride(), drawn.width, drawn.height, affine);
-  paint_placed(canvas, drawn, placed.row(0), placed.stride(), window);
+  paint_placed(canvas, drawn, placed, window, conversion);
 }
 
 }  // namespace
@@ -311,15 +315,15 @@ void draw_placed(Image& canvas, const StoredPhoto& photo, const WindowMask& wind
                                              : Size{stored.width(), stored.height()};
   const PhotoMap map = place_photo(shown, rect, placement, focus);
   if (map.turn.cos == 1) {
-    draw_upright(canvas, {&stored, orientation, photo.rows_ready}, drawn, map, shown, window);
+    draw_upright(canvas, {&stored, orientation, photo.rows_ready, photo.conversion}, drawn, map, shown, window);
     return;
   }
   if (photo.rows_ready) photo.rows_ready(stored.height());
   if (orientation == 1) {
-    draw_turned(canvas, stored, drawn, map, window);
+    draw_turned(canvas, stored, drawn, map, window, photo.conversion);
     return;
   }
-  draw_turned(canvas, apply_orientation(stored, orientation), drawn, map, window);
+  draw_turned(canvas, apply_orientation(stored, orientation), drawn, map, window, photo.conversion);
 }
 
 }  // namespace detail

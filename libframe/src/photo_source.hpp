@@ -2,6 +2,7 @@
 // The one photo drawing every face comes to: a decoded photo, maybe not yet
 // upright, maybe still arriving row by row.
 
+#include "color_profile.hpp"
 #include "khung/photo.hpp"
 
 #include <functional>
@@ -13,11 +14,14 @@ namespace khung::detail {
 // apply (1..8; only JPEG carries one, so the pixels are opaque when it is
 // above 1), and for a photo still arriving, what waits for its rows (called
 // with the number of rows from the top that must be ready; it may throw to
-// abandon the drawing).
+// abandon the drawing), and the conversion to sRGB its colour profile asks
+// for (null: the pixels are sRGB; with one, they are opaque): applied to
+// the resampled pixels drawn, so a photo costs a window's worth of it.
 struct StoredPhoto {
   const Image* pixels = nullptr;
   int orientation = 1;
   std::function<void(int)> rows_ready;
+  const ColorConversion* conversion = nullptr;
 };
 
 // A point of the upright photo, in its pixels.

@@ -317,7 +317,7 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
     decode.warnings = &decode_warnings;
     const StoredImage photo = decoded ? std::move(*decoded) : *decode_photo(options.photo, decode);
     add_photo_warnings(options.photo, decode_warnings, warnings);
-    draw_focused(canvas, {&photo.pixels, photo.orientation, {}}, ph->window, options.placement);
+    draw_focused(canvas, {&photo.pixels, photo.orientation, {}, photo.conversion.get()}, ph->window, options.placement);
   } else if (const auto* t = std::get_if<TextLayer>(&layer)) {
     std::string text = substitute(tpl, t->text, options.fields);
     TextLayout layout = layout_text(text, t->style, t->box, fonts ? *fonts : FontLibrary::bundled());
@@ -508,9 +508,10 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   if (fed && as_wanted) {
     struct FeedEnded {};
     try {
-      draw_focused(started.canvas, {&feed.image, orientation, [&feed](int rows) {
-                                      if (!feed.wait_rows(rows)) throw FeedEnded{};
-                                    }},
+      draw_focused(started.canvas,
+                   {&feed.image, orientation, [&feed](int rows) {
+                      if (!feed.wait_rows(rows)) throw FeedEnded{};
+                    }, feed.conversion.get()},
                    slot->window, options.placement);
       ++started.next;
       photo.get();  // done (nullopt): its pixels were the feed's

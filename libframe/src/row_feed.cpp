@@ -35,24 +35,9 @@ bool RowFeed::wait_start(int& orientation) {
 }
 
 bool RowFeed::wait_rows(int n) {
-  int ready = 0;
-  {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return rows_ >= n || failed_; });
-    if (failed_) return false;
-    ready = rows_;
-  }
-  // Outside the decoder's lock (it writes only rows past `ready`), under
-  // the readers' own: the resampler's threads may all ask, and each row is
-  // converted once, before any of them reads it.
-  if (conversion) {
-    std::lock_guard lock(convert_mutex_);
-    if (ready > converted_) {
-      convert_rows(image, *conversion, converted_, ready);
-      converted_ = ready;
-    }
-  }
-  return true;
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return rows_ >= n || failed_; });
+  return !failed_;
 }
 
 }  // namespace khung::detail

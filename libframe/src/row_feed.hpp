@@ -27,8 +27,7 @@ class RowFeed {
     ScaleFactor scale{0, 0};
   } plan;
   // The colour conversion to sRGB the rows still need (null: none), set
-  // before start(): wait_rows applies it, on the reader's thread, to the
-  // rows it hands over, each once.
+  // before start(): the reader applies it to what it draws from them.
   std::shared_ptr<const ColorConversion> conversion;
 
   // Decoder: `image` is allocated (its EXIF orientation given); then rows
@@ -40,16 +39,13 @@ class RowFeed {
 
   // Reader: waits for start(); false when the decoder gave up first.
   bool wait_start(int& orientation);
-  // Waits until rows [0, n) are final (and converted to sRGB); false when
-  // the decoder gave up. Readers may call it from several threads.
+  // Waits until rows [0, n) are final; false when the decoder gave up.
   bool wait_rows(int n);
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   int orientation_ = 1, rows_ = 0;
-  std::mutex convert_mutex_;
-  int converted_ = 0;  // under convert_mutex_: rows [0, converted_) are in sRGB
   bool started_ = false, failed_ = false;
 };
 
