@@ -240,6 +240,14 @@ async function keptOffline(page) {
   });
 }
 
+// Waits until no request has reached the server for a second (at most 20 s).
+async function quiet(proxy) {
+  for (let seen = -1, i = 0; seen !== proxy.log.length && i < 20; ++i) {
+    seen = proxy.log.length;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 // The ids of the frames the page lists, in its order.
 const listedFrames = async (page) => {
   await page.locator('input[name=frame]').first().waitFor({ state: 'attached' });
@@ -629,6 +637,7 @@ async function main() {
       const kept = await keptOffline(page);
       ok(kept && ['frame-ring', 'frame-ribbon'].every((id) => kept.frames.includes(id)),
          "after one visit the service worker keeps every frame's layers", kept ? kept.frames.join(', ') : 'not kept in 20 s');
+      await quiet(proxy);  // what the service worker still fetched in the background has landed
       await context.setOffline(true);
       mark = proxy.log.length;
       const away = await context.newPage();
@@ -696,6 +705,7 @@ async function main() {
          'the worker keeps the new list with its layers and drops the old ones (no stale mix)',
          keptNew ? `${keptNew.urls.length} kept; stale: ${stale.join(', ') || 'none'}` : 'not kept in 20 s');
       await revisit.close();
+      await quiet(proxy);  // what the service worker still fetched in the background has landed
       await context.setOffline(true);
       const offlineNew = await context.newPage();
       offlineNew.on('pageerror', (e) => pageErrors.push(e.message));
@@ -704,9 +714,20 @@ async function main() {
       const offlineIds = await listedFrames(offlineNew);
       const moiSize = await saveOnPhone(offlineNew, astronaut, tmp, 'offline-moi.jpg');
       ok(offlineIds.join() === 'frame-moi,frame-ring' && moiSize.width === 1080 && proxy.log.length === mark,
-         'offline after that visit: the new list, and a photo framed with the new frame', offlineIds.join(', '));
+         'offline after that visit: the new list, and a photo framed with the new frame',
+         `${offlineIds.join(', ')}; saved ${moiSize.width}x${moiSize.height}; reached the server: ${proxy.log.slice(mark).map((e) => `${e.method} ${e.path}`).join(', ') || 'nothing'}`);
       await offlineNew.close();
       await context.setOffline(false);
+      // Online, with the server down behind its proxy (502 for everything):
+      // the kept list and layers still answer.
+      proxy.retarget('http://127.0.0.1:9');  // nothing listens on the discard port
+      const down = await context.newPage();
+      down.on('pageerror', (e) => pageErrors.push(e.message));
+      await down.goto(`${base}/`);
+      const downIds = await listedFrames(down);
+      await down.locator('#preview[data-ready="true"][data-engine="phone"]').waitFor();
+      ok(downIds.join() === 'frame-moi,frame-ring', 'with the server down (502), the page still lists and draws the kept frames', downIds.join(', '));
+      await down.close();
       proxy.retarget(firstUrl);
       await stopServer(second.server);
     }

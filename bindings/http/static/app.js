@@ -605,6 +605,11 @@ async function preparePhoto(photo) {
 async function choosePhoto(file) {
   if (!file) return;
   performance.mark('khung:chosen');
+  // The photo chosen before is gone from now on: work still under way for
+  // it (a frame's change preparing it) stops, and cannot mark it ready.
+  state.photo = null;
+  canvas.dataset.photo = 'reading';
+  updateControls();
   say('');
   ui.mode.textContent = '';
   ui.result.hidden = true;

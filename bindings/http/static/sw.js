@@ -97,22 +97,25 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
-// The network's answer, or the kept one when the network fails or is
-// slower than WAIT_FOR_NETWORK_MS and there is a kept one. A good network
+// The network's answer, or the kept one when there is one and the network
+// fails, answers 5xx, or is slower than WAIT_FOR_NETWORK_MS. A good network
 // answer is handed to `store` (in the background).
 async function networkFirst(event, request, kept, store) {
-  const network = fetch(request);
-  const stored = network.then((response) => {
-    if (response.ok) event.waitUntil(store(response.clone()));
+  let storing = null;
+  const stored = fetch(request).then((response) => {
+    if (response.ok) storing = store(response.clone());
     return response;
   });
-  stored.catch(() => {});
+  // Registered now, while the event may still be extended: the worker
+  // stays up until the answer is kept, even one that came in too late.
+  event.waitUntil(stored.then(() => storing, () => {}));
   const copy = await kept;
   if (!copy) return stored;
   let timer;
   const late = new Promise((resolve) => { timer = setTimeout(() => resolve(copy), WAIT_FOR_NETWORK_MS); });
   try {
-    return await Promise.race([stored.catch(() => copy), late]);
+    // A server in trouble (a 502 from the proxy in front) is no better than none.
+    return await Promise.race([stored.then((r) => (r.status >= 500 ? copy : r), () => copy), late]);
   } finally {
     clearTimeout(timer);
   }
