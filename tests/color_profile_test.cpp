@@ -516,4 +516,10 @@ TEST_CASE("a template's image asset is converted, and a bad profile warned of at
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0].where == "layers[1].src");
   CHECK_THAT(r.warnings[0].message, Catch::StartsWith("image '") && Catch::Contains("bad.png': its ICC profile is truncated"));
+  // khung check tells the designer before any render.
+  const std::vector<CheckProblem> checked = check_template(Template::load((dir.dir / "t.json").string()), {});
+  REQUIRE(checked.size() == 1);
+  CHECK(checked[0].where == "layers[1].src");
+  CHECK(checked[0].message == r.warnings[0].message);
+  CHECK(checked[0].severity == CheckSeverity::Problem);
 }

@@ -618,6 +618,10 @@ std::vector<CheckProblem> check_canvas(const Template& tpl) {
       if (std::string beyond = beyond_canvas(p->shape.box, canvas); !beyond.empty())
         out.push_back({at + ".window.box", "the photo window " + box_text(p->shape.box) + " leaves the " +
                                                canvas_text(canvas) + " " + beyond + ", where the photo is cut off"});
+    } else if (const auto* im = std::get_if<ImageLayer>(&layers[i])) {
+      // An asset's colour profile that could not be used: it is drawn in
+      // other colours than the designer's.
+      for (const std::string& w : im->warnings) out.push_back({at + ".src", w});
     } else if (const auto* t = std::get_if<TextLayer>(&layers[i])) {
       if (std::string beyond = beyond_canvas(t->box, canvas); !beyond.empty())
         out.push_back({at + ".box",

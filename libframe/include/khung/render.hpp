@@ -149,7 +149,10 @@ struct CheckProblem {
 // characters no font covers, text cut off by the canvas edge (the render
 // warnings' words), a photo window leaving the canvas ("layers[0].window.box":
 // "the photo window [-40, 140, 800, 800] leaves the 1080x1080 canvas by
-// 40 px at the left, where the photo is cut off"). Notes, after them: a text
+// 40 px at the left, where the photo is cut off"), an image asset whose
+// colour profile could not be used ("layers[1].src": "image 'logo.png': its
+// ICC profile is truncated (...); the colours are drawn as sRGB"). Notes,
+// after them: a text
 // box leaving the canvas (its text may still stay inside), a layer's font
 // lacking characters that fallback fonts draw instead ("font 'Roboto Bold'
 // (Roboto-Bold.ttf) lacks some characters, drawn from fallback fonts: Ă Đ
