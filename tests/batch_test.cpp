@@ -302,6 +302,13 @@ TEST_CASE("check --data notes once the letters a font lacks over every row", "[b
   DataCheck c = check_data(Template::load((s.dir / "latin.json").string()), o);
   CHECK(c.total == 4);
   CHECK(c.rows.empty());  // a note fails no row
+  // The font's Vietnamese letters (check_fonts), then what the rows took.
+  REQUIRE(c.template_checks.size() == 2);
+  CHECK(c.template_checks[0].where == "layers[0].font");
+  CHECK(c.template_checks[0].severity == CheckSeverity::Note);
+  CHECK(c.template_checks[0].message.starts_with(
+      "font 'Noto Sans Bold' (latin-bold.ttf) lacks 102 of the 134 Vietnamese letters: ả ạ ă ằ ắ ẳ ẵ ặ ầ "));
+  c.template_checks.erase(c.template_checks.begin());
   CHECK(c.template_checks ==
         std::vector<CheckProblem>{{"layers[0].font",
                                    "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "

@@ -2,6 +2,7 @@
 # Wiring of the khung CLI: exit codes, one-line errors, files written.
 set -u
 khung=$1
+make_font=$2  # tests/make_font.cpp: test fonts made from a bundled one
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fonts=$(cd "$(dirname "$0")/../fonts" && pwd)
@@ -215,6 +216,46 @@ printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "★ {
 "$khung" check "$tmp/tpl/star.json" >"$tmp/out" || fail "check star: exit $?"
 [ "$(cat "$tmp/out")" = "star: layers[0].font: note: font 'Noto Sans Regular' (NotoSans-Regular.ttf) lacks some characters, drawn from fallback fonts: ★ (U+2605) from Noto Sans Symbols2 Regular
 star: ok (banner 600x100, checked with sample fields)" ] || fail "check star: $(cat "$tmp/out")"
+
+# A template folder's own fonts, by family name; legacy Vietnamese fonts refused.
+mkdir -p "$tmp/own"
+"$make_font" "$fonts/NotoSerif-Regular.ttf" "$tmp/own/house.ttf" "House Serif" || fail "make_font house"
+"$make_font" "$fonts/NotoSans-Regular.ttf" "$tmp/own/few.ttf" "Few Sans" --only "ắđĐ" || fail "make_font few"
+"$make_font" "$fonts/NotoSans-Regular.ttf" "$tmp/own/vntime.ttf" ".VnTime" --legacy tcvn3 || fail "make_font vntime"
+"$make_font" "$fonts/NotoSans-Regular.ttf" "$tmp/own/vni.ttf" "VNI-Times" --legacy vni || fail "make_font vni"
+own_banner() {  # own_banner NAME FAMILY
+  printf '{"width": 400, "height": 100, "layers": [{"type": "fill", "color": "#FFFFFF"}, {"type": "text", "text": "Tự hào {{unit}}", "box": [0, 0, 400, 100], "font": {"family": "%s", "size": 32}}]}' "$2" >"$tmp/own/$1.json"
+}
+own_banner by-name "House Serif"
+own_banner by-file "house.ttf"
+"$khung" render "$tmp/own/by-name.json" --set "unit=Việt Nam" -o "$tmp/by-name.png" 2>"$tmp/err" || fail "own font by name: exit $?: $(cat "$tmp/err")"
+"$khung" render "$tmp/own/by-file.json" --set "unit=Việt Nam" -o "$tmp/by-file.png" || fail "own font by file: exit $?"
+cmp -s "$tmp/by-name.png" "$tmp/by-file.png" || fail "own font by name: not the file's pixels"
+own_banner typo "Robotto"
+"$khung" render "$tmp/own/typo.json" --set unit=x -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "unknown family: expected exit 1"
+grep -qxF "khung: error: template '$tmp/own/typo.json': layers[1].font.family: font 'Robotto': no such family (available: .VnTime, Few Sans, House Serif, Noto Sans, Noto Sans Symbols2, Noto Serif, VNI-Times)" "$tmp/err" \
+  || fail "unknown family: $(cat "$tmp/err")"
+own_banner few "Few Sans"
+"$khung" check "$tmp/own/few.json" >"$tmp/out" || fail "check few: exit $?: $(cat "$tmp/out")"
+grep -q "^few: layers\[1\]\.font: note: font 'Few Sans Regular' (few.ttf) lacks 131 of the 134 Vietnamese letters: à á ả ã ạ ă ằ ẳ .* Ỹ Ỵ; fallback fonts draw them, in another typeface$" "$tmp/out" \
+  || fail "check few: $(cat "$tmp/out")"
+for legacy in "vntime .VnTime TCVN3" "vni VNI-Times VNI"; do
+  set -- $legacy
+  own_banner "$1" "$2"
+  message="khung: error: template '$tmp/own/$1.json': layers[1].font.family: font '$2' ($1.ttf) is $3-encoded: its Vietnamese letters sit on Latin-1 code points, so Unicode text would be drawn wrong; use a Unicode font such as Noto Sans"
+  for command in render check; do
+    if [ $command = render ]; then
+      "$khung" render "$tmp/own/$1.json" --set unit=x -o "$tmp/x.png" >"$tmp/out" 2>"$tmp/err"
+    else
+      "$khung" check "$tmp/own/$1.json" >"$tmp/out" 2>"$tmp/err"
+    fi
+    rc=$?
+    [ $rc = 1 ] || fail "$command $2: exit $rc, expected 1"
+    grep -qxF "$message" "$tmp/err" || fail "$command $2: stderr was: $(cat "$tmp/err")"
+  done
+  [ ! -e "$tmp/x.png" ] || fail "render $2: left an output file"
+done
 
 # check: text cut off by the canvas edge fails, naming the layer's box and the pixels; render warns.
 printf '{"width": 600, "height": 100, "layers": [{"type": "text", "text": "{{unit}}", "box": [400, 0, 400, 100], "font": {"family": "Noto Sans", "size": 40}}], "fields": {"unit": {"sample": "Công đoàn Điện lực"}}}' >"$tmp/tpl/edge.json"

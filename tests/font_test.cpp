@@ -1,9 +1,13 @@
 #include "khung/error.hpp"
 #include "khung/font.hpp"
+#include "latin_font.hpp"
+#include "made_fonts.hpp"
+#include "scratch.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -132,4 +136,109 @@ TEST_CASE("a packaged copy of the data replaces the source tree, and KHUNG_DATA_
   else
     ::unsetenv("KHUNG_DATA_DIR");
   CHECK(data_dir() == (saved ? std::filesystem::path(saved_value) : before));
+}
+
+namespace {
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(nothing thrown)";
+}
+
+}  // namespace
+
+TEST_CASE("a folder's fonts are found by their family name, before bundled ones of the name", "[font][folder]") {
+  ScratchDir s("font-folder");
+  std::filesystem::create_directories(s.dir / "fonts");
+  write_made_font(kFonts / "NotoSerif-Regular.ttf", s.dir / "house-regular.ttf", {"House Serif"});
+  write_made_font(kFonts / "NotoSerif-Bold.ttf", s.dir / "fonts" / "house-bold.ttf", {"House Serif", "Bold"});
+  // A folder's own "Noto Sans" (a serif, renamed) wins over the bundled one.
+  write_made_font(kFonts / "NotoSerif-Regular.ttf", s.dir / "my-noto.ttf", {"Noto Sans"});
+  auto own = FontLibrary::folder(s.dir);
+  CHECK(own->families() == std::vector<std::string>{"House Serif", "Noto Sans"});
+  const FontLibrary& bundled = FontLibrary::bundled();
+  Font regular = resolve_font({"house serif", 400}, own.get(), bundled);
+  CHECK(regular.path() == s.dir / "house-regular.ttf");
+  Font bold = resolve_font({"House Serif", 700}, own.get(), bundled);
+  CHECK(bold.path() == s.dir / "fonts" / "house-bold.ttf");
+  CHECK(bold.weight() == 700);
+  CHECK(resolve_font({"House Serif", 600}, own.get(), bundled) == bold);
+  CHECK(resolve_font({"Noto Sans"}, own.get(), bundled).path() == s.dir / "my-noto.ttf");
+  // Families the folder lacks, and font files, come from the library.
+  CHECK(resolve_font({"Noto Serif", 700}, own.get(), bundled).path().filename() == "NotoSerif-Bold.ttf");
+  CHECK(resolve_font({(kFonts / "NotoSans-Bold.ttf").string()}, own.get(), bundled).family() == "Noto Sans");
+  // Loaded once per folder: the same library, the same faces.
+  CHECK(FontLibrary::folder(s.dir) == own);
+  CHECK(resolve_font({"House Serif"}, FontLibrary::folder(s.dir).get(), bundled) == regular);
+  // A font added to the folder is seen.
+  write_made_font(kFonts / "NotoSans-Regular.ttf", s.dir / "extra.ttf", {"Extra Sans"});
+  auto again = FontLibrary::folder(s.dir);
+  CHECK(again != own);
+  CHECK(again->has_family("Extra Sans"));
+}
+
+TEST_CASE("a family found nowhere is named with the folder's and the bundled families", "[font][folder]") {
+  ScratchDir s("font-unknown");
+  write_made_font(kFonts / "NotoSans-Regular.ttf", s.dir / "house.ttf", {"House Sans"});
+  auto own = FontLibrary::folder(s.dir);
+  CHECK(message_of([&] { resolve_font({"Robotto"}, own.get(), FontLibrary::bundled()); }) ==
+        "font 'Robotto': no such family (available: House Sans, Noto Sans, Noto Sans Symbols2, Noto Serif)");
+  CHECK(FontLibrary::folder(s.dir / "nowhere")->families().empty());
+}
+
+TEST_CASE("missing_vietnamese_letters lists what a font draws neither whole nor composed", "[font][vietnamese]") {
+  CHECK(missing_vietnamese_letters(load_font(kFonts / "NotoSans-Regular.ttf")).empty());
+  ScratchDir s("font-letters");
+  // Whole letters only: ắ is drawn, ạ is not (no dot below to compose it).
+  Font few = load_font(write_made_font(kFonts / "NotoSans-Regular.ttf", s.dir / "few.ttf",
+                                       {"Few Sans", "Regular", U"ắđĐ"}));
+  std::u32string missing = missing_vietnamese_letters(few);
+  CHECK(missing.size() == 134 - 3);
+  CHECK(missing.find(U'ắ') == std::u32string::npos);
+  CHECK(missing.find(U'đ') == std::u32string::npos);
+  CHECK(missing.substr(0, 4) == U"àáảã");
+  // Base letters and combining marks: everything HarfBuzz can compose.
+  Font marks = load_font(write_made_font(kFonts / "NotoSans-Regular.ttf", s.dir / "marks.ttf",
+                                         {"Marks Sans", "Regular", U"\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031B"}));
+  CHECK(missing_vietnamese_letters(marks) == U"đĐ");
+  Font latin = load_font(write_latin_only_font(kFonts / "NotoSans-Regular.ttf", s.dir / "latin.ttf"));
+  CHECK(missing_vietnamese_letters(latin).size() == 134 - 32);
+}
+
+TEST_CASE("TCVN3 and VNI fonts are recognised by name and by what they draw, and refused", "[font][legacy]") {
+  ScratchDir s("font-legacy");
+  const std::filesystem::path noto = kFonts / "NotoSans-Regular.ttf";
+  Font vntime = load_font(write_made_font(noto, s.dir / "vntime.ttf", {".VnTime", "Regular", {}, LegacyEncoding::Tcvn3}));
+  CHECK(vntime.legacy_encoding() == LegacyEncoding::Tcvn3);
+  Font vni = load_font(write_made_font(noto, s.dir / "vni-times.ttf", {"VNI-Times", "Regular", {}, LegacyEncoding::Vni}));
+  CHECK(vni.legacy_encoding() == LegacyEncoding::Vni);
+  // Without the telling names: by the glyphs at Latin-1 code points.
+  CHECK(load_font(write_made_font(noto, s.dir / "office.ttf", {"Office Times", "Regular", {}, LegacyEncoding::Tcvn3}))
+            .legacy_encoding() == LegacyEncoding::Tcvn3);
+  CHECK(load_font(write_made_font(noto, s.dir / "office-vni.ttf", {"Office Helve", "Regular", {}, LegacyEncoding::Vni}))
+            .legacy_encoding() == LegacyEncoding::Vni);
+  // Unicode fonts are not: the bundled ones, a Latin-1 one without any
+  // Vietnamese letter, and a ".Vn" font converted to Unicode.
+  for (const auto& entry : std::filesystem::directory_iterator(kFonts))
+    if (entry.path().extension() == ".ttf") CHECK_FALSE(load_font(entry.path()).legacy_encoding());
+  CHECK_FALSE(load_font(write_latin_only_font(noto, s.dir / "latin.ttf")).legacy_encoding());
+  CHECK_FALSE(load_font(write_made_font(noto, s.dir / "vnunicode.ttf", {".VnTime Unicode"})).legacy_encoding());
+
+  const std::string tcvn3_message =
+      "font '.VnTime' (vntime.ttf) is TCVN3-encoded: its Vietnamese letters sit on Latin-1 code points, so Unicode "
+      "text would be drawn wrong; use a Unicode font such as Noto Sans";
+  CHECK(message_of([&] { require_unicode(vntime); }) == tcvn3_message);
+  CHECK(message_of([&] { FontLibrary::bundled().resolve({(s.dir / "vntime.ttf").string()}); }) == tcvn3_message);
+  auto own = FontLibrary::folder(s.dir);
+  CHECK(message_of([&] { resolve_font({".VnTime"}, own.get(), FontLibrary::bundled()); }) == tcvn3_message);
+  CHECK(message_of([&] { resolve_font({"VNI-Times"}, own.get(), FontLibrary::bundled()); }) ==
+        "font 'VNI-Times' (vni-times.ttf) is VNI-encoded: its Vietnamese letters sit on Latin-1 code points, so "
+        "Unicode text would be drawn wrong; use a Unicode font such as Noto Sans");
+  // Never a fallback font either.
+  for (const Font& f : own->fallbacks()) CHECK_FALSE(f.legacy_encoding());
+  CHECK(own->fallbacks().size() == 2);  // the Latin-1 font and the converted one
 }

@@ -8,6 +8,7 @@
 
 #include "composite.hpp"
 #include "latin_font.hpp"
+#include "made_fonts.hpp"
 #include "overlays.hpp"
 #include "scratch.hpp"
 #include "template_data.hpp"
@@ -470,22 +471,31 @@ TEST_CASE("a render warns of characters no font has, naming the field or the lay
 
 TEST_CASE("check notes the characters a layer's font lacks, naming the font and the fallback, without failing", "[render][check]") {
   Scratch s;
-  write_latin_only_font(std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "latin-bold.ttf");
+  // In a subfolder: its family (Noto Sans) is not the folder's own.
+  std::filesystem::create_directories(s.dir / "cut");
+  write_latin_only_font(std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSans-Bold.ttf", s.dir / "cut" / "latin-bold.ttf");
   Template t = s.load(R"({"width": 900, "height": 200, "layers": [
       {"type": "fill", "color": "#FFFFFF"},
-      {"type": "text", "text": "ĐOÀN {{name}} ★", "box": [0, 0, 900, 100], "font": {"family": "latin-bold.ttf", "size": 40}},
+      {"type": "text", "text": "ĐOÀN {{name}} ★", "box": [0, 0, 900, 100], "font": {"family": "cut/latin-bold.ttf", "size": 40}},
       {"type": "text", "text": "{{name}}", "box": [0, 100, 900, 100], "font": {"family": "Noto Sans", "size": 40}}]})");
   auto checks = check_template(t, {{"name", "Ứng Văn Ơn"}});
-  REQUIRE(checks.size() == 1);  // Noto Sans has every letter: no note for layers[2]
+  // Noto Sans has every letter: no note for layers[2]. The first note is
+  // check_fonts' (the font's Vietnamese letters, whatever the text).
+  REQUIRE(checks.size() == 2);
+  CHECK(checks[0].where == "layers[1].font");
+  CHECK(checks[0].message.starts_with("font 'Noto Sans Bold' (latin-bold.ttf) lacks 102 of the 134 Vietnamese letters: "));
+  checks.erase(checks.begin());
   CHECK(checks[0] == CheckProblem{"layers[1].font",
                                   "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
                                   "fonts: Đ Ứ ă Ơ (U+0110, U+1EE8, U+0103, U+01A0) from Noto Sans Bold; ★ (U+2605) "
                                   "from Noto Sans Symbols2 Regular",
                                   CheckSeverity::Note});
-  // The letters the font has: nothing to say.
+  // The letters the font has: nothing to say but what check_fonts says.
   Template plain = s.load(R"({"width": 900, "height": 100, "layers": [
-      {"type": "text", "text": "{{name}}", "box": [0, 0, 900, 100], "font": {"family": "latin-bold.ttf", "size": 40}}]})");
-  CHECK(check_template(plain, {{"name", "José Hà"}}).empty());
+      {"type": "text", "text": "{{name}}", "box": [0, 0, 900, 100], "font": {"family": "cut/latin-bold.ttf", "size": 40}}]})");
+  auto plain_checks = check_template(plain, {{"name", "José Hà"}});
+  REQUIRE(plain_checks.size() == 1);
+  CHECK(plain_checks[0].message.starts_with("font 'Noto Sans Bold' (latin-bold.ttf) lacks 102 of the 134 "));
 }
 
 TEST_CASE("text and photo windows leaving the canvas: check says where and by how much", "[render][check]") {
@@ -704,4 +714,110 @@ TEST_CASE("frame_between, the phone's render, gives render_template's bytes for 
                     "under: 50x50, not the size of over (100x100)");
   CHECK_THROWS_WITH(frame_between({}, photo, circle_window({0, 0, 100, 100}), over, {.focus = Focus::Face}),
                     "focus face: framing between layers takes a centred photo");
+}
+
+namespace {
+
+const std::filesystem::path kNoto = std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts";
+
+std::string load_error(const std::filesystem::path& file) {
+  try {
+    Template::load(file.string());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+// A banner of one text layer in the font given as a JSON value.
+std::string banner_in(const std::string& font) {
+  return R"({"width": 600, "height": 120, "layers": [{"type": "fill", "color": "#FFFFFF"},
+      {"type": "text", "text": "Tự hào trí tuệ {{name}}", "box": [10, 10, 580, 100], "color": "#000000",
+       "font": )" + font + "}]}";
+}
+
+}  // namespace
+
+TEST_CASE("a template folder's font is used by its family name, as by its file", "[render][font][folder]") {
+  Scratch s;
+  // Noto Serif renamed: drawn by name, it must differ from the bundled Noto Sans.
+  write_made_font(kNoto / "NotoSerif-Regular.ttf", s.dir / "house.ttf", {"House Serif"});
+  write_made_font(kNoto / "NotoSerif-Bold.ttf", s.dir / "house-bold.ttf", {"House Serif", "Bold"});
+  RenderOptions options;
+  options.fields = {{"name", "Việt Nam"}};
+  Image by_name = render_template(s.load(banner_in(R"({"family": "House Serif", "size": 40})")), options);
+  Image by_file = render_template(s.load(banner_in(R"({"family": "house.ttf", "size": 40})")), options);
+  Image bundled = render_template(s.load(banner_in(R"({"family": "Noto Sans", "size": 40})")), options);
+  CHECK(by_name == by_file);
+  CHECK_FALSE(by_name == bundled);
+  // The weight picks the face, as for bundled families.
+  Image bold = render_template(s.load(banner_in(R"({"family": "House Serif", "weight": 700, "size": 40})")), options);
+  CHECK(bold == render_template(s.load(banner_in(R"({"family": "house-bold.ttf", "size": 40})")), options));
+  CHECK_FALSE(bold == by_name);
+  // The folder's own "Noto Sans" wins over the bundled family of the name.
+  write_made_font(kNoto / "NotoSerif-Regular.ttf", s.dir / "mine.ttf", {"Noto Sans"});
+  CHECK(render_template(s.load(banner_in(R"({"family": "Noto Sans", "size": 40})")), options) == by_file);
+  // And a fallback family may be the folder's too.
+  Template fb = s.load(R"({"width": 100, "height": 100, "layers": [{"type": "text", "text": "a", "box": [0, 0, 100, 100],
+      "font": {"family": "Noto Serif", "size": 40}, "fallback": ["House Serif"]}]})");
+  CHECK(fb.size().width == 100);
+}
+
+TEST_CASE("a family found nowhere is an error at its JSON path, listing the families", "[render][font][folder]") {
+  Scratch s;
+  write_made_font(kNoto / "NotoSans-Regular.ttf", s.dir / "house.ttf", {"House Sans"});
+  CHECK(load_error(s.write("t.json", banner_in(R"({"family": "Robotto", "size": 40})"))) ==
+        "template '" + (s.dir / "t.json").string() +
+            "': layers[1].font.family: font 'Robotto': no such family (available: House Sans, Noto Sans, Noto Sans "
+            "Symbols2, Noto Serif)");
+}
+
+TEST_CASE("TCVN3 and VNI fonts are refused where a template uses them, by name or by file", "[render][font][legacy]") {
+  Scratch s;
+  write_made_font(kNoto / "NotoSans-Regular.ttf", s.dir / "vntime.ttf", {".VnTime", "Regular", {}, LegacyEncoding::Tcvn3});
+  write_made_font(kNoto / "NotoSans-Regular.ttf", s.dir / "vni.ttf", {"VNI-Times", "Regular", {}, LegacyEncoding::Vni});
+  const std::string file = "template '" + (s.dir / "t.json").string() + "': ";
+  const std::string tcvn3 =
+      "font '.VnTime' (vntime.ttf) is TCVN3-encoded: its Vietnamese letters sit on Latin-1 code points, so Unicode "
+      "text would be drawn wrong; use a Unicode font such as Noto Sans";
+  CHECK(load_error(s.write("t.json", banner_in(R"({"family": ".VnTime", "size": 40})"))) ==
+        file + "layers[1].font.family: " + tcvn3);
+  CHECK(load_error(s.write("t.json", banner_in(R"({"family": "vntime.ttf", "size": 40})"))) ==
+        file + "layers[1].font.family: " + tcvn3);
+  CHECK(load_error(s.write("t.json", banner_in(R"({"family": "VNI-Times", "size": 40})"))) ==
+        file + "layers[1].font.family: font 'VNI-Times' (vni.ttf) is VNI-encoded: its Vietnamese letters sit on "
+               "Latin-1 code points, so Unicode text would be drawn wrong; use a Unicode font such as Noto Sans");
+  CHECK(load_error(s.write("t.json", R"({"width": 100, "height": 100, "layers": [{"type": "text", "text": "a",
+      "box": [0, 0, 100, 100], "font": {"size": 40}, "fallback": ["Noto Serif", ".VnTime"]}]})")) ==
+        file + "layers[0].fallback[1]: " + tcvn3);
+}
+
+TEST_CASE("check names the Vietnamese letters a layer's font lacks, a problem when no font draws them", "[render][check][font]") {
+  Scratch s;
+  write_made_font(kNoto / "NotoSans-Regular.ttf", s.dir / "few.ttf", {"Few Sans", "Regular", U"ắđĐ"});
+  Template t = s.load(banner_in(R"({"family": "Few Sans", "size": 40})"));
+  // check_fonts' finding: the first at layers[1].font (the notes of the
+  // characters the text took from fallbacks follow it).
+  auto font_check = [](const std::vector<CheckProblem>& checks) {
+    auto it = std::find_if(checks.begin(), checks.end(), [](const CheckProblem& c) {
+      return c.where == "layers[1].font" && c.message.find(" of the 134 Vietnamese letters: ") != std::string::npos;
+    });
+    REQUIRE(it != checks.end());
+    return *it;
+  };
+  CheckProblem found = font_check(check_template(t, {{"name", "An"}}));
+  CHECK(found.severity == CheckSeverity::Note);
+  CHECK(found.message.starts_with("font 'Few Sans Regular' (few.ttf) lacks 131 of the 134 Vietnamese letters: "
+                                      "à á ả ã ạ ă ằ ẳ ẵ ặ â "));
+  CHECK(found.message.ends_with(" Ỹ Ỵ; fallback fonts draw them, in another typeface"));
+  CHECK(found.message.find(" đ ") == std::string::npos);
+  // With fallback fonts that lack them too, the letters no font draws are a problem.
+  std::filesystem::create_directories(s.dir / "only");
+  write_made_font(kNoto / "NotoSans-Regular.ttf", s.dir / "only" / "few2.ttf", {"Few Two", "Regular", U"ạ"});
+  FontLibrary poor({s.dir / "only"});
+  found = font_check(check_template(t, {{"name", "An"}}, poor));
+  CHECK(found.severity == CheckSeverity::Problem);
+  CHECK(found.message.find("; no font of the layer draws à á ả ã ă ") != std::string::npos);
+  // The bundled fonts lack none.
+  CHECK(check_template(s.load(banner_in(R"({"family": "Noto Serif", "size": 40})")), {{"name", "An"}}).empty());
 }

@@ -527,6 +527,7 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
   out.template_checks = detail::check_canvas(tpl);
+  for (CheckProblem& c : detail::check_fonts(tpl, FontLibrary::bundled())) out.template_checks.push_back(std::move(c));
   for (CheckProblem& n : notes.notes()) out.template_checks.push_back(std::move(n));
   return out;
 }

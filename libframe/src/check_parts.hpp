@@ -41,4 +41,12 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
 // (notes).
 std::vector<CheckProblem> check_canvas(const Template& tpl);
 
+// check_template's checks of the text layers' fonts, whatever the fields:
+// at "layers[i].font", a font lacking Vietnamese letters
+// (missing_vietnamese_letters), named with the letters. A note when the
+// layer's fallback fonts draw every one of them (as for FallbackNotes: the
+// text comes out right, some letters in another typeface); a problem for
+// letters no font of the layer draws (as for characters no font covers).
+std::vector<CheckProblem> check_fonts(const Template& tpl, const FontLibrary& fonts);
+
 }  // namespace khung::detail

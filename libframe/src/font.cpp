@@ -2,10 +2,14 @@
 
 #include "font_face.hpp"
 #include "khung/error.hpp"
+#include "khung/unicode.hpp"
+#include "utf8.hpp"
+#include "vietnamese.hpp"
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
 #include FT_GLYPH_H
+#include FT_OUTLINE_H
 #include FT_STROKER_H
 #include FT_TRUETYPE_TABLES_H
 
@@ -22,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 
 namespace khung {
 namespace detail {
@@ -42,6 +47,69 @@ MappedFile map_file(const std::filesystem::path& path) {
   ::close(fd);
   if (p == MAP_FAILED) throw Error(ErrorCode::Font, "font '" + path.string() + "': cannot be read");
   return MappedFile(static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(st.st_size));
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// The bottom and top of a code point's outline in font units (y up);
+// nullopt when the font has no glyph or the glyph no ink.
+std::optional<std::pair<long, long>> ink_rows(FT_Face face, char32_t cp) {
+  FT_UInt gid = FT_Get_Char_Index(face, cp);
+  if (gid == 0 || FT_Load_Glyph(face, gid, FT_LOAD_NO_SCALE | FT_LOAD_NO_BITMAP) ||
+      face->glyph->format != FT_GLYPH_FORMAT_OUTLINE || face->glyph->outline.n_points == 0)
+    return std::nullopt;
+  FT_BBox box{};
+  FT_Outline_Get_CBox(&face->glyph->outline, &box);
+  return std::pair<long, long>{box.yMin, box.yMax};
+}
+
+// The Latin-1 code point a legacy encoding stores `letter`'s code (or, for
+// VNI, its mark byte) at.
+char32_t legacy_byte(std::string_view letter, LegacyEncoding encoding) {
+  std::u32string coded = to_utf32(unicode_to_legacy(letter, encoding));
+  return coded.empty() ? 0 : coded.back();
+}
+
+// See Font::legacy_encoding(). A legacy font has none of the Vietnamese
+// letters of U+1EA0..U+1EF9 where Unicode puts them (a converted font that
+// kept its old name has them and is Unicode).
+std::optional<LegacyEncoding> detect_legacy_font(FT_Face face, const std::string& family) {
+  for (char32_t cp = 0x1EA0; cp <= 0x1EF9; ++cp)
+    if (FT_Get_Char_Index(face, cp) != 0) return std::nullopt;
+  if (starts_with_nocase(family, ".Vn")) return LegacyEncoding::Tcvn3;
+  if (starts_with_nocase(family, "VNI-") || starts_with_nocase(family, "VNI ")) return LegacyEncoding::Vni;
+  // Whatever the name: compare what is drawn at Latin-1 code points with
+  // the letter's height, measured on "x".
+  auto x = ink_rows(face, U'x');
+  if (!x || x->second <= 0) return std::nullopt;
+  const long xh = x->second;
+  // A letter's body stands on the baseline and reaches the x-height.
+  auto body = [&](char32_t cp) {
+    auto rows = ink_rows(face, cp);
+    return rows && rows->first <= xh * 15 / 100 && rows->second >= xh * 3 / 4;
+  };
+  // A tone mark alone floats above the letters it goes on.
+  auto mark_above = [&](char32_t cp) {
+    auto rows = ink_rows(face, cp);
+    return rows && rows->first >= xh / 2;
+  };
+  // Latin-1 has lone accents (the diaeresis, cedilla, middle dot) where
+  // TCVN3 has ă, á, ã.
+  static constexpr const char* kTcvn3Letters[] = {"ă", "á", "ã"};
+  if (std::all_of(std::begin(kTcvn3Letters), std::end(kTcvn3Letters),
+                  [&](const char* l) { return body(legacy_byte(l, LegacyEncoding::Tcvn3)); }))
+    return LegacyEncoding::Tcvn3;
+  // Latin-1 has letters (ù ø û õ) where VNI has the acute, grave, hook and
+  // tilde to put after a vowel.
+  static constexpr const char* kToned[] = {"á", "à", "ả", "ã"};
+  if (std::all_of(std::begin(kToned), std::end(kToned),
+                  [&](const char* l) { return mark_above(legacy_byte(l, LegacyEncoding::Vni)); }))
+    return LegacyEncoding::Vni;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -67,6 +135,7 @@ FontFace::FontFace(const std::filesystem::path& path) : path_(path), data_(map_f
   if (auto* os2 = static_cast<TT_OS2*>(FT_Get_Sfnt_Table(ft_face_, FT_SFNT_OS2));
       os2 && os2->usWeightClass >= 1 && os2->usWeightClass <= 1000)
     weight_ = os2->usWeightClass;
+  legacy_ = detect_legacy_font(ft_face_, family_);
 
   hb_blob_t* blob = hb_blob_create(reinterpret_cast<const char*>(data_.data()),
                                    static_cast<unsigned>(data_.size()), HB_MEMORY_MODE_READONLY,
@@ -154,6 +223,30 @@ bool Font::italic() const { return face_->italic(); }
 const std::filesystem::path& Font::path() const { return face_->path(); }
 bool Font::has_codepoint(char32_t cp) const { return face_->nominal_glyph(cp) != 0; }
 std::size_t Font::cached_glyph_count() const { return face_->cached_glyph_count(); }
+std::optional<LegacyEncoding> Font::legacy_encoding() const { return face_->legacy_encoding(); }
+
+const Font& require_unicode(const Font& font) {
+  if (auto enc = font.legacy_encoding())
+    throw Error(ErrorCode::Font, "font '" + font.family() + "' (" + font.path().filename().string() + ") is " +
+                                     (*enc == LegacyEncoding::Tcvn3 ? "TCVN3" : "VNI") +
+                                     "-encoded: its Vietnamese letters sit on Latin-1 code points, so Unicode text "
+                                     "would be drawn wrong; use a Unicode font such as Noto Sans");
+  return font;
+}
+
+std::u32string missing_vietnamese_letters(const Font& font) {
+  std::u32string out;
+  for (char32_t letter : detail::kVietnameseLetters) {
+    if (font.has_codepoint(letter)) continue;
+    // As the text engine does: HarfBuzz composes base and marks the font has.
+    std::string utf8;
+    detail::append_utf8(utf8, letter);
+    const std::u32string parts = to_utf32(to_nfd(utf8));
+    if (!std::all_of(parts.begin(), parts.end(), [&](char32_t cp) { return font.has_codepoint(cp); }))
+      out += letter;
+  }
+  return out;
+}
 
 Font load_font(const std::filesystem::path& path) {
   return Font(std::make_shared<const detail::FontFace>(path));
@@ -246,7 +339,10 @@ FontLibrary::FontLibrary(const std::vector<std::filesystem::path>& dirs) : FontL
 
 std::vector<Font> FontLibrary::fallbacks(int weight, bool italic) const {
   std::vector<Font> out;
-  for (const std::vector<Font>& family : by_family_) out.push_back(nearest(family, weight, italic));
+  for (const std::vector<Font>& family : by_family_) {
+    const Font& f = nearest(family, weight, italic);
+    if (!f.legacy_encoding()) out.push_back(f);
+  }
   return out;
 }
 
@@ -267,15 +363,66 @@ const FontLibrary& FontLibrary::bundled() {
   return library;
 }
 
+namespace {
+
+Error no_such_family(const std::string& family, const std::vector<std::string>& names) {
+  std::string known;
+  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+  return Error(ErrorCode::InvalidArgument,
+               "font '" + family + "': no such family (available: " + (known.empty() ? "none" : known) + ")");
+}
+
+bool looks_like_path(const std::string& family) {
+  return family.find('/') != std::string::npos || is_font_file(family);
+}
+
+}  // namespace
+
 Font FontLibrary::find(const FontQuery& query) const {
   const std::string want = lower(query.family);
   for (const std::vector<Font>& family : by_family_)
-    if (lower(family.front().family()) == want) return nearest(family, query.weight, query.italic);
-  std::string known;
-  for (const auto& name : families()) known += (known.empty() ? "" : ", ") + name;
-  throw Error(ErrorCode::InvalidArgument,
-              "font '" + query.family + "': no such family (available: " +
-                  (known.empty() ? "none" : known) + ")");
+    if (lower(family.front().family()) == want) return require_unicode(nearest(family, query.weight, query.italic));
+  throw no_such_family(query.family, families());
+}
+
+bool FontLibrary::has_family(std::string_view family) const {
+  const std::string want = lower(family);
+  return std::any_of(by_family_.begin(), by_family_.end(),
+                     [&](const std::vector<Font>& faces) { return lower(faces.front().family()) == want; });
+}
+
+std::shared_ptr<const FontLibrary> FontLibrary::folder(const std::filesystem::path& dir) {
+  // What the folder's fonts are, cheaply: their paths, sizes and times.
+  std::vector<std::filesystem::path> dirs{dir, dir / "fonts"};
+  std::string signature;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    std::vector<std::string> entries;
+    for (auto it = std::filesystem::directory_iterator(d, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+      std::error_code e2;
+      if (!it->is_regular_file(e2) || !is_font_file(it->path())) continue;
+      auto size = it->file_size(e2);
+      auto time = it->last_write_time(e2).time_since_epoch().count();
+      entries.push_back(it->path().string() + '\0' + std::to_string(size) + '\0' + std::to_string(time));
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& e : entries) signature += e + '\n';
+  }
+  struct Cache {
+    std::mutex mutex;
+    std::map<std::string, std::pair<std::string, std::shared_ptr<const FontLibrary>>> by_dir;
+  };
+  static Cache cache;
+  std::error_code ec;
+  const std::string key = std::filesystem::weakly_canonical(dir, ec).string();
+  std::lock_guard lock(cache.mutex);
+  auto& [known, library] = cache.by_dir[ec ? dir.string() : key];
+  if (!library || known != signature) {
+    library = signature.empty() ? std::make_shared<const FontLibrary>() : std::make_shared<const FontLibrary>(dirs);
+    known = signature;
+  }
+  return library;
 }
 
 Font FontLibrary::resolve(const FontQuery& query) const {
@@ -284,7 +431,16 @@ Font FontLibrary::resolve(const FontQuery& query) const {
   std::lock_guard lock(loaded_->mutex);
   auto it = loaded_->by_path.find(query.family);
   if (it == loaded_->by_path.end()) it = loaded_->by_path.emplace(query.family, load_font(p)).first;
-  return it->second;
+  return require_unicode(it->second);
+}
+
+Font resolve_font(const FontQuery& query, const FontLibrary* own, const FontLibrary& library) {
+  if (own && own->has_family(query.family)) return own->find(query);
+  if (!own || looks_like_path(query.family) || library.has_family(query.family)) return library.resolve(query);
+  std::set<std::string> names;
+  for (const auto& n : own->families()) names.insert(n);
+  for (const auto& n : library.families()) names.insert(n);
+  throw no_such_family(query.family, {names.begin(), names.end()});
 }
 
 std::vector<std::string> FontLibrary::families() const {

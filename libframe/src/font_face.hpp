@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,7 @@ class FontFace {
   const std::string& style_name() const { return style_name_; }
   int weight() const { return weight_; }
   bool italic() const { return italic_; }
+  const std::optional<LegacyEncoding>& legacy_encoding() const { return legacy_; }
   // The nominal glyph of a code point, 0 when the font lacks it.
   std::uint32_t nominal_glyph(char32_t cp) const;
   // A HarfBuzz font scaled so that one unit is 1/64 pixel at size64/64 px.
@@ -86,6 +88,7 @@ class FontFace {
   std::string family_, style_name_;
   int weight_ = 400;
   bool italic_ = false;
+  std::optional<LegacyEncoding> legacy_;
   hb_face_t* hb_face_ = nullptr;
   hb_font_t* hb_font_ = nullptr;  // unscaled, immutable: for code point look-ups
   FT_Library ft_library_ = nullptr;

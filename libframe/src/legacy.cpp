@@ -1,6 +1,7 @@
 #include "khung/legacy.hpp"
 
 #include "khung/unicode.hpp"
+#include "vietnamese.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,8 @@
 
 namespace khung {
 namespace {
+
+using detail::kVietnameseLowerCase;
 
 // Legacy codes arrive as the Latin-1 characters U+00A0..U+00FF whose code
 // point is the byte value: a spreadsheet exports a cell typed in a legacy
@@ -85,6 +88,11 @@ static_assert(all_distinct(kTcvn3, [](const Tcvn3Code& e) { return e.code; }));
 static_assert(all_distinct(kTcvn3, [](const Tcvn3Code& e) { return e.letter; }));
 static_assert(std::all_of(kTcvn3.begin(), kTcvn3.end(),
                           [](const Tcvn3Code& e) { return e.code > 0xA0 && e.code <= 0xFF; }));
+
+// Every lower-case Vietnamese letter has its code (only capitals may lack one).
+static_assert(std::all_of(kVietnameseLowerCase.begin(), kVietnameseLowerCase.end(), [](char32_t letter) {
+  return std::any_of(kTcvn3.begin(), kTcvn3.end(), [&](const Tcvn3Code& e) { return e.letter == letter; });
+}));
 
 // The letter for each code U+00A0..U+00FF, 0 where there is none.
 constexpr std::array<char32_t, 0x60> kTcvn3Letters = [] {

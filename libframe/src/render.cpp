@@ -532,12 +532,28 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
 
 namespace detail {
 
+namespace {
+
+std::string named(const Font& f) { return f.family() + " " + f.style_name(); }
+
+// "'Roboto Bold' (Roboto-Bold.ttf)": a layer's font in check messages.
+std::string named_with_file(const Font& f) { return "'" + named(f) + "' (" + f.path().filename().string() + ")"; }
+
+std::string letters_text(std::u32string_view letters) {
+  std::string out;
+  for (char32_t c : letters) {
+    if (!out.empty()) out += ' ';
+    append_utf8(out, c);
+  }
+  return out;
+}
+
+}  // namespace
+
 void FallbackNotes::add(std::size_t layer, const TextLayout& layout) {
   if (layout.fallback.empty()) return;
-  auto named = [](const Font& f) { return f.family() + " " + f.style_name(); };
   Layer& entry = layers_[layer];
-  if (entry.font.empty())
-    entry.font = "'" + named(layout.fonts[0]) + "' (" + layout.fonts[0].path().filename().string() + ")";
+  if (entry.font.empty()) entry.font = named_with_file(layout.fonts[0]);
   for (const FallbackCharacter& c : layout.fallback) {
     const std::string from = named(layout.fonts[static_cast<std::size_t>(c.font)]);
     auto it = std::find_if(entry.taken.begin(), entry.taken.end(), [&](const auto& t) { return t.first == from; });
@@ -633,12 +649,51 @@ std::vector<CheckProblem> check_canvas(const Template& tpl) {
   return out;
 }
 
+std::vector<CheckProblem> check_fonts(const Template& tpl, const FontLibrary& fonts) {
+  std::vector<CheckProblem> out;
+  const auto& layers = tpl.data().layers;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const TextStyle* style = nullptr;
+    if (const auto* t = std::get_if<TextLayer>(&layers[i])) style = &t->style;
+    if (const auto* a = std::get_if<ArcTextLayer>(&layers[i])) style = &a->style;
+    if (!style) continue;
+    // The layer's font and its fallbacks, without shaping anything.
+    std::vector<Font> chain;
+    try {
+      chain = layout_text(" ", *style, Rect{0, 0, 1, 1}, fonts).fonts;
+    } catch (const Error&) {
+      continue;  // a font that cannot be used is refused when the template loads
+    }
+    if (chain.empty()) continue;
+    const std::u32string missing = missing_vietnamese_letters(chain[0]);
+    if (missing.empty()) continue;
+    std::vector<std::u32string> lacking;  // what each fallback lacks
+    for (std::size_t k = 1; k < chain.size(); ++k) lacking.push_back(missing_vietnamese_letters(chain[k]));
+    std::u32string nowhere;
+    for (char32_t c : missing)
+      if (std::all_of(lacking.begin(), lacking.end(),
+                      [&](const std::u32string& l) { return l.find(c) != std::u32string::npos; }))
+        nowhere += c;
+    std::string message = "font " + named_with_file(chain[0]) + " lacks " + std::to_string(missing.size()) +
+                          " of the 134 Vietnamese letters: " + letters_text(missing);
+    if (nowhere.empty()) {
+      message += "; fallback fonts draw them, in another typeface";
+      out.push_back({"layers[" + std::to_string(i) + "].font", message, CheckSeverity::Note});
+    } else {
+      message += "; no font of the layer draws " + letters_text(nowhere);
+      out.push_back({"layers[" + std::to_string(i) + "].font", message});
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 std::vector<CheckProblem> check_template(const Template& tpl, const Fields& fields, const FontLibrary& fonts) {
   detail::FallbackNotes notes;
   std::vector<CheckProblem> out = detail::check_fields(tpl, fields, fonts, notes);
   for (CheckProblem& c : detail::check_canvas(tpl)) out.push_back(std::move(c));
+  for (CheckProblem& c : detail::check_fonts(tpl, fonts)) out.push_back(std::move(c));
   for (CheckProblem& n : notes.notes()) out.push_back(std::move(n));
   return out;
 }

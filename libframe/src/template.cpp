@@ -33,7 +33,7 @@ bool valid_id(std::string_view id) {
   return id[0] != '-' && id[0] != '_';
 }
 
-FontQuery read_font(const Node& n, TextStyle& style) {
+FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
   n.object({"family", "weight", "style", "size"});
   FontQuery q;
   if (auto f = n.find("family")) {
@@ -57,7 +57,7 @@ FontQuery read_font(const Node& n, TextStyle& style) {
     size.fail("must be a number or [min, max]");
   }
   try {
-    FontLibrary::bundled().resolve(q);
+    resolve_font(q, own, FontLibrary::bundled());
   } catch (const Error& e) {
     (n.has("family") ? n["family"] : n).fail(e.what());
   }
@@ -66,14 +66,17 @@ FontQuery read_font(const Node& n, TextStyle& style) {
 
 // The keys text and arc_text share, read into a TextStyle.
 void read_text_style(const Node& n, TextStyle& st) {
-  st.font = read_font(n["font"], st);
+  // The folder's own fonts, found by family name before the bundled ones.
+  st.own_fonts = FontLibrary::folder(n.source().dir);
+  if (st.own_fonts->families().empty()) st.own_fonts.reset();
+  st.font = read_font(n["font"], st, st.own_fonts.get());
   if (auto v = n.find("fallback"))
     for (const Node& f : v->items()) {
       FontQuery q{f.string(), 400, false};
       if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
         q.family = asset_path(f).string();
       try {
-        FontLibrary::bundled().resolve(q);
+        resolve_font(q, st.own_fonts.get(), FontLibrary::bundled());
       } catch (const Error& e) {
         f.fail(e.what());
       }

@@ -144,7 +144,8 @@ class Engine {
  public:
   Engine(const TextStyle& style, const FontLibrary& library) : style_(style) {
     validate(style);
-    fonts_.push_back(library.resolve(style.font));
+    const FontLibrary* own = style.own_fonts.get();
+    fonts_.push_back(resolve_font(style.font, own, library));
     // Fallbacks as bold and as slanted as the font itself: a bold font's
     // missing "Đ" is not drawn regular.
     const int weight = fonts_[0].weight();
@@ -152,7 +153,7 @@ class Engine {
     for (FontQuery q : style.fallback) {
       q.weight = weight;
       q.italic = italic;
-      add_font(library.resolve(q));
+      add_font(resolve_font(q, own, library));
     }
     for (const Font& f : library.fallbacks(weight, italic)) add_font(f);
   }

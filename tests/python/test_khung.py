@@ -628,3 +628,25 @@ def test_example_banners_from_csv(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert "row 1: field 'unit': missing (template 'cover' needs: unit)" in run.stderr
+
+
+MAKE_FONT = os.environ.get("KHUNG_MAKE_FONT")
+
+
+@pytest.mark.skipif(not MAKE_FONT, reason="KHUNG_MAKE_FONT is not set")
+@pytest.mark.parametrize("family,file,encoding", [(".VnTime", "vntime.ttf", "TCVN3"), ("VNI-Times", "vni.ttf", "VNI")])
+def test_legacy_font_in_a_template_folder_is_refused_as_by_the_cli(tmp_path, family, file, encoding):
+    legacy = "tcvn3" if encoding == "TCVN3" else "vni"
+    subprocess.run([MAKE_FONT, str(ROOT / "fonts" / "NotoSans-Regular.ttf"), str(tmp_path / file), family,
+                    "--legacy", legacy], check=True)
+    path = tmp_path / "banner.json"
+    path.write_text(json.dumps({"width": 300, "height": 100, "layers": [
+        {"type": "text", "text": "Tự hào {{unit}}", "box": [0, 0, 300, 100], "font": {"family": family, "size": 30}}]}))
+    expected = (f"template '{path}': layers[0].font.family: font '{family}' ({file}) is {encoding}-encoded: its "
+                "Vietnamese letters sit on Latin-1 code points, so Unicode text would be drawn wrong; use a Unicode "
+                "font such as Noto Sans")
+    with pytest.raises(khung.TemplateError) as e:
+        khung.render(path, fields={"unit": "x"})
+    assert str(e.value) == expected
+    if CLI:
+        assert cli_error("render", str(path), "--set", "unit=x", "-o", str(tmp_path / "x.png")) == expected

@@ -1,8 +1,11 @@
 #pragma once
 // Fonts: loading a font file, and finding fonts by family, weight and style.
 
+#include "khung/legacy.hpp"
+
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +39,15 @@ class Font {
   const std::filesystem::path& path() const;
   // True when the font maps the code point to a real glyph (not .notdef).
   bool has_codepoint(char32_t cp) const;
+  // The legacy Vietnamese encoding the font is made for, nullopt for a
+  // Unicode font. A TCVN3 or VNI font draws Vietnamese letters at Latin-1
+  // code points, so Unicode text in it comes out wrong. Recognised by the
+  // family name (".Vn..." for TCVN3, "VNI-..." for VNI) of a font without
+  // the letters U+1EA0..U+1EF9, or, whatever its name, by what such a font
+  // draws at Latin-1 code points: a whole letter where Latin-1 has a lone
+  // accent (TCVN3's "á" at U+00B8, the cedilla), or a lone tone mark where
+  // Latin-1 has a letter (VNI's acute at U+00F9, "ù").
+  std::optional<LegacyEncoding> legacy_encoding() const;
   // How many rasterised glyphs the font's cache holds (for tests and metrics).
   std::size_t cached_glyph_count() const;
   friend bool operator==(const Font& a, const Font& b) { return a.face_ == b.face_; }
@@ -52,12 +64,35 @@ class Font {
 // missing, Error(Font) when it is not a usable font; both name the path.
 Font load_font(const std::filesystem::path& path);
 
+// Throws Error(Font) when the font is TCVN3- or VNI-encoded
+// (legacy_encoding()): "font '.VnTime' (vntime.ttf) is TCVN3-encoded: its
+// Vietnamese letters sit on Latin-1 code points, so Unicode text would be
+// drawn wrong; use a Unicode font such as Noto Sans". Returns the font.
+const Font& require_unicode(const Font& font);
+
+// The Vietnamese letters (of the 134 with diacritics: à ... ỵ, đ and their
+// capitals) the font cannot draw, in that order: a letter counts as drawn
+// when the font has it whole or has its base letter and combining marks
+// (which HarfBuzz composes). Empty for the bundled fonts.
+//   missing_vietnamese_letters(latin_only) == U"ăằắ...ỵĂẰ...Ỵ"
+std::u32string missing_vietnamese_letters(const Font& font);
+
 // A set of fonts found by family, weight and style.
 class FontLibrary {
  public:
   FontLibrary();  // empty
   // Loads every .ttf/.otf/.ttc file directly inside the given folders.
   explicit FontLibrary(const std::vector<std::filesystem::path>& dirs);
+
+  // A template folder's own fonts: the .ttf/.otf/.ttc files in `dir` and in
+  // its `fonts/` subfolder. Loaded once per folder and kept: later calls
+  // return the same library while the folder's font files are the same
+  // (names, sizes and times), a new one when a file was added, changed or
+  // removed. Thread-safe. Never throws: a missing folder gives an empty
+  // library.
+  //   auto own = FontLibrary::folder("designs");  // designs/Roboto-Bold.ttf ...
+  //   Font f = resolve_font({"Roboto", 700}, own.get(), FontLibrary::bundled());
+  static std::shared_ptr<const FontLibrary> folder(const std::filesystem::path& dir);
 
   // The process-wide library of the bundled fonts (the `fonts/` folder of the
   // data directory, see data_dir()) plus the folders in $KHUNG_FONT_PATH
@@ -66,12 +101,16 @@ class FontLibrary {
 
   // The best font of the family: the nearest weight (CSS rules: for 400 and
   // under, lighter first; above, heavier first), preferring the asked style.
-  // Throws Error(InvalidArgument) naming the family and the available ones.
+  // Throws Error(InvalidArgument) naming the family and the available ones,
+  // Error(Font) when the face found is TCVN3- or VNI-encoded (require_unicode).
   Font find(const FontQuery& query) const;
+
+  // Whether find() knows the family (case-insensitive).
+  bool has_family(std::string_view family) const;
 
   // A query whose family looks like a path ("/", or a .ttf/.otf/.ttc
   // extension) loads that file, once: later calls share it and its glyph
-  // cache. Otherwise find(query).
+  // cache. Otherwise find(query). Refuses a legacy-encoded font, as find().
   Font resolve(const FontQuery& query) const;
 
   // Fonts tried, in order, for characters the chosen fonts lack: one face
@@ -79,7 +118,8 @@ class FontLibrary {
   // when present, then the others in the order of their files. Of each
   // family, the face find() would pick for `weight` and `italic`, so that a
   // letter taken from a fallback is as bold and as slanted as the letters
-  // around it (pass the chosen font's own weight and style).
+  // around it (pass the chosen font's own weight and style). Legacy-encoded
+  // fonts are never fallbacks.
   //   for (const Font& f : fonts.fallbacks(700, false)) ...  // Noto Sans Bold, Noto Serif Bold, ...
   std::vector<Font> fallbacks(int weight = 400, bool italic = false) const;
 
@@ -92,6 +132,13 @@ class FontLibrary {
   std::vector<std::vector<Font>> by_family_;  // the faces of each family, in fallback order
   std::shared_ptr<LoadedFiles> loaded_;
 };
+
+// A text layer's font: `query` from `own` (a template folder's fonts, may be
+// null) when it has the family, else library.resolve(query); so a folder's
+// "Roboto" wins over a bundled one. Throws as resolve(); an unknown family's
+// error lists the families of both ("font 'Robotto': no such family
+// (available: Noto Sans, ..., Roboto)").
+Font resolve_font(const FontQuery& query, const FontLibrary* own, const FontLibrary& library);
 
 // The folder holding `fonts/` and `assets/`: $KHUNG_DATA_DIR when set, else
 // the folder given to set_default_data_dir(), else the source tree the

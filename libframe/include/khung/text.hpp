@@ -56,6 +56,9 @@ struct TextStyle {
   // family is taken at the weight and style of the font `font` resolves to
   // (as the bundled fallbacks are), whatever the query's own.
   std::vector<FontQuery> fallback;
+  // The template folder's own fonts (FontLibrary::folder), looked in first
+  // for `font` and `fallback` families (resolve_font); null: none.
+  std::shared_ptr<const FontLibrary> own_fonts;
   float size = 48;                  // px (the em size); the largest when auto-fitting
   float min_size = 0;               // > 0: auto-fit between min_size and size
   Color color{0, 0, 0, 255};
