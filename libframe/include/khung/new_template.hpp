@@ -16,19 +16,20 @@
 
 namespace khung {
 
+// "= {}": designated initializers may leave members out without -Wextra noise.
 struct NewFrameOptions {
-  std::filesystem::path overlay;     // the frame's artwork: an image with a transparent hole (PNG, WebP)
-  std::optional<std::string> id;     // default: made from the overlay's file name ("Khung Vòng.png" -> "khung-vong")
-  std::optional<std::string> title;  // default: the overlay's file name without extension, '-' and '_' as spaces
+  std::filesystem::path overlay = {};     // the frame's artwork: an image with a transparent hole (PNG, WebP)
+  std::optional<std::string> id = {};   // default: made from the overlay's file name ("Khung Vòng.png" -> "khung-vong")
+  std::optional<std::string> title = {};  // default: the overlay's file name without extension, '-' and '_' as spaces
   std::filesystem::path dir = ".";   // where <id>.json goes; made when missing
   bool force = false;                // replace an existing template (and its copied artwork)
 };
 
 struct NewBannerOptions {
-  Size size;                           // the canvas, px: 1 to 8192 a side, at most 40 megapixels
-  std::filesystem::path background;    // an image fitted to cover the canvas; empty: a red fill
-  std::optional<std::string> id;       // default "banner"
-  std::optional<std::string> title;    // default "Banner WxH"
+  Size size = {};                         // the canvas, px: 1 to 8192 a side, at most 40 megapixels
+  std::filesystem::path background = {};    // an image fitted to cover the canvas; empty: a red fill
+  std::optional<std::string> id = {};     // default "banner"
+  std::optional<std::string> title = {};    // default "Banner WxH"
   std::filesystem::path dir = ".";
   bool force = false;
 };
