@@ -93,4 +93,16 @@ struct SignArgs {
 CLI::App* add_sign_command(CLI::App& app, SignArgs& args);
 int run_sign(const SignArgs& args);
 
+// khung new frame | banner: the options of both; `frame` and `banner` tell
+// which was given.
+struct NewArgs {
+  std::string overlay, size, background, dir = ".";
+  std::optional<std::string> id, title;
+  bool force = false;
+  CLI::App* frame = nullptr;
+  CLI::App* banner = nullptr;
+};
+CLI::App* add_new_command(CLI::App& app, NewArgs& args);
+int run_new(const NewArgs& args);
+
 }  // namespace cli

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   auto* sign = cli::add_sign_command(app, sign_args);
   cli::TextArgs text_args;
   auto* text = cli::add_text_command(app, text_args);
+  cli::NewArgs new_args;
+  auto* make_new = cli::add_new_command(app, new_args);
 
   try {
     app.parse(argc, argv);
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return cli::run_serve(serve_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);
+    if (make_new->parsed()) return cli::run_new(new_args);
     return kExitUsage;
   } catch (const khung::Error& e) {
     print_error(e.what());

@@ -354,5 +354,75 @@ for how in path link; do
     || fail "modules ($how): stderr was: $(cat "$tmp/err")"
 done
 
+# khung new frame: a template around a bundled overlay, which is copied
+# into the folder; it renders with a photo.
+rm -f "$tmp/x.png"  # expect_usage_error checks that no x.png is left
+frames=$(cd "$(dirname "$0")/../assets/templates/frames" && pwd)
+cp "$frames/ring.png" "$tmp/Vòng Đỏ.png"
+"$khung" new frame "$tmp/Vòng Đỏ.png" --dir "$tmp/designs" >"$tmp/out" 2>"$tmp/err" || fail "new frame: exit $?: $(cat "$tmp/err")"
+[ ! -s "$tmp/err" ] || fail "new frame: a good overlay was warned about: $(cat "$tmp/err")"
+[ "$(cat "$tmp/out")" = "$tmp/designs/frames/vong-do.png
+$tmp/designs/vong-do.json" ] || fail "new frame: printed $(cat "$tmp/out")"
+cmp -s "$tmp/Vòng Đỏ.png" "$tmp/designs/frames/vong-do.png" || fail "new frame: the overlay was not copied"
+grep -qF '"src":"frames/vong-do.png"' "$tmp/designs/vong-do.json" || fail "new frame: $(cat "$tmp/designs/vong-do.json")"
+grep -qF '"title": "Vòng Đỏ"' "$tmp/designs/vong-do.json" || fail "new frame title: $(cat "$tmp/designs/vong-do.json")"
+"$khung" render "$tmp/designs/vong-do.json" -p "$photo" -o "$tmp/framed.png" 2>"$tmp/err" \
+  || fail "new frame: the template does not render: $(cat "$tmp/err")"
+[ -s "$tmp/framed.png" ] || fail "new frame: no render"
+# An overlay inside the folder is used where it is.
+"$khung" new frame "$tmp/designs/frames/vong-do.png" --id ring2 --title "Khung 2" --dir "$tmp/designs" >/dev/null \
+  || fail "new frame inside: exit $?"
+grep -qF '"src":"frames/vong-do.png"' "$tmp/designs/ring2.json" || fail "new frame inside: $(cat "$tmp/designs/ring2.json")"
+# An existing template is kept unless --force.
+"$khung" new frame "$tmp/Vòng Đỏ.png" --dir "$tmp/designs" >/dev/null 2>"$tmp/err"
+[ $? = 1 ] || fail "new frame over an existing template: expected exit 1"
+grep -qxF "khung: error: template '$tmp/designs/vong-do.json': already exists; use --force to replace it" "$tmp/err" \
+  || fail "new frame existing: stderr was: $(cat "$tmp/err")"
+"$khung" new frame "$tmp/Vòng Đỏ.png" --dir "$tmp/designs" --title "Mới" --force >/dev/null || fail "new frame --force: exit $?"
+grep -qF '"title": "Mới"' "$tmp/designs/vong-do.json" || fail "new frame --force: not replaced"
+# An overlay with no transparent hole is refused, and nothing is written.
+"$khung" new frame "$photo" --dir "$tmp/nohole" >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "new frame without a hole: expected exit 1"
+grep -qxF "khung: error: overlay '$photo': the overlay has no transparent hole for an auto photo window" "$tmp/err" \
+  || fail "new frame without a hole: stderr was: $(cat "$tmp/err")"
+[ ! -e "$tmp/nohole" ] || fail "new frame without a hole: wrote $(ls -R "$tmp/nohole")"
+"$khung" new frame "$tmp/no-such.png" --dir "$tmp/nohole" 2>"$tmp/err"
+[ $? = 1 ] || fail "new frame of a missing file: expected exit 1"
+grep -q "^khung: error: overlay '$tmp/no-such.png': " "$tmp/err" || fail "new frame missing: stderr was: $(cat "$tmp/err")"
+[ ! -e "$tmp/nohole" ] || fail "new frame of a missing file: made the folder"
+# Advice is printed as warnings, and the template is written: an 800 px
+# ring drawn by khung itself.
+mkdir -p "$tmp/art"
+echo '{"width": 800, "height": 800, "layers": [{"type": "fill", "color": "#C8102E",
+  "shape": {"type": "ring", "center": [400, 400], "inner": 250, "outer": 600}}]}' >"$tmp/art/small.json"
+"$khung" render "$tmp/art/small.json" -o "$tmp/art/small.png" || fail "small overlay: exit $?"
+"$khung" new frame "$tmp/art/small.png" --dir "$tmp/designs" >"$tmp/out" 2>"$tmp/err" || fail "new frame small: exit $?"
+[ "$(cat "$tmp/err")" = "khung: warning: overlay '$tmp/art/small.png': the image is 800x800, under 1080 px on a side; make it at least 1080x1080 so that the framed photo stays sharp on phones" ] \
+  || fail "new frame small: stderr was: $(cat "$tmp/err")"
+[ -s "$tmp/designs/small.json" ] || fail "new frame small: no template"
+expect_usage_error "bad id" "template id 'Ring': ids are 1 to 64 lower-case letters, digits, '-' and '_', not starting with '-' or '_'" \
+  new frame "$frames/ring.png" --id Ring --dir "$tmp/designs"
+[ ! -e "$tmp/designs/Ring.json" ] || fail "bad id: wrote a template"
+
+# khung new banner: passes khung check, renders with its sample and a name.
+"$khung" new banner --size 1200x400 --dir "$tmp/designs" >"$tmp/out" 2>"$tmp/err" || fail "new banner: exit $?: $(cat "$tmp/err")"
+[ "$(cat "$tmp/out")" = "$tmp/designs/banner.json" ] || fail "new banner: printed $(cat "$tmp/out")"
+"$khung" check "$tmp/designs/banner.json" >"$tmp/out" 2>&1 || fail "new banner: check failed: $(cat "$tmp/out")"
+"$khung" render "$tmp/designs/banner.json" --set "name=Lê Văn Lợi" -o "$tmp/banner.png" 2>"$tmp/err" \
+  || fail "new banner: render: $(cat "$tmp/err")"
+grep -qF '"name":{"label":"Họ và tên","sample":"Nguyễn Thị Phượng"}' "$tmp/designs/banner.json" \
+  || fail "new banner fields: $(cat "$tmp/designs/banner.json")"
+"$khung" new banner --size 1640x624 --background "$photo" --id cover2 --title "Ảnh bìa" --dir "$tmp/designs" >/dev/null \
+  || fail "new banner with a background: exit $?"
+grep -qF '"src":"images/cover2.png","fit":"cover"' "$tmp/designs/cover2.json" || fail "new banner background: $(cat "$tmp/designs/cover2.json")"
+"$khung" check "$tmp/designs/cover2.json" >"$tmp/out" 2>&1 || fail "new banner background: check failed: $(cat "$tmp/out")"
+"$khung" render "$tmp/designs/cover2.json" --sample -o "$tmp/cover2.png" || fail "new banner background: render"
+expect_usage_error "bad --size" "--size '1200': expected WIDTHxHEIGHT in px, e.g. 1640x624" new banner --size 1200 --dir "$tmp/designs"
+expect_usage_error "size 0" "banner size 0x400: the width and height must be 1 to 8192 px, 40 megapixels at most" \
+  new banner --size 0x400 --dir "$tmp/designs"
+expect_usage_error "size too large" "banner size 9000x400: the width and height must be 1 to 8192 px, 40 megapixels at most" \
+  new banner --size 9000x400 --id big --dir "$tmp/designs"
+[ ! -e "$tmp/designs/big.json" ] || fail "size too large: wrote a template"
+
 [ $failures = 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))

@@ -8,6 +8,7 @@
 #include "json_node.hpp"
 #include "resample.hpp"
 #include "template_data.hpp"
+#include "template_id.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,14 @@
 #include <set>
 
 namespace khung {
+
+bool detail::valid_template_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return id[0] != '-' && id[0] != '_';
+}
+
 namespace {
 
 using nlohmann::json;
@@ -26,12 +35,6 @@ constexpr std::size_t kMaxLayers = 64;
 // campaign.json sits beside the templates (campaign.hpp): never a template.
 constexpr std::string_view kReservedId = "campaign";
 
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  return id[0] != '-' && id[0] != '_';
-}
 
 FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
   n.object({"family", "weight", "style", "size"});
@@ -429,7 +432,7 @@ const char* kind_name(TemplateKind kind) { return kind == TemplateKind::Frame ? 
 std::filesystem::path Template::bundled_dir() { return data_dir() / "assets" / "templates"; }
 
 Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
-  if (!valid_id(id))
+  if (!detail::valid_template_id(id))
     throw Error(ErrorCode::InvalidArgument,
                 "template id '" + std::string(id) + "': ids are lower-case letters, digits, '-' and '_'");
   std::filesystem::path file = dir / (std::string(id) + ".json");
@@ -514,7 +517,7 @@ std::vector<std::string> template_ids(const std::filesystem::path& dir) {
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
        it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ".json" && valid_id(it->path().stem().string()) &&
+    if (it->is_regular_file() && it->path().extension() == ".json" && detail::valid_template_id(it->path().stem().string()) &&
         it->path().stem() != kReservedId)
       ids.push_back(it->path().stem().string());
   std::sort(ids.begin(), ids.end());
