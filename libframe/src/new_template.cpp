@@ -156,11 +156,15 @@ std::string template_text(const ordered_json& head, const std::vector<ordered_js
   return out;
 }
 
-// Where copied artwork goes: <dir>/<folder>/<id><extension>, lower-case.
-fs::path copy_target(const fs::path& dir, const char* folder, const std::string& id, const fs::path& file) {
+// The template's path to `file`: where it is, when inside the folder;
+// else <folder>/<id><extension> (lower-case), where the plan copies it.
+std::string place_artwork(Plan& plan, const char* folder, const std::string& id, const fs::path& file) {
+  if (auto inside = path_inside(plan.dir, file)) return *inside;
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return dir / folder / (id + ext);
+  plan.copy_from = file;
+  plan.copy_to = plan.dir / folder / (id + ext);
+  return std::string(folder) + "/" + plan.copy_to.filename().string();
 }
 
 }  // namespace
@@ -183,14 +187,7 @@ NewTemplate write_frame_template(const NewFrameOptions& options) {
   plan.dir = options.dir;
   plan.json_path = options.dir / (id + ".json");
   plan.force = options.force;
-  std::string src;
-  if (auto inside = path_inside(options.dir, options.overlay)) {
-    src = *inside;
-  } else {
-    plan.copy_from = options.overlay;
-    plan.copy_to = copy_target(options.dir, "frames", id, options.overlay);
-    src = "frames/" + plan.copy_to.filename().string();
-  }
+  const std::string src = place_artwork(plan, "frames", id, options.overlay);
   std::string title = options.title ? *options.title : title_from(options.overlay);
   if (title.empty()) title = id;
 
@@ -225,14 +222,7 @@ NewTemplate write_banner_template(const NewBannerOptions& options) {
   std::vector<ordered_json> layers;
   if (!options.background.empty()) {
     read_artwork(options.background, "background");  // an unreadable image is refused before anything is written
-    std::string src;
-    if (auto inside = path_inside(options.dir, options.background)) {
-      src = *inside;
-    } else {
-      plan.copy_from = options.background;
-      plan.copy_to = copy_target(options.dir, "images", id, options.background);
-      src = "images/" + plan.copy_to.filename().string();
-    }
+    const std::string src = place_artwork(plan, "images", id, options.background);
     layers.push_back({{"type", "image"}, {"src", src}, {"fit", "cover"}});
     // A dark band keeps white text legible on any picture.
     layers.push_back({{"type", "fill"},
