@@ -7,7 +7,10 @@
 #include "scratch.hpp"
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace khung;
 
@@ -120,6 +123,40 @@ TEST_CASE("the fingerprint follows the JSON and its assets", "[template]") {
                              std::filesystem::copy_options::overwrite_existing);
   CHECK(Template::load(f.string()).fingerprint() != first);
   CHECK(Template::load("cover").fingerprint() != Template::load("post").fingerprint());
+}
+
+TEST_CASE("a template parsed from unsaved JSON text is the one its file would load", "[template]") {
+  // What an editor renders before saving: the same template, fingerprint and
+  // pixels as the file, assets found beside the file it names.
+  const std::filesystem::path ring = Template::bundled_dir() / "frame-ring.json";
+  std::ifstream in(ring, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Template parsed = Template::parse(text, ring), loaded = Template::load(ring.string());
+  CHECK(parsed.id() == "frame-ring");
+  CHECK(parsed.fingerprint() == loaded.fingerprint());
+  RenderOptions frame_only;
+  frame_only.part = RenderPart::WithoutPhoto;
+  const Image a = render_template(parsed, frame_only), b = render_template(loaded, frame_only);
+  REQUIRE((a.width() == b.width() && a.height() == b.height()));
+  bool same = true;
+  for (int y = 0; y < a.height(); ++y) same = same && std::memcmp(a.row(y), b.row(y), 4 * static_cast<std::size_t>(a.width())) == 0;
+  CHECK(same);
+  // An edit not yet saved: a new title and size, the file untouched.
+  nlohmann::json edited = nlohmann::json::parse(text);
+  edited["title"] = "Khung vòng (đang sửa)";
+  const Template changed = Template::parse(edited.dump(), ring);
+  CHECK(changed.title() == "Khung vòng (đang sửa)");
+  CHECK(changed.fingerprint() != loaded.fingerprint());
+  CHECK(Template::load(ring.string()).title() == loaded.title());
+  // Errors name the file, as load()'s do; assets are looked for beside it.
+  Scratch s;
+  const std::filesystem::path unsaved = s.dir / "new.json";
+  CHECK_THROWS_WITH(Template::parse(R"({"width": 10, "height": 10, "layers": [{"type": "image", "src": "logo.png"}]})", unsaved),
+                    Catch::StartsWith("template '" + unsaved.string() + "': layers[0].src"));
+  CHECK_THROWS_WITH(Template::parse("{", unsaved), Catch::Contains("template '" + unsaved.string() + "': invalid JSON"));
+  CHECK_THROWS_WITH(Template::parse(std::string((1 << 20) + 1, ' '), unsaved), Catch::EndsWith("over 1048576 bytes"));
+  std::filesystem::copy_file(Template::bundled_dir() / "images" / "emblem.png", s.dir / "logo.png");
+  CHECK(Template::parse(R"({"width": 10, "height": 10, "layers": [{"type": "image", "src": "logo.png"}]})", unsaved).id() == "new");
 }
 
 TEST_CASE("ids are checked and unknown ids are not found", "[template]") {

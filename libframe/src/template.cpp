@@ -294,9 +294,9 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
 }
 
 
-std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path) {
+// The template `text` holds, read from (or for) the file at `path`.
+std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path, const std::string& text) {
   const Source source = source_of(path, "template");
-  std::string text = read_json_text(path, source.kind);
   json doc = parse_json(text, source);
   Node root(doc, "", source);
   root.object({"title", "width", "height", "fields", "layers"});
@@ -440,7 +440,7 @@ Template Template::load_id(std::string_view id, const std::filesystem::path& dir
   if (id == kReservedId || !std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + std::string(id) + "': no such template");
   Template t;
-  t.data_ = parse_template(file);
+  t.data_ = parse_template(file, read_json_text(file, "template"));
   return t;
 }
 
@@ -465,7 +465,16 @@ Template Template::load(std::string_view id_or_path) {
   if (!std::filesystem::is_regular_file(file, ec))
     throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
   Template t;
-  t.data_ = parse_template(file);
+  t.data_ = parse_template(file, read_json_text(file, "template"));
+  return t;
+}
+
+Template Template::parse(std::string_view json, const std::filesystem::path& file) {
+  constexpr std::size_t kMaxText = std::size_t{1} << 20;  // as read_json_text's limit for a file
+  if (json.size() > kMaxText)
+    throw Error(ErrorCode::Template, "template '" + file.string() + "': over " + std::to_string(kMaxText) + " bytes");
+  Template t;
+  t.data_ = parse_template(file, std::string(json));
   return t;
 }
 

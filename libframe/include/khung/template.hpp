@@ -67,6 +67,13 @@ class Template {
   // has a '/' or ends in ".json", else a bundled id as load_id().
   static Template load(std::string_view id_or_path);
 
+  // A template from JSON text, as if read from `file` (which need not
+  // exist): its id is the file's name without .json, and its assets and
+  // fonts are found beside it. For an editor that renders changes before
+  // they are saved. Throws as load() does, naming `file`; the same text
+  // gives the same template (and fingerprint) as the saved file.
+  static Template parse(std::string_view json, const std::filesystem::path& file);
+
   // The file load(id_or_path) reads: <bundled_dir>/<id>.json for an id,
   // else the path itself. Checks nothing (load does).
   static std::filesystem::path file_for(std::string_view id_or_path);
