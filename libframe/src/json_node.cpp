@@ -134,12 +134,18 @@ std::filesystem::path asset_path(const Node& n) {
   return full;
 }
 
+void check_json_size(std::uintmax_t size, const std::filesystem::path& path, const std::string& kind,
+                     std::size_t limit) {
+  if (size > limit)
+    throw Error(ErrorCode::Template, kind + " '" + path.string() + "': over " + std::to_string(limit) + " bytes");
+}
+
 std::string read_json_text(const std::filesystem::path& path, const std::string& kind, std::size_t limit) {
   const std::string name = kind + " '" + path.string() + "'";
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) throw Error(ErrorCode::Io, name + ": " + ec.message());
-  if (size > limit) throw Error(ErrorCode::Template, name + ": over " + std::to_string(limit) + " bytes");
+  check_json_size(size, path, kind, limit);
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) throw Error(ErrorCode::Io, name + ": cannot be read");

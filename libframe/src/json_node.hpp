@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
@@ -103,10 +104,18 @@ constexpr std::string_view kBundledPrefix = "bundled:";
 // not escaping through a symbolic link either. Fails on the node otherwise.
 std::filesystem::path asset_path(const Node& n);
 
+// The most bytes a template or campaign file may hold.
+constexpr std::size_t kMaxJsonBytes = std::size_t{1} << 20;
+
+// Throws Error(Template) "<kind> '<file>': over N bytes" when `size` is
+// past the limit.
+void check_json_size(std::uintmax_t size, const std::filesystem::path& path, const std::string& kind,
+                     std::size_t limit = kMaxJsonBytes);
+
 // The text of a JSON file of at most `limit` bytes. Throws Error(Io) "<kind>
 // '<file>': <reason>" when it cannot be read, Error(Template) past the limit.
 std::string read_json_text(const std::filesystem::path& path, const std::string& kind,
-                           std::size_t limit = std::size_t{1} << 20);
+                           std::size_t limit = kMaxJsonBytes);
 
 // The document `text` holds. Throws Error(Template) "<kind> '<file>':
 // invalid JSON at line L, column C" (or nlohmann's reason for a well-formed

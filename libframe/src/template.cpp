@@ -67,11 +67,11 @@ FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
   return q;
 }
 
-// The keys text and arc_text share, read into a TextStyle.
-void read_text_style(const Node& n, TextStyle& st) {
-  // The folder's own fonts, found by family name before the bundled ones.
-  st.own_fonts = FontLibrary::folder(n.source().dir);
-  if (st.own_fonts->families().empty()) st.own_fonts.reset();
+// The keys text and arc_text share, read into a TextStyle. `own_fonts`:
+// the template folder's fonts, found by family name before the bundled
+// ones (null: the folder has none).
+void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const FontLibrary>& own_fonts) {
+  st.own_fonts = own_fonts;
   st.font = read_font(n["font"], st, st.own_fonts.get());
   if (auto v = n.find("fallback"))
     for (const Node& f : v->items()) {
@@ -106,13 +106,13 @@ void read_text_style(const Node& n, TextStyle& st) {
   }
 }
 
-TextLayer read_text(const Node& n) {
+TextLayer read_text(const Node& n, const std::shared_ptr<const FontLibrary>& own_fonts) {
   n.object({"type", "text", "box", "font", "fallback", "color", "align", "valign", "line_height", "letter_spacing",
             "max_lines", "overflow", "transform", "wrap", "stroke", "shadow"});
   TextLayer t;
   t.text = n["text"].string();
   t.box = n["box"].box();
-  read_text_style(n, t.style);
+  read_text_style(n, t.style, own_fonts);
   auto& st = t.style;
   if (auto v = n.find("align"))
     st.align = v->choice<Align>({{"left", Align::Left}, {"center", Align::Center}, {"right", Align::Right}});
@@ -125,7 +125,7 @@ TextLayer read_text(const Node& n) {
   return t;
 }
 
-ArcTextLayer read_arc_text(const Node& n) {
+ArcTextLayer read_arc_text(const Node& n, const std::shared_ptr<const FontLibrary>& own_fonts) {
   n.object({"type", "text", "center", "radius", "start_angle", "direction", "align", "max_angle", "font", "fallback",
             "color", "letter_spacing", "overflow", "transform", "stroke", "shadow"});
   ArcTextLayer t;
@@ -139,7 +139,7 @@ ArcTextLayer read_arc_text(const Node& n) {
   if (auto v = n.find("align"))
     t.arc.align = v->choice<ArcAlign>({{"start", ArcAlign::Start}, {"center", ArcAlign::Center}, {"end", ArcAlign::End}});
   if (auto v = n.find("max_angle")) t.arc.max_angle = v->real(1, 360);
-  read_text_style(n, t.style);
+  read_text_style(n, t.style, own_fonts);
   return t;
 }
 
@@ -316,6 +316,15 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
   if (layers.size() > kMaxLayers) root["layers"].fail("at most " + std::to_string(kMaxLayers) + " layers");
   std::vector<std::string> used;  // field names in order of first use
   std::optional<std::size_t> auto_photo;
+  // The folder's own fonts: looked up once, by the first text layer.
+  std::optional<std::shared_ptr<const FontLibrary>> folder_fonts;
+  auto own_fonts = [&]() -> const std::shared_ptr<const FontLibrary>& {
+    if (!folder_fonts) {
+      auto found = FontLibrary::folder(source.dir);
+      folder_fonts = found->families().empty() ? nullptr : std::move(found);
+    }
+    return *folder_fonts;
+  };
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Node& n = layers[i];
     std::string type = n["type"].string();
@@ -338,11 +347,11 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       data->has_photo = true;
       if (automatic) auto_photo = i;
     } else if (type == "text") {
-      TextLayer t = read_text(n);
+      TextLayer t = read_text(n, own_fonts());
       note_fields(t.text);
       data->layers.emplace_back(std::move(t));
     } else if (type == "arc_text") {
-      ArcTextLayer t = read_arc_text(n);
+      ArcTextLayer t = read_arc_text(n, own_fonts());
       note_fields(t.text);
       data->layers.emplace_back(std::move(t));
     } else {
@@ -470,9 +479,7 @@ Template Template::load(std::string_view id_or_path) {
 }
 
 Template Template::parse(std::string_view json, const std::filesystem::path& file) {
-  constexpr std::size_t kMaxText = std::size_t{1} << 20;  // as read_json_text's limit for a file
-  if (json.size() > kMaxText)
-    throw Error(ErrorCode::Template, "template '" + file.string() + "': over " + std::to_string(kMaxText) + " bytes");
+  detail::check_json_size(json.size(), file, "template");
   Template t;
   t.data_ = parse_template(file, std::string(json));
   return t;
