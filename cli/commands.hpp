@@ -86,6 +86,16 @@ struct ServeArgs {
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
 
+// khung studio: run by khung-serve too (serve_exec.cpp).
+struct StudioArgs {
+  std::string dir = ".";
+  int port = 8090;
+  bool quiet = false;
+  char** argv = nullptr;
+};
+CLI::App* add_studio_command(CLI::App& app, StudioArgs& args);
+int run_studio(const StudioArgs& args);
+
 struct SignArgs {
   std::string url;
   std::optional<std::string> key;

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   cli::ServeArgs serve_args;
   serve_args.argv = argv;
   auto* serve = cli::add_serve_command(app, serve_args);
+  cli::StudioArgs studio_args;
+  studio_args.argv = argv;
+  auto* studio = cli::add_studio_command(app, studio_args);
   cli::SignArgs sign_args;
   auto* sign = cli::add_sign_command(app, sign_args);
   cli::TextArgs text_args;
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
     if (check->parsed()) return cli::run_check(check_args);
     if (templates->parsed()) return cli::run_templates(templates_args);
     if (serve->parsed()) return cli::run_serve(serve_args);
+    if (studio->parsed()) return cli::run_studio(studio_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);
     if (make_new->parsed()) return cli::run_new(new_args);

@@ -62,4 +62,12 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   return cmd;
 }
 
+CLI::App* add_studio_command(CLI::App& app, StudioArgs& args) {
+  auto* cmd = app.add_subcommand("studio", "The designers' editor for the templates of a folder, on 127.0.0.1");
+  cmd->add_option("dir", args.dir, "Folder of templates (made when missing)")->capture_default_str();
+  cmd->add_option("--port", args.port, "Port (0: any free port)")->capture_default_str();
+  cmd->add_flag("--quiet", args.quiet, "No request log");
+  return cmd;
+}
+
 }  // namespace cli

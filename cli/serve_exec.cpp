@@ -1,7 +1,7 @@
-// `khung serve` in khung: runs khung-serve, built beside it from the same
-// command-line code with the HTTP service linked in. libmicrohttpd brings
-// GnuTLS and its dozen libraries, which every other command would load at
-// start-up; only the service needs them.
+// `khung serve` and `khung studio` in khung: run khung-serve, built beside
+// it from the same command-line code with the HTTP services linked in.
+// libmicrohttpd brings GnuTLS and its dozen libraries, which every other
+// command would load at start-up; only the services need them.
 
 #include "commands.hpp"
 
@@ -13,12 +13,19 @@
 
 namespace cli {
 
-int run_serve(const ServeArgs& args) {
+namespace {
+
+[[noreturn]] void run_khung_serve(char** argv) {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   const std::filesystem::path server = (ec ? std::filesystem::path(".") : self.parent_path()) / "khung-serve";
-  execv(server.c_str(), args.argv);  // the same arguments; returns only on failure
+  execv(server.c_str(), argv);  // the same arguments; returns only on failure
   throw khung::Error(khung::ErrorCode::Io, "cannot run '" + server.string() + "': " + std::strerror(errno));
 }
+
+}  // namespace
+
+int run_serve(const ServeArgs& args) { run_khung_serve(args.argv); }
+int run_studio(const StudioArgs& args) { run_khung_serve(args.argv); }
 
 }  // namespace cli

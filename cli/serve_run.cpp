@@ -1,16 +1,49 @@
-// `khung serve` in khung-serve: the command line with the HTTP service
-// linked in (see serve_exec.cpp for why it is a program of its own).
+// `khung serve` and `khung studio` in khung-serve: the command line with
+// the HTTP services linked in (see serve_exec.cpp for why it is a program
+// of its own).
 
 #include "commands.hpp"
 #include "server.hpp"
+#include "studio.hpp"
 
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 namespace cli {
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in every thread started after it; the returned
+// thread waits for either and calls stop(). join_stopper() lets it go when
+// the service stopped by itself.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+template <class Service>
+void serve_until_signal(Service& service, sigset_t stop_signals) {
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) service.stop();
+  });
+  service.run();
+  // The service stopped by itself (not by a signal): let the waiting thread go.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  std::cerr << "khung: stopped\n";
+}
+
+}  // namespace
 
 int run_serve(const ServeArgs& args) {
   khung::http::ServerOptions options = args.options;
@@ -18,27 +51,28 @@ int run_serve(const ServeArgs& args) {
   if (!args.quiet) options.log = [](const std::string& line) { std::cerr << line << "\n"; };
   // SIGINT and SIGTERM go to one thread that stops the server; requests in
   // flight finish first.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = block_stop_signals();
   khung::http::Server server(options);
   int port = server.bind();
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::cout << "khung: serving on http://" << host << ":" << port
             << (options.signing_key.empty() ? " (signing off; anyone may render any text)" : " (signing on)") << std::endl;
   for (const std::string& problem : server.problems()) std::cerr << "khung: warning: " << problem << "\n";
-  std::thread stopper([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig != 0) server.stop();
-  });
-  server.run();
-  // The server stopped by itself (not by a signal): let the waiting thread go.
-  pthread_kill(stopper.native_handle(), SIGTERM);
-  stopper.join();
-  std::cerr << "khung: stopped\n";
+  serve_until_signal(server, stop_signals);
+  return 0;
+}
+
+int run_studio(const StudioArgs& args) {
+  khung::studio::StudioOptions options;
+  options.dir = args.dir;
+  options.port = args.port;
+  if (!args.quiet) options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  const sigset_t stop_signals = block_stop_signals();
+  khung::studio::Studio studio(options);
+  const int port = studio.bind();
+  std::cout << "khung: studio on http://127.0.0.1:" << port << " for the templates in "
+            << std::filesystem::absolute(args.dir).lexically_normal().string() << std::endl;
+  serve_until_signal(studio, stop_signals);
   return 0;
 }
 

@@ -455,7 +455,7 @@ struct Server::Impl {
     validate(o);
     TemplateCatalog catalog = o.templates_dir.empty() ? load_catalog() : load_catalog(o.templates_dir);
     for (const Template& t : catalog.templates) templates[t.id()] = t;
-    for (const std::string& p : catalog.problems) problems.push_back("template left out: " + p);
+    for (const TemplateProblem& p : catalog.problems) problems.push_back("template left out: " + p.message);
     templates_json_text = templates_json(catalog.templates);
     templates_etag = "\"" + sha256_hex(templates_json_text) + "\"";
     load_campaign_file(o.templates_dir.empty() ? Template::bundled_dir() : o.templates_dir);

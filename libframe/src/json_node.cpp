@@ -28,7 +28,7 @@ Source source_of(const std::filesystem::path& file, std::string kind) {
 }
 
 void Node::fail(const std::string& why) const {
-  throw Error(ErrorCode::Template, src_.name() + ": " + (path_.empty() ? "" : path_ + ": ") + why);
+  throw Error(ErrorCode::Template, src_.name() + ": " + (path_.empty() ? "" : path_ + ": ") + why, path_);
 }
 
 const Node& Node::object(std::initializer_list<std::string_view> allowed) const {

@@ -46,7 +46,8 @@ class Node {
   Node(const nlohmann::json& value, std::string path, const Source& source)
       : v_(value), path_(std::move(path)), src_(source) {}
 
-  // Throws Error(Template) "<kind> '<file>': <path>: <why>".
+  // Throws Error(Template) "<kind> '<file>': <path>: <why>", with the path
+  // as its json_path().
   [[noreturn]] void fail(const std::string& why) const;
 
   const std::string& path() const { return path_; }

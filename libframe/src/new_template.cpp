@@ -232,6 +232,14 @@ NewTemplate write_banner_template(const NewBannerOptions& options) {
   } else {
     layers.push_back({{"type", "fill"}, {"color", "#C8102E"}});
   }
+  ordered_json head;
+  head["title"] = options.title ? *options.title : "Banner " + std::to_string(w) + "x" + std::to_string(h);
+  head["width"] = w;
+  head["height"] = h;
+  if (!options.text) {
+    plan.json = template_text(head, layers);
+    return carry_out(plan);
+  }
   // Auto-fit from a size two lines fill down to a small one; the text
   // shrinks for a long name.
   const int largest = std::clamp(box_h * 2 / 5, 1, 2048), smallest = std::clamp(box_h / 8, 1, largest);
@@ -245,13 +253,49 @@ NewTemplate write_banner_template(const NewBannerOptions& options) {
                     {"max_lines", 2},
                     {"wrap", "balance"}});
 
-  ordered_json head;
-  head["title"] = options.title ? *options.title : "Banner " + std::to_string(w) + "x" + std::to_string(h);
-  head["width"] = w;
-  head["height"] = h;
   head["fields"] = {{"name", {{"label", "Họ và tên"}, {"sample", "Nguyễn Thị Phượng"}}}};
   plan.json = template_text(head, layers);
   return carry_out(plan);
+}
+
+Template save_template(std::string_view json, const fs::path& file) {
+  // Laid out first, then parsed as laid out: the template returned (and
+  // its fingerprint) is the saved file's. What is not a JSON object with
+  // a list of layers gets parse()'s own error for it.
+  ordered_json doc = ordered_json::parse(json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("layers") || !doc["layers"].is_array())
+    Template::parse(json, file);  // throws
+  std::vector<ordered_json> layers(doc["layers"].begin(), doc["layers"].end());
+  doc.erase("layers");
+  const std::string text = template_text(doc, layers);
+  Template saved = Template::parse(text, file);  // throws for what a render would refuse, writing nothing
+  detail::write_atomically(file, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  return saved;
+}
+
+std::vector<std::string> template_images(const fs::path& dir) {
+  static const std::vector<std::string> kExtensions = {".png", ".jpg", ".jpeg", ".webp", ".heic", ".heif", ".gif"};
+  const auto is_image = [](const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
+  };
+  const auto list = [&](const fs::path& root, const std::string& prefix) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const bool hidden = it->path().filename().string().starts_with(".");
+      if (it->is_directory(ec) && (hidden || it.depth() >= 2)) it.disable_recursion_pending();
+      if (!hidden && it->is_regular_file(ec) && is_image(it->path()))
+        found.push_back(prefix + it->path().lexically_relative(root).generic_string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  std::vector<std::string> out = list(dir, "");
+  for (std::string& b : list(Template::bundled_dir(), "bundled:")) out.push_back(std::move(b));
+  return out;
 }
 
 }  // namespace khung

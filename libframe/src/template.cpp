@@ -440,10 +440,25 @@ const char* kind_name(TemplateKind kind) { return kind == TemplateKind::Frame ? 
 
 std::filesystem::path Template::bundled_dir() { return data_dir() / "assets" / "templates"; }
 
-Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
+namespace {
+
+void check_id(std::string_view id) {
   if (!detail::valid_template_id(id))
     throw Error(ErrorCode::InvalidArgument,
                 "template id '" + std::string(id) + "': ids are lower-case letters, digits, '-' and '_'");
+}
+
+}  // namespace
+
+std::filesystem::path template_file(const std::filesystem::path& dir, std::string_view id) {
+  check_id(id);
+  if (id == kReservedId)
+    throw Error(ErrorCode::InvalidArgument, "template id 'campaign': reserved for the campaign file (campaign.json)");
+  return dir / (std::string(id) + ".json");
+}
+
+Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
+  check_id(id);
   std::filesystem::path file = dir / (std::string(id) + ".json");
   std::error_code ec;
   if (id == kReservedId || !std::filesystem::is_regular_file(file, ec))
@@ -554,7 +569,7 @@ TemplateCatalog load_catalog(const std::filesystem::path& dir) {
     try {
       out.templates.push_back(Template::load_id(id, dir));
     } catch (const Error& e) {
-      out.problems.push_back(e.what());
+      out.problems.push_back({id, e.what(), e.json_path()});
     }
   }
   return out;

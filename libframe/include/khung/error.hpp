@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace khung {
 
@@ -23,10 +24,18 @@ enum class ErrorCode {
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  // An invalid template or campaign file's error also names, on its own,
+  // the JSON path at fault ("layers[1].font.family"), which what() has too:
+  // for an editor that puts the message beside that control.
+  Error(ErrorCode code, const std::string& message, std::string json_path)
+      : std::runtime_error(message), code_(code), json_path_(std::move(json_path)) {}
   ErrorCode code() const noexcept { return code_; }
+  // Empty when the error names no JSON path.
+  const std::string& json_path() const noexcept { return json_path_; }
 
  private:
   ErrorCode code_;
+  std::string json_path_;
 };
 
 // A short stable name for a code ("invalid_argument", "layout", ...), as used

@@ -8,10 +8,12 @@
 
 #include "khung/frame_overlay.hpp"
 #include "khung/image.hpp"
+#include "khung/template.hpp"
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khung {
@@ -32,6 +34,7 @@ struct NewBannerOptions {
   std::optional<std::string> title = {};    // default "Banner WxH"
   std::filesystem::path dir = ".";
   bool force = false;
+  bool text = true;  // false: the background alone, an empty banner to build on (the studio's "new")
 };
 
 struct NewTemplate {
@@ -58,12 +61,27 @@ struct NewTemplate {
 //   for a file that cannot be written.
 NewTemplate write_frame_template(const NewFrameOptions& options);
 
-// Writes a banner template: the background (or a fill), and one centred
+// Writes a banner template: the background (or a fill), and (unless
+// options.text is false) one centred
 // text layer with the field {{name}} (label "Họ và tên", sample "Nguyễn Thị
 // Phượng") in bold Noto Sans, auto-fitted on up to two lines. A background
 // outside `dir` is copied to <dir>/images/<id><extension>. Throws as
 // write_frame_template, and Error(InvalidArgument) naming the size when it
 // is out of range.
 NewTemplate write_banner_template(const NewBannerOptions& options);
+
+// Saves a template edited as JSON text (the studio's save): parses it as
+// Template::parse(json, file) does, then writes it to `file`, whole or not
+// at all, laid out as the bundled templates are (one key of the head a
+// line, one layer a line, keys in the order given). Returns the template
+// as saved. Throws Template::parse's errors (Error(Template) with its
+// json_path()) writing nothing, Error(Io) when the file cannot be written.
+Template save_template(std::string_view json, const std::filesystem::path& file);
+
+// The image files a template in `dir` may name as an image layer's `src`:
+// those in the folder and its subfolders (two levels down, hidden ones
+// left out), as relative paths with '/', sorted; then the bundled artwork
+// as "bundled:..." paths.
+std::vector<std::string> template_images(const std::filesystem::path& dir);
 
 }  // namespace khung

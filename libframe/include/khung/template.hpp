@@ -114,16 +114,26 @@ class Template {
   std::shared_ptr<const detail::TemplateData> data_;
 };
 
+// The file of template `id` in `dir`, for an editor that writes one:
+// <dir>/<id>.json. Throws Error(InvalidArgument) for an id load_id() would
+// refuse as malformed, and for "campaign" (the campaign file's name).
+std::filesystem::path template_file(const std::filesystem::path& dir, std::string_view id);
+
 // Every template in a folder (its *.json files but campaign.json), sorted
 // by id. Throws like Template::load for the first invalid one.
 std::vector<Template> list_templates(const std::filesystem::path& dir = Template::bundled_dir());
 
-// Every template in a folder that loads, sorted by id, and one message per
-// template that does not (its file, JSON path and problem), for a service
-// that serves the good ones.
+// Every template in a folder that loads, sorted by id, and one problem per
+// template that does not, for a service that serves the good ones and an
+// editor that lists the others.
+struct TemplateProblem {
+  std::string id;
+  std::string message;    // its file, JSON path and problem: Error::what()
+  std::string json_path;  // Error::json_path(): empty when none is at fault
+};
 struct TemplateCatalog {
   std::vector<Template> templates;
-  std::vector<std::string> problems;
+  std::vector<TemplateProblem> problems;
 };
 TemplateCatalog load_catalog(const std::filesystem::path& dir = Template::bundled_dir());
 
