@@ -2,6 +2,7 @@
 // Studio::handle, and over a socket for the Host and Origin checks.
 
 #include "khung/codec.hpp"
+#include "khung/demo.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
 #include "studio.hpp"
@@ -257,4 +258,27 @@ TEST_CASE("the studio answers only its own page", "[studio]") {
   CHECK(own->status == 200);
   s.stop();
   runner.join();
+}
+
+TEST_CASE("the studio frames the sample photo as khung render --sample does", "[studio]") {
+  ScratchDir scratch("studio-frame");
+  studio::Studio s({.dir = scratch.dir});
+  std::string text = read_text(Template::bundled_dir() / "frame-ring.json");
+  for (auto at = text.find("\"frames/"); at != std::string::npos; at = text.find("\"frames/", at))
+    text.replace(at, 1, "\"bundled:");
+  const json r = call(s, "POST", "/api/render", json{{"id", "ring"}, {"template", json::parse(text)}}.dump()).data();
+  REQUIRE(r["error"].is_null());
+  const Image shown = decode_image(unbase64(r["png"].get<std::string>()));
+
+  const Template ring = Template::parse(text, scratch.dir / "ring.json");
+  RenderOptions o;
+  o.fields = sample_fields(ring);
+  o.photo.path = sample_photo();
+  const Image drawn = render_template(ring, o);
+  REQUIRE(drawn.width() == shown.width());
+  bool same = true;
+  for (int y = 0; y < drawn.height(); ++y) same = same && std::equal(drawn.row(y), drawn.row(y) + drawn.stride(), shown.row(y));
+  CHECK(same);
+  // The photo is there: the window's centre is not the transparent canvas.
+  CHECK(shown.row(540)[540 * 4 + 3] == 255);
 }

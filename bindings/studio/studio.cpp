@@ -7,6 +7,7 @@
 #include "khung/batch.hpp"
 #include "khung/codec.hpp"
 #include "khung/data.hpp"
+#include "khung/demo.hpp"
 #include "khung/error.hpp"
 #include "khung/font.hpp"
 #include "khung/new_template.hpp"
@@ -239,7 +240,7 @@ struct Studio::Impl {
     const json& layers = body["template"].value("layers", json::array());
     json out = {{"width", tpl.size().width}, {"height", tpl.size().height}, {"png", nullptr}, {"error", nullptr}};
     const auto start = std::chrono::steady_clock::now();
-    if (tpl.has_photo()) ro.part = RenderPart::WithoutPhoto;  // the studio has no member's photo
+    if (tpl.has_photo()) ro.photo.path = sample_photo();  // as `khung render --sample` frames it
     try {
       const Image image = render_template(tpl, ro);
       out["png"] = base64(encode_image(image, ImageFormat::Png));

@@ -32,7 +32,9 @@
 //                                {"id", "file"};
 //                                409 when that id exists
 //   POST /api/render             {"id", "template": {...}, "fields": {"name": "value", ...}}: renders
-//                                the document as <dir>/<id>.json would be; {"png": base64 PNG of the
+//                                the document as <dir>/<id>.json would be, fields not sent taking
+//                                their samples and a frame the sample photo (as `khung render
+//                                --sample`); {"png": base64 PNG of the
 //                                whole canvas | null, "width", "height", "ms", "error": null | why
 //                                the render failed, "problems": [problem], "fields": [{"name",
 //                                "label", "sample"}]}; 422 when the template does not parse
