@@ -161,15 +161,14 @@ async function main() {
     page.on('response', async (r) => {
       if (!r.url().endsWith('/api/render') || r.request().method() !== 'POST') return;
       const entry = { request: JSON.parse(r.request().postData()), status: r.status(), body: null };
+      entry.ready = r.json().then((b) => { entry.body = b; }, () => {});
       renders.push(entry);
-      entry.body = await r.json().catch(() => null);
     });
     const doc = () => page.evaluate(() => JSON.parse(JSON.stringify(window.khungStudio.doc)));
     // Waits until the canvas shows the render of the latest edit.
     const settled = async () => {
       await page.locator('#stage[data-pending="false"]').waitFor({ timeout: 20000 });
-      await page.waitForFunction(() => true);
-      await new Promise((r) => setTimeout(r, 50));  // the response listener's json()
+      await Promise.all(renders.map((r) => r.ready));
     };
     const lastOk = () => [...renders].reverse().find((r) => r.body?.png);
     const boxInputs = async () => Promise.all([0, 1, 2, 3].map(async (i) => Number(await page.locator(`#p-box-${i}`).inputValue())));

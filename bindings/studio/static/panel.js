@@ -242,8 +242,8 @@ export function createPanel(app) {
     return [
       text('Nội dung (trường: {{ten_truong}})', ['text'], { multiline: true }),
       numbers('Tâm vòng tròn (px)', ['center'], ['X', 'Y']),
-      num('Bán kính đường chân chữ (px)', ['radius'], { min: 1, step: 1 }),
-      num('Góc bắt đầu (độ, từ hướng 12 giờ)', ['start_angle'], { step: 1, optional: true, placeholder: '0' }),
+      num('Bán kính chân chữ (px)', ['radius'], { min: 1, step: 1 }),
+      num('Góc bắt đầu (độ, từ 12 giờ)', ['start_angle'], { step: 1, optional: true, placeholder: '0' }),
       select('Chiều chữ chạy', ['direction'], [['clockwise', 'Thuận chiều kim đồng hồ (chữ ở vòng trên)'],
         ['counterclockwise', 'Ngược chiều kim đồng hồ (chữ ở vòng dưới)']], { def: 'clockwise', wide: true }),
       select('Căn theo góc bắt đầu', ['align'], [['start', 'Đầu chữ ở góc bắt đầu'], ['center', 'Giữa chữ ở góc bắt đầu'],

@@ -1,7 +1,7 @@
 // The left column: the layer list (topmost first) with the buttons that
 // add, reorder, duplicate and delete layers, and the fields of the texts'
 // placeholders with their label and sample value.
-import { clone, newLayer, placeholders } from './model.js';
+import { clone, newLayer, parsePath, placeholders } from './model.js';
 import { layerKindName } from './panel.js';
 
 const SHAPES = { rect: 'chữ nhật', circle: 'tròn', ring: 'vành khuyên', auto: 'tự động' };
@@ -72,6 +72,8 @@ export function createSidebar(app) {
   function renderLayers() {
     const layers = app.doc?.layers || [];
     const failing = new Set(app.canvasProblems().map((p) => p.layer));
+    const invalid = parsePath(app.templateError?.path);
+    if (invalid[0] === 'layers') failing.add(invalid[1]);
     const items = layers.map((layer, i) => {
       const li = document.createElement('li');
       const b = document.createElement('button');

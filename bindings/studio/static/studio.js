@@ -152,7 +152,9 @@ function showInlineError() {
   }
   const err = app.templateError;
   if (!err) return;
-  const text = err.path && !err.message.includes(err.path) ? `${err.path}: ${err.message}` : err.message;
+  // By the control, the file's name ("template '/…/x.json': ") says nothing new.
+  const message = err.message.replace(/^template '[^']*': /, '');
+  const text = err.path && !message.includes(err.path) ? `${err.path}: ${message}` : message;
   const parts = parsePath(err.path);
   let placed = false;
   for (let n = parts.length; n > 0 && !placed; --n) {
@@ -165,13 +167,15 @@ function showInlineError() {
       placed = true;
     }
   }
-  if (err.general || !placed) generalError(text);
+  if (!placed && err.general) generalError(text);
 }
 
 // A template error from the server (422): shown by its control; on save,
 // the layer it names is selected first.
+// A render's error is on the render's error line already; a save's goes
+// to the general line when no control shows it.
 function templateError(message, path, { select = false } = {}) {
-  app.templateError = { message, path: path || '', general: !path };
+  app.templateError = { message, path: path || '', general: select };
   const parts = parsePath(path);
   if (select && parts[0] === 'layers' && Number.isInteger(parts[1]) && parts[1] < app.doc.layers.length && parts[1] !== app.selected) {
     app.select(parts[1]);
@@ -232,7 +236,8 @@ async function render() {
     if (res.status === 422) {
       state = 'invalid';
       app.renderProblems = [];
-      error.textContent = `Mẫu chưa hợp lệ: ${body?.error || 'lỗi không rõ'}${body?.path && !body.error?.includes(body.path) ? ` (tại ${body.path})` : ''}`;
+      const why = (body?.error || 'lỗi không rõ').replace(/^template '[^']*': /, '');
+      error.textContent = `Mẫu chưa hợp lệ: ${why}${body?.path && !why.includes(body.path) ? ` (tại ${body.path})` : ''}`;
       templateError(body?.error || 'lỗi không rõ', body?.path);
     } else if (!res.ok || !body) {
       error.textContent = `Không vẽ được: ${body?.error || `máy chủ trả lỗi ${res.status}`}`;
@@ -299,7 +304,8 @@ async function loadList(selectId = app.id) {
   }
   const list = r.body.templates || [];
   sel.replaceChildren(...(list.length ? [] : [new Option('(thư mục chưa có mẫu nào)', '')]), ...list.map((t) => {
-    const text = t.error ? `${t.id} – lỗi: ${t.error.length > 70 ? t.error.slice(0, 69) + '…' : t.error}`
+    const error = t.error?.replace(/^template '[^']*': /, '');
+    const text = t.error ? `${t.id} – lỗi: ${error.length > 70 ? error.slice(0, 69) + '…' : error}`
                          : `${t.title || t.id} (${t.id}, ${t.width} × ${t.height})`;
     const o = new Option(text, t.id);
     if (t.error) { o.title = t.error; o.className = 'broken'; }
@@ -312,20 +318,29 @@ async function loadList(selectId = app.id) {
 }
 
 async function open(id) {
-  const r = await api('GET', `/api/templates/${encodeURIComponent(id)}`);
-  if (!r.ok) {
-    generalError(`Không mở được mẫu ${id}: ${r.body?.error || r.status}`);
+  // The file's text as saved: read as text, so a file that is not JSON is named as such.
+  const wasPending = stageBox.dataset.pending;
+  stageBox.dataset.pending = 'true';
+  const res = await fetch(`/api/templates/${encodeURIComponent(id)}`);
+  const body = await res.text();
+  if (!res.ok) {
+    let why = `lỗi ${res.status}`;
+    try { why = JSON.parse(body).error || why; } catch { /* not JSON */ }
+    generalError(`Không mở được mẫu ${id}: ${why}`);
+    stageBox.dataset.pending = wasPending ?? 'false';
     return false;
   }
   let doc;
   try {
-    doc = typeof r.body === 'string' ? JSON.parse(r.body) : r.body;
+    doc = JSON.parse(body);
   } catch (e) {
     generalError(`Không mở được mẫu ${id}: tệp không phải JSON hợp lệ (${e.message}).`);
+    stageBox.dataset.pending = wasPending ?? 'false';
     return false;
   }
   if (!doc || typeof doc !== 'object' || !Array.isArray(doc.layers)) {
     generalError(`Không mở được mẫu ${id}: tệp không có danh sách lớp ("layers").`);
+    stageBox.dataset.pending = wasPending ?? 'false';
     return false;
   }
   generalError('');
@@ -336,6 +351,7 @@ async function open(id) {
   stage.clear();
   $('render-error').textContent = '';
   $('template-select').value = id;
+  $('template-select').querySelector('option[value=""]')?.remove();
   history.replaceState(null, '', `#${encodeURIComponent(id)}`);
   const fonts = await api('GET', `/api/fonts?id=${encodeURIComponent(id)}`);
   if (fonts.ok) app.fonts = { bundled: fonts.body.bundled || [], folder: fonts.body.folder || [] };
