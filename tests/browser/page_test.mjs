@@ -323,6 +323,7 @@ async function main() {
        && /không (bị )?lưu lại/.test(await page.locator('#privacy').textContent()),
        'the privacy line is beside the photo button, in the first view', `bottom ${privacy.y + privacy.height} of ${barTop}`);
     await page.locator('#preview[data-ready="true"]').waitFor();
+    ok(await page.locator('#count').isHidden(), 'a service without counting (no --database): no counter on the page');
     await page.screenshot({ path: shot('first') });
 
     // 1. Frames: only the templates of kind "frame", as radio buttons; the

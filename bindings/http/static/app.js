@@ -764,6 +764,9 @@ function deliver(blob) {
   if (!IN_APP) ui.resultLink.click();
   ui.result.scrollIntoView({ block: 'start' });
   say(IN_APP ? MSG.doneInApp : MSG.done);
+  // Counted when the photo the member asked for is handed over (downloaded,
+  // or shown for a long press, which the page cannot see); a preview is not.
+  count(state.resultFrame = frame, 'save');
 }
 
 async function save() {
@@ -787,6 +790,32 @@ async function save() {
   } finally {
     state.busy = false;
     updateControls();
+  }
+}
+
+// --- participation: the header's count and the events behind it. Failures
+// are silent; no event goes where counting is off (a 404).
+const counting = fetch('/v1/count').then(async (res) => {
+  const n = res.ok && (await res.json()).members;
+  if (n > 0) Object.assign($('count'), { textContent: `${n.toLocaleString('vi-VN')} đoàn viên đã tham gia`, hidden: false });
+  return res.status !== 404;
+}).catch(() => true);
+const counted = new Set();
+// The phone's random id, kept (without storage, this page load's).
+let device = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18)))).replace(/\+/g, '-').replace(/\//g, '_');
+try {
+  device = localStorage['khung-device'] || (localStorage['khung-device'] = device);
+} catch { /* not kept */ }
+
+// Once per frame and kind a page load; the caption's unit if it is the campaign's.
+async function count(frame, kind) {
+  if (counted.has(frame.id + kind)) return;
+  counted.add(frame.id + kind);
+  const [on, c] = await Promise.all([counting, campaignReady]);
+  const unit = $('caption-unit') && $('caption-unit').value.trim();
+  if (on) {
+    fetch('/v1/events', { method: 'POST', headers: { 'Content-Type': 'application/json' }, keepalive: true, body: JSON.stringify(
+      { template: frame.id, unit: c && (c.units || []).includes(unit) ? unit : undefined, device, kind }) }).catch(() => {});
   }
 }
 
@@ -864,6 +893,7 @@ ui.download.addEventListener('click', save);
 ui.share.addEventListener('click', async () => {
   try {
     await navigator.share({ files: [state.resultFile] });
+    count(state.resultFrame, 'share');  // shared, not the sheet closed
   } catch (e) {
     // The member closed the share sheet: nothing to say. Anything else: the
     // long press still works.

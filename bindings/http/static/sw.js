@@ -16,8 +16,12 @@
 //   offline page always has a list whose frames it can draw, never new
 //   layers under an old list. Online, the list comes from the server first,
 //   so changed templates reach the page on the next visit.
-// Photos are never fetched here; POSTs (the server fallback) pass by.
-const PAGE_FILES = [/* @PAGE_FILES@ */];
+// Photos are never fetched here; POSTs (the server fallback, participation
+// events) pass by. So does the participation count (/v1/count): a kept
+// count would be stale, and offline the page simply shows none.
+// The organisers' page (/admin, its files under /static/admin.*) is not the
+// member page: not kept here.
+const PAGE_FILES = [/* @PAGE_FILES@ */].filter((url) => !url.startsWith('/static/admin.'));
 const PAGE_CACHE = 'khung-page-@PAGE_VERSION@';
 const DATA_CACHE = 'khung-data';
 const LIST = '/v1/templates';
