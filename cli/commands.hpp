@@ -80,11 +80,25 @@ std::string signing_key(const std::optional<std::string>& given);
 struct ServeArgs {
   khung::http::ServerOptions options;
   std::optional<std::string> key;  // given, even if empty
+  std::optional<std::string> admin_token;
+  std::string data_dir;
   bool quiet = false;
   char** argv = nullptr;  // the whole command line, for khung to hand to khung-serve
 };
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
 int run_serve(const ServeArgs& args);
+
+// khung report: run by khung-serve too (serve_exec.cpp), which has the
+// counts library.
+struct ReportArgs {
+  std::string data_dir, database, from, to, by = "unit";
+  char** argv = nullptr;
+};
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
+int run_report(const ReportArgs& args);
+// --data-dir DIR or --database URL (not both): the counts database, or ""
+// when neither is given. Makes DIR when missing.
+std::string counts_database(const std::string& data_dir, const std::string& database);
 
 // khung studio: run by khung-serve too (serve_exec.cpp).
 struct StudioArgs {

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   cli::ServeArgs serve_args;
   serve_args.argv = argv;
   auto* serve = cli::add_serve_command(app, serve_args);
+  cli::ReportArgs report_args;
+  report_args.argv = argv;
+  auto* report = cli::add_report_command(app, report_args);
   cli::StudioArgs studio_args;
   studio_args.argv = argv;
   auto* studio = cli::add_studio_command(app, studio_args);
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
     if (templates->parsed()) return cli::run_templates(templates_args);
     if (serve->parsed()) return cli::run_serve(serve_args);
     if (studio->parsed()) return cli::run_studio(studio_args);
+    if (report->parsed()) return cli::run_report(report_args);
     if (sign->parsed()) return cli::run_sign(sign_args);
     if (text->parsed()) return cli::run_text(text_args);
     if (make_new->parsed()) return cli::run_new(new_args);

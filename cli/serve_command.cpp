@@ -2,6 +2,7 @@
 #include "khung/signing.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace cli {
@@ -58,8 +59,31 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--signing-key", args.key, "Require signed GET renders (default: $KHUNG_SIGNING_KEY)");
   cmd->add_option("--cache-max-age", o.cache_max_age_seconds, "Cache-Control max-age of GET renders, seconds")
       ->capture_default_str();
+  cmd->add_option("--data-dir", args.data_dir, "Count participation in DIR/counts.sqlite (made when missing)");
+  cmd->add_option("--database", o.database, "Count participation in this PostgreSQL database (postgresql://...) or SQLite file");
+  cmd->add_option("--admin-token", args.admin_token, "The organisers' token for /admin and /v1/report (default: $KHUNG_ADMIN_TOKEN)");
   cmd->add_flag("--quiet", args.quiet, "No access log");
   return cmd;
+}
+
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
+  auto* cmd = app.add_subcommand("report", "Participation counts as CSV, from the service's counts database");
+  cmd->add_option("--data-dir", args.data_dir, "The folder khung serve --data-dir counts in");
+  cmd->add_option("--database", args.database, "Or the database: postgresql://... or a SQLite file");
+  cmd->add_option("--from", args.from, "First day, YYYY-MM-DD (Vietnam's calendar; default: the first event)");
+  cmd->add_option("--to", args.to, "Last day, YYYY-MM-DD (default: the last event)");
+  cmd->add_option("--by", args.by, "One line per unit, day or template")->check(CLI::IsMember({"unit", "day", "template"}))
+      ->capture_default_str();
+  return cmd;
+}
+
+std::string counts_database(const std::string& data_dir, const std::string& database) {
+  if (!data_dir.empty() && !database.empty()) throw usage("--data-dir and --database: give one, not both");
+  if (data_dir.empty()) return database;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) throw khung::Error(khung::ErrorCode::Io, "data folder '" + data_dir + "': " + ec.message());
+  return (std::filesystem::path(data_dir) / "counts.sqlite").string();
 }
 
 CLI::App* add_studio_command(CLI::App& app, StudioArgs& args) {

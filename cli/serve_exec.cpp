@@ -1,7 +1,8 @@
-// `khung serve` and `khung studio` in khung: run khung-serve, built beside
+// `khung serve`, `khung studio` and `khung report` in khung: run khung-serve, built beside
 // it from the same command-line code with the HTTP services linked in.
 // libmicrohttpd brings GnuTLS and its dozen libraries, which every other
-// command would load at start-up; only the services need them.
+// command would load at start-up; only the services need them (and the
+// counts library's libpq, TLS and Kerberos, only they and the report).
 
 #include "commands.hpp"
 
@@ -27,5 +28,6 @@ namespace {
 
 int run_serve(const ServeArgs& args) { run_khung_serve(args.argv); }
 int run_studio(const StudioArgs& args) { run_khung_serve(args.argv); }
+int run_report(const ReportArgs& args) { run_khung_serve(args.argv); }
 
 }  // namespace cli

@@ -4,11 +4,13 @@
 
 #include "commands.hpp"
 #include "server.hpp"
+#include "khung/counts.hpp"
 #include "studio.hpp"
 
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -48,6 +50,15 @@ void serve_until_signal(Service& service, sigset_t stop_signals) {
 int run_serve(const ServeArgs& args) {
   khung::http::ServerOptions options = args.options;
   options.signing_key = signing_key(args.key);
+  options.database = counts_database(args.data_dir, options.database);
+  const char* env_token = std::getenv("KHUNG_ADMIN_TOKEN");
+  if (args.admin_token || env_token) {
+    options.admin_token = args.admin_token ? *args.admin_token : env_token;
+    // Given but empty would leave the organisers' routes off without a word.
+    if (options.admin_token.empty())
+      throw usage(std::string(args.admin_token ? "--admin-token" : "KHUNG_ADMIN_TOKEN") +
+                  ": empty; give a token, or leave it out to serve without the organisers' routes");
+  }
   if (!args.quiet) options.log = [](const std::string& line) { std::cerr << line << "\n"; };
   // SIGINT and SIGTERM go to one thread that stops the server; requests in
   // flight finish first.
@@ -58,7 +69,23 @@ int run_serve(const ServeArgs& args) {
   std::cout << "khung: serving on http://" << host << ":" << port
             << (options.signing_key.empty() ? " (signing off; anyone may render any text)" : " (signing on)") << std::endl;
   for (const std::string& problem : server.problems()) std::cerr << "khung: warning: " << problem << "\n";
+  if (!options.database.empty()) std::cout << "khung: counting participation in " << options.database << std::endl;
   serve_until_signal(server, stop_signals);
+  return 0;
+}
+
+int run_report(const ReportArgs& args) {
+  const std::string database = counts_database(args.data_dir, args.database);
+  if (database.empty()) throw usage("give --data-dir DIR (as khung serve was given) or --database URL");
+  khung::ReportQuery query{args.from, args.to, khung::parse_report_by(args.by)};
+  khung::validate(query);
+  // A SQLite file that is not there would be made empty: say so instead.
+  if (!database.starts_with("postgres") && !std::filesystem::exists(database))
+    throw khung::Error(khung::ErrorCode::Io, "counts database '" + database + "': no such file");
+  auto store = khung::CountStore::open(database);
+  std::int64_t total = 0;
+  const auto rows = store->report(query, total);
+  std::cout << khung::report_csv(rows, query.by, total);
   return 0;
 }
 

@@ -7,6 +7,9 @@
 #include "khung/demo.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
+#include "catalog.hpp"
+#include "khung/counts.hpp"
+#include "organiser.hpp"
 #include "server.hpp"
 
 #include <catch2/catch.hpp>
@@ -1242,4 +1245,54 @@ TEST_CASE("a layer URL with the template's version is cached for good; others as
   CHECK(first.size() == 16);
   CHECK(second.size() == 16);
   CHECK(first != second);
+}
+
+TEST_CASE("the organiser token is taken as a bearer token or Basic's password, and nothing else", "[server][organisers]") {
+  using http::token_matches;
+  CHECK(token_matches("Bearer s3cret-token", "s3cret-token"));
+  CHECK(token_matches("bearer   s3cret-token", "s3cret-token"));
+  CHECK(token_matches("Basic " + std::string("b3JnOnMzY3JldC10b2tlbg=="), "s3cret-token"));  // org:s3cret-token
+  CHECK(token_matches("Basic OnMzY3JldC10b2tlbg==", "s3cret-token"));                      // no user name
+  CHECK_FALSE(token_matches("Bearer s3cret-toke", "s3cret-token"));
+  CHECK_FALSE(token_matches("Bearer s3cret-token ", "s3cret-token"));
+  CHECK_FALSE(token_matches("Basic czNjcmV0LXRva2Vu", "s3cret-token"));  // "s3cret-token" without the user's colon
+  CHECK_FALSE(token_matches("Basic !!!", "s3cret-token"));
+  CHECK_FALSE(token_matches("s3cret-token", "s3cret-token"));
+  CHECK_FALSE(token_matches("", "s3cret-token"));
+  CHECK_FALSE(token_matches("Bearer ", ""));  // no token configured: nothing matches
+}
+
+TEST_CASE("events are limited per address over a sliding minute", "[server][organisers]") {
+  http::EventLimiter limiter(3, 2);
+  const auto t0 = http::EventLimiter::Clock::now();
+  for (int i = 0; i < 3; ++i) CHECK(limiter.allow("10.0.0.1", t0 + std::chrono::seconds(i)));
+  CHECK_FALSE(limiter.allow("10.0.0.1", t0 + std::chrono::seconds(10)));
+  CHECK(limiter.allow("10.0.0.2", t0 + std::chrono::seconds(10)));  // another address has its own
+  CHECK(limiter.allow("10.0.0.1", t0 + std::chrono::milliseconds(60'500)));  // the first event left the window
+  CHECK_FALSE(limiter.allow("10.0.0.1", t0 + std::chrono::milliseconds(60'600)));
+  // Full (two addresses): a third one is let in once the quiet ones are forgotten.
+  CHECK(limiter.allow("10.0.0.3", t0 + std::chrono::seconds(200)));
+}
+
+TEST_CASE("an event names the part at fault", "[server][organisers]") {
+  const auto catalog = http::load_catalog_snapshot(Template::bundled_dir());
+  const std::string unit = catalog->campaign->units.at(0);
+  const Participation e = http::read_event(
+      nlohmann::json{{"template", "frame-ring"}, {"unit", unit}, {"device", "abcdefgh-1"}, {"kind", "share"}}.dump(),
+      *catalog, 1'796'612'400);
+  CHECK(e.unit == unit);
+  CHECK(e.time == 1'796'612'400);
+  const auto refused = [&](const std::string& body, const std::string& message) {
+    CHECK_THROWS_WITH(http::read_event(body, *catalog, 0), message);
+  };
+  refused(R"({"template": "cover-x", "device": "abcdefgh-1", "kind": "save"})",
+          "template: 'cover-x' is not a template of this service");
+  refused(R"({"template": "frame-ring", "unit": "Công đoàn Sao Hỏa", "device": "abcdefgh-1", "kind": "save"})",
+          "unit: 'Công đoàn Sao Hỏa' is not one of the campaign's units");
+  refused(R"({"template": "frame-ring", "device": "abcdefgh-1", "kind": "save", "name": "Lan"})",
+          "event: unknown key 'name' (expected template, unit, device, kind)");
+  refused(R"({"template": "frame-ring", "device": 12345678, "kind": "save"})", "device: must be a string");
+  refused(R"({"device": "abcdefgh-1", "kind": "save"})", "template: missing");
+  refused("[1]", "event: must be a JSON object");
+  refused("{", "event: not valid JSON");
 }

@@ -49,6 +49,9 @@ std::string Metrics::text() const {
   out += "# HELP khung_render_overloaded_total Renders refused with 503 because the queue was full.\n";
   out += "# TYPE khung_render_overloaded_total counter\n";
   out += "khung_render_overloaded_total " + std::to_string(overloaded_.load()) + "\n";
+  out += "# HELP khung_events_total Participation events (saves and shares) stored.\n";
+  out += "# TYPE khung_events_total counter\n";
+  out += "khung_events_total " + std::to_string(events_.load()) + "\n";
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The service's Prometheus metrics: requests by status, errors by code,
-// render time histogram, requests in flight, renders refused as overloaded.
+// render time histogram, requests in flight, renders refused as overloaded,
+// participation events stored.
 
 #include <array>
 #include <atomic>
@@ -18,6 +19,7 @@ class Metrics {
   void request_dropped() { --in_flight_; }
   void render_finished(double seconds);
   void overloaded() { ++overloaded_; }
+  void event_recorded() { ++events_; }
   // The text exposition format (version 0.0.4).
   std::string text() const;
 
@@ -30,6 +32,7 @@ class Metrics {
   double render_sum_ = 0;
   std::atomic<long long> in_flight_{0};
   std::atomic<unsigned long long> overloaded_{0};
+  std::atomic<unsigned long long> events_{0};
 };
 
 }  // namespace khung::http

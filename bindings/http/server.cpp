@@ -1,7 +1,11 @@
 #include "server.hpp"
 
+#include "catalog.hpp"
 #include "khung/campaign.hpp"
 #include "khung/codec.hpp"
+#include "khung/counts.hpp"
+#include "khung/new_template.hpp"
+#include "organiser.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
@@ -26,6 +30,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -351,12 +356,20 @@ struct Connection {
 enum class Stage { Headers, Body, Draining, Rendering, Done };
 
 enum class Route {
-  Page, Static, Health, Metrics, Templates, Preview, Under, Over, Render, Campaign, CampaignIcon, Manifest, Options, None
+  Page, Static, Health, Metrics, Templates, Preview, Under, Over, Render, Campaign, CampaignIcon, Manifest, Options,
+  Events, Count, Report, Admin, AdminTemplates, None
 };
+
+// The routes for organisers, behind the token.
+bool for_organisers(Route r) { return r == Route::Report || r == Route::Admin || r == Route::AdminTemplates; }
+
+// The largest event body: an event is a few short strings.
+constexpr std::size_t kMaxEventBytes = 2048;
 
 // One request, from its request line (libmicrohttpd's URI callback) to its
 // completion callback.
 struct Request {
+  std::shared_ptr<const Catalog> cat;  // what the service served when the request began
   Clock::time_point start = Clock::now();
   std::string target;  // path and query, bytes as sent
   std::string method;
@@ -371,12 +384,14 @@ struct Request {
   Clock::time_point stretch_start;
   std::size_t stretch_bytes = 0;
 
-  // POST /v1/render/{id}
+  // POST /v1/render/{id}, /v1/events, /v1/admin/templates
   Route route = Route::None;
   std::string id;
   bool multipart = false;
   MHD_PostProcessor* post = nullptr;
   std::string json_body;
+  const char* file_part = "photo";  // the multipart part whose bytes go to `photo`: "photo" or "overlay"
+  std::string file_name;            // as that part names it
   std::vector<std::uint8_t> photo;
   std::map<std::string, std::string> parts;  // the other parts, in name order
   std::vector<std::pair<std::string, std::string>> query;
@@ -412,22 +427,26 @@ void validate(const ServerOptions& o) {
 
 struct Server::Impl {
   ServerOptions options;
-  std::map<std::string, Template, std::less<>> templates;
-  std::vector<std::string> problems;  // "template left out: ...", "campaign left out: ..."
-  std::string templates_json_text, templates_etag;
-  // The campaign file, with its frames narrowed to this catalogue's
-  // frames, and the answers made from it once.
-  std::optional<Campaign> campaign;
-  std::string campaign_text, campaign_etag;
-  std::string manifest_text, manifest_etag;
+  // What the folder holds now; a request keeps the one it began with.
+  std::mutex catalog_mutex;
+  std::shared_ptr<const Catalog> catalog;
+  std::string catalog_state;  // folder_state() when it was loaded
+  std::mutex reload_mutex;    // one reload, or one organiser's upload, at a time
+  std::thread folder_watch;
   std::mutex icons_mutex;
-  std::map<std::string, std::string> icons;  // file name -> PNG, drawn once
+  std::map<std::string, std::string> icons;  // icon fingerprint and file name -> PNG, drawn once
+  // Participation counts: null when counting is off.
+  std::unique_ptr<CountStore> counts;
+  EventLimiter limiter;
+  std::mutex members_mutex;
+  std::optional<std::int64_t> members;  // the last count, and when it was made
+  Clock::time_point members_at;
   int threads = 1;
   int waiting = 32;
   Metrics metrics;
   std::unique_ptr<RenderPool> pool;
   // Template images (preview.png, under.png, over.png), drawn once:
-  // (id, part, width) -> PNG.
+  // (fingerprint, part, width) -> PNG.
   std::mutex drawn_mutex;
   std::map<std::tuple<std::string, RenderPart, std::optional<int>>, std::string> drawn;
 
@@ -453,12 +472,9 @@ struct Server::Impl {
         threads(o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
         waiting(o.queue > 0 ? o.queue : 32) {
     validate(o);
-    TemplateCatalog catalog = o.templates_dir.empty() ? load_catalog() : load_catalog(o.templates_dir);
-    for (const Template& t : catalog.templates) templates[t.id()] = t;
-    for (const TemplateProblem& p : catalog.problems) problems.push_back("template left out: " + p.message);
-    templates_json_text = templates_json(catalog.templates);
-    templates_etag = "\"" + sha256_hex(templates_json_text) + "\"";
-    load_campaign_file(o.templates_dir.empty() ? Template::bundled_dir() : o.templates_dir);
+    catalog = load_catalog_snapshot(o.templates_dir);
+    if (!o.templates_dir.empty()) catalog_state = folder_state(o.templates_dir);
+    if (!o.database.empty()) counts = CountStore::open(o.database);
     pool = std::make_unique<RenderPool>(threads, waiting);
   }
 
@@ -467,39 +483,52 @@ struct Server::Impl {
     if (listen_fd >= 0) ::close(listen_fd);
   }
 
-  // The folder's campaign.json: a bad one is left out (and reported) like
-  // a bad template; frames it lists that this service does not serve as
-  // frames are dropped from its list, each reported.
-  void load_campaign_file(const std::filesystem::path& dir) {
-    try {
-      campaign = load_campaign(dir);
-    } catch (const Error& e) {
-      problems.push_back(std::string("campaign left out: ") + e.what());
-    }
-    if (campaign) {
-      std::vector<std::string> frames;
-      for (std::size_t i = 0; i < campaign->frames.size(); ++i) {
-        const std::string& id = campaign->frames[i];
-        auto it = templates.find(id);
-        if (it != templates.end() && it->second.kind() == TemplateKind::Frame) {
-          frames.push_back(id);
-          continue;
-        }
-        problems.push_back("campaign frame left out: campaign '" + campaign->path.string() + "': frames[" +
-                           std::to_string(i) + "]: '" + id + "' is not a frame template of this service");
-      }
-      campaign->frames = std::move(frames);
-      campaign_text = campaign_json(*campaign);
-      campaign_etag = "\"" + sha256_hex(campaign_text) + "\"";
-    }
-    manifest_text = web_manifest_json(campaign);
-    manifest_etag = "\"" + sha256_hex(manifest_text) + "\"";
+  std::shared_ptr<const Catalog> snapshot() {
+    std::lock_guard lock(catalog_mutex);
+    return catalog;
   }
 
-  const Template& find_template(const std::string& id) const {
-    auto it = templates.find(id);
-    if (it == templates.end()) throw Failure{404, "template '" + id + "': no such template"};
-    return it->second;
+  // Loads the folder again when its files changed (or `force`): what the
+  // next requests see. Templates that stop loading keep their last good
+  // version (load_catalog_snapshot).
+  void reload(bool force) {
+    std::lock_guard serial(reload_mutex);
+    const std::string state = folder_state(options.templates_dir);
+    if (!force && state == catalog_state) return;
+    auto fresh = load_catalog_snapshot(options.templates_dir, snapshot().get());
+    catalog_state = state;
+    {
+      std::lock_guard lock(catalog_mutex);
+      catalog = fresh;
+    }
+    {
+      std::lock_guard lock(drawn_mutex);
+      drawn.clear();  // keyed by content, but what the old templates drew is no longer asked for
+    }
+    if (options.log) {
+      options.log("templates reloaded from " + options.templates_dir.string() + ": " +
+                  std::to_string(fresh->templates.size()) + " served");
+      for (const std::string& p : fresh->problems) options.log("warning: " + p);
+    }
+  }
+
+  // A folder of one's own is watched: changes are served within two seconds.
+  void watch_folder() {
+    while (watching) {
+      for (int i = 0; i < 10 && watching; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (!watching) break;
+      try {
+        reload(false);
+      } catch (const std::exception& e) {
+        if (options.log) options.log(std::string("warning: templates not reloaded: ") + e.what());
+      }
+    }
+  }
+
+  static const Template& find_template(const Request& r, const std::string& id) {
+    const Template* t = r.cat->find(id);
+    if (!t) throw Failure{404, "template '" + id + "': no such template"};
+    return *t;
   }
 
   // -------------------------------------------------------------- routing
@@ -536,6 +565,11 @@ struct Server::Impl {
       return Route::CampaignIcon;
     }
     if (path == "/metrics") return Route::Metrics;
+    if (path == "/v1/events") return Route::Events;
+    if (path == "/v1/count") return Route::Count;
+    if (path == "/v1/report") return Route::Report;
+    if (path == "/admin") return Route::Admin;
+    if (path == "/v1/admin/templates") return Route::AdminTemplates;
     if (path == "/v1/templates") return Route::Templates;
     if (path.rfind("/static/", 0) == 0 && name_ok(path.substr(8), true)) {
       id = path.substr(8);
@@ -636,13 +670,49 @@ struct Server::Impl {
       return;
     }
     if (r.route == Route::None) throw Failure{404, "no such resource"};
-    const bool get = r.method == "GET" || r.method == "HEAD";
-    if (r.route == Route::Render ? !(get || r.method == "POST") : !get)
+    const bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
+    const bool post_only = r.route == Route::Events || r.route == Route::AdminTemplates;
+    if (r.route == Route::Render ? !(get || post) : post_only ? !post : !get)
       throw Failure{405, "method " + quote_value(r.method) + ": not allowed here"};
+    const bool counting = r.route == Route::Events || r.route == Route::Count || r.route == Route::Report;
+    if (counting && !counts)
+      throw Failure{404, "counting is off: start khung serve with --data-dir or --database"};
+    if (for_organisers(r.route)) {
+      if (options.admin_token.empty())
+        throw Failure{404, "no organiser routes: start khung serve with --admin-token (or KHUNG_ADMIN_TOKEN)"};
+      if (!token_matches(header(c, "Authorization"), options.admin_token)) {
+        Answer a = error_answer(401, "the organiser token is needed (Authorization: Bearer TOKEN, or the password of HTTP Basic)");
+        a.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Khung organisers\", charset=\"UTF-8\"");
+        r.answer = std::move(a);
+        return;
+      }
+    }
+    if (r.route == Route::Events) {
+      if (media_type(header(c, "Content-Type")) != "application/json" &&
+          media_type(header(c, "Content-Type")) != "text/plain")  // what navigator.sendBeacon sends a string as
+        throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) + ": send the event as application/json"};
+      if (const auto length = parse_length(header(c, "Content-Length")); length && *length > kMaxEventBytes)
+        throw Failure{413, "event: " + std::to_string(*length) + " bytes, over the " + std::to_string(kMaxEventBytes) +
+                               "-byte limit"};
+      if (!limiter.allow(client_address(c)))
+        throw Failure{429, "too many events from this address; try again in a minute"};
+      return;
+    }
+    if (r.route == Route::AdminTemplates) {
+      if (options.templates_dir.empty())
+        throw Failure{409, "this service serves the bundled templates; start it with --templates DIR to publish frames"};
+      if (media_type(header(c, "Content-Type")) != "multipart/form-data")
+        throw Failure{415, "send the overlay as multipart/form-data (parts overlay, id, title)"};
+      r.multipart = true;
+      r.file_part = "overlay";
+      r.post = MHD_create_post_processor(c, 64 * 1024, &Impl::on_part, &r);
+      if (!r.post) throw Failure{400, "multipart body: no boundary in its Content-Type"};
+      return;
+    }
     if (r.route != Route::Render || r.method != "POST") return;
 
     // A POST render: its template, its type, and a signed query if any.
-    const Template& tpl = find_template(r.id);
+    const Template& tpl = find_template(r, r.id);
     if (q != std::string::npos) {
       const std::string query = r.target.substr(q + 1);
       check_signed(path, query);
@@ -681,7 +751,16 @@ struct Server::Impl {
       fail_while_reading(r, {413, "request body: over the " + std::to_string(options.max_body_bytes) + "-byte limit"});
       return;
     }
-    if (r.route != Route::Render || r.method != "POST") return;  // a body nobody reads
+    if (r.route == Route::Events) {
+      if (r.json_body.size() + size > kMaxEventBytes) {
+        fail_while_reading(r, {413, "event: over the " + std::to_string(kMaxEventBytes) + "-byte limit"});
+        return;
+      }
+      r.json_body.append(data, size);
+      return;
+    }
+    const bool reads = (r.route == Route::Render && r.method == "POST") || r.route == Route::AdminTemplates;
+    if (!reads) return;  // a body nobody reads
     if (r.multipart) {
       if (MHD_post_process(r.post, data, size) != MHD_YES && !r.failure)
         fail_while_reading(r, {400, "multipart body: malformed"});
@@ -703,21 +782,23 @@ struct Server::Impl {
     r.json_body.shrink_to_fit();
   }
 
-  static MHD_Result on_part(void* cls, MHD_ValueKind, const char* key, const char*, const char*, const char*,
+  static MHD_Result on_part(void* cls, MHD_ValueKind, const char* key, const char* filename, const char*, const char*,
                             const char* data, std::uint64_t off, std::size_t size) {
     auto& r = *static_cast<Request*>(cls);
     const std::string name = key ? key : "";
+    const bool file = name == r.file_part;
+    if (file && filename && off == 0) r.file_name = filename;
     // A part's first bytes (libmicrohttpd may announce a part with no
     // bytes first, then deliver it from offset 0).
     if (off == 0 && size > 0) {
-      const bool again = name == "photo" ? !r.photo.empty() : !r.parts[name].empty();
+      const bool again = file ? !r.photo.empty() : !r.parts[name].empty();
       if (again) {
         r.failure = Failure{400, "part '" + name + "': given more than once"};
         return MHD_NO;
       }
     }
-    if (name != "photo") r.parts[name];
-    if (name == "photo") r.photo.insert(r.photo.end(), data, data + size);
+    if (!file) r.parts[name];
+    if (file) r.photo.insert(r.photo.end(), data, data + size);
     else r.parts[name].append(data, size);
     return MHD_YES;
   }
@@ -739,7 +820,7 @@ struct Server::Impl {
       }
       case Route::Health: {
         std::string body = "ok\n";
-        for (const std::string& p : problems) body += p + "\n";
+        for (const std::string& p : r.cat->problems) body += p + "\n";
         r.answer = Answer{200, "text/plain", std::move(body), {{"Cache-Control", "no-store"}}};
         return;
       }
@@ -747,17 +828,29 @@ struct Server::Impl {
         r.answer = Answer{200, "text/plain; version=0.0.4", metrics.text(), {{"Cache-Control", "no-store"}}};
         return;
       case Route::Templates:
-        return tagged(c, r, "application/json", templates_json_text, templates_etag, "public, max-age=60");
+        return tagged(c, r, "application/json", r.cat->templates_json_text, r.cat->templates_etag, "public, max-age=60");
       case Route::Campaign:
-        if (!campaign) throw Failure{404, "no campaign.json in the templates folder"};
-        return tagged(c, r, "application/json; charset=utf-8", campaign_text, campaign_etag, "public, max-age=60");
+        if (!r.cat->campaign) throw Failure{404, "no campaign.json in the templates folder"};
+        return tagged(c, r, "application/json; charset=utf-8", r.cat->campaign_text, r.cat->campaign_etag,
+                      "public, max-age=60");
       case Route::CampaignIcon: return campaign_icon_png(c, r);
       case Route::Manifest:
-        return tagged(c, r, "application/manifest+json", manifest_text, manifest_etag, "public, max-age=300");
+        return tagged(c, r, "application/manifest+json", r.cat->manifest_text, r.cat->manifest_etag, "public, max-age=300");
       case Route::Preview: return preview(c, r);
       case Route::Under: return layer_image(c, r, RenderPart::UnderPhoto);
       case Route::Over: return layer_image(c, r, RenderPart::OverPhoto);
       case Route::Render: return r.method == "POST" ? post_render(c, r) : get_render(c, r);
+      case Route::Events: return record_event(c, r);
+      case Route::Count: return count_members(c, r);
+      case Route::Report: return report(c, r);
+      case Route::Admin: {
+        const StaticFile* page = find_static_file("admin.html");
+        if (!page) throw Failure{404, "no organisers' page in this build"};
+        r.answer = Answer{200, page->type, std::string(reinterpret_cast<const char*>(page->data), page->size),
+                          {{"Cache-Control", "no-store"}}};
+        return;
+      }
+      case Route::AdminTemplates: return publish_frame(c, r);
       case Route::Options:
       case Route::None: break;
     }
@@ -765,7 +858,7 @@ struct Server::Impl {
   }
 
   void get_render(MHD_Connection* c, Request& r) {
-    const Template& tpl = find_template(r.id);
+    const Template& tpl = find_template(r, r.id);
     const std::string_view query = query_of(r.target);
     check_signed(r.target.substr(0, r.target.find('?')), query);
     if (tpl.has_photo()) throw Failure{400, "template '" + tpl.id() + "': is a frame; POST the photo to this URL"};
@@ -796,7 +889,7 @@ struct Server::Impl {
   }
 
   void post_render(MHD_Connection* c, Request& r) {
-    const Template& tpl = find_template(r.id);
+    const Template& tpl = find_template(r, r.id);
     RenderParams params;
     params.format = tpl.has_photo() ? ImageFormat::Jpeg : ImageFormat::Png;
     std::set<std::string> given;
@@ -844,7 +937,7 @@ struct Server::Impl {
   // GET /v1/templates/{id}/preview.png: the picker's thumbnail, a frame
   // without its photo or a banner, with sample fields.
   void preview(MHD_Connection* c, Request& r) {
-    const Template& tpl = find_template(r.id);
+    const Template& tpl = find_template(r, r.id);
     std::string width_text;
     for (const auto& [name, value] : parse_query(query_of(r.target)))
       if (name == "width") width_text = value;
@@ -869,28 +962,30 @@ struct Server::Impl {
   // GET /v1/campaign/<icon>.png: the app icons of the page's manifest,
   // drawn from the campaign's icon once and kept.
   void campaign_icon_png(MHD_Connection* c, Request& r) {
-    if (!campaign) throw Failure{404, "no campaign.json in the templates folder"};
-    if (campaign->icon.empty()) throw Failure{404, "campaign '" + campaign->path.string() + "': has no icon"};
+    if (!r.cat->campaign) throw Failure{404, "no campaign.json in the templates folder"};
+    const Campaign& campaign = *r.cat->campaign;
+    if (campaign.icon.empty()) throw Failure{404, "campaign '" + campaign.path.string() + "': has no icon"};
     const auto& all = campaign_icons();
     const CampaignIconSpec spec =
         *std::find_if(all.begin(), all.end(), [&](const CampaignIconSpec& i) { return r.id == i.name; });
-    const std::string etag = "\"" + sha256_hex(campaign->icon_fingerprint + "\n" + r.id) + "\"";
+    const std::string key = campaign.icon_fingerprint + "\n" + r.id;
+    const std::string etag = "\"" + sha256_hex(key) + "\"";
     std::vector<std::pair<std::string, std::string>> cache = {{"ETag", etag},
                                                               {"Cache-Control", "public, max-age=86400"}};
     if (not_modified(c, r, etag, cache)) return;
     {
       std::lock_guard lock(icons_mutex);
-      if (auto it = icons.find(r.id); it != icons.end()) {
+      if (auto it = icons.find(key); it != icons.end()) {
         r.answer = Answer{200, "image/png", it->second, std::move(cache)};
         return;
       }
     }
-    suspend_for(c, r, [this, &r, spec, cache = std::move(cache)]() mutable {
-      auto png = encode_image(campaign_icon(*campaign, spec.size, spec.maskable), ImageFormat::Png);
+    suspend_for(c, r, [this, &r, &campaign, key, spec, cache = std::move(cache)]() mutable {
+      auto png = encode_image(campaign_icon(campaign, spec.size, spec.maskable), ImageFormat::Png);
       std::string bytes(reinterpret_cast<const char*>(png.data()), png.size());
       {
         std::lock_guard lock(icons_mutex);
-        icons.emplace(spec.name, bytes);
+        icons.emplace(key, bytes);
       }
       r.answer = Answer{200, "image/png", std::move(bytes), std::move(cache)};
     });
@@ -919,7 +1014,7 @@ struct Server::Impl {
   // what the page composites a photo between on the phone. The tag names
   // the template's content and the part, so it changes only with them.
   void layer_image(MHD_Connection* c, Request& r, RenderPart part) {
-    const Template& tpl = find_template(r.id);
+    const Template& tpl = find_template(r, r.id);
     const std::string name = part == RenderPart::UnderPhoto ? "under.png" : "over.png";
     if (!tpl.has_photo())
       throw Failure{404, "template '" + tpl.id() + "': has no photo slot, so no " + name + " (it is a banner)"};
@@ -935,7 +1030,7 @@ struct Server::Impl {
   // the kept copy, or drawn on the render pool and kept.
   void draw_png(MHD_Connection* c, Request& r, const Template& tpl, RenderPart part, std::optional<int> width,
                 std::vector<std::pair<std::string, std::string>> headers) {
-    auto key = std::make_tuple(tpl.id(), part, width);
+    auto key = std::make_tuple(tpl.fingerprint(), part, width);
     {
       std::lock_guard lock(drawn_mutex);
       if (auto it = drawn.find(key); it != drawn.end()) {
@@ -954,7 +1049,7 @@ struct Server::Impl {
       // drawn each time, so requests cannot grow the store without bound.
       {
         std::lock_guard lock(drawn_mutex);
-        if (drawn.size() < 6 * templates.size()) drawn.emplace(key, bytes);
+        if (drawn.size() < 6 * r.cat->templates.size()) drawn.emplace(key, bytes);
       }
       r.answer = Answer{200, "image/png", std::move(bytes), std::move(headers)};
     });
@@ -981,6 +1076,172 @@ struct Server::Impl {
       metrics.render_finished(std::chrono::duration<double>(Clock::now() - start).count());
       r.answer = Answer{200, mime_of(params.format), std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                         std::move(headers)};
+    });
+  }
+
+  // ------------------------------------------ counting and the organisers
+
+  // Who sent a request, for the limit on events: the peer's address; when
+  // the peer is a proxy on this machine or a private network (nginx in
+  // deploy/), the last address its X-Forwarded-For names, which that proxy
+  // wrote. Never stored.
+  static std::string client_address(MHD_Connection* c) {
+    std::string peer = "?";
+    bool proxied = false;
+    if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS); info && info->client_addr) {
+      char text[INET6_ADDRSTRLEN] = {};
+      if (info->client_addr->sa_family == AF_INET) {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(info->client_addr);
+        inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+        const std::uint32_t ip = ntohl(a->sin_addr.s_addr);
+        proxied = (ip >> 24) == 127 || (ip >> 24) == 10 || (ip >> 20) == 0xAC1 || (ip >> 16) == 0xC0A8;
+      } else if (info->client_addr->sa_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(info->client_addr);
+        inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+        proxied = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr) || (a->sin6_addr.s6_addr[0] & 0xFE) == 0xFC;
+      }
+      peer = text;
+    }
+    const std::string forwarded = header(c, "X-Forwarded-For");
+    if (!proxied || forwarded.empty()) return peer;
+    std::string last = forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
+    last.erase(0, last.find_first_not_of(' '));
+    return last.empty() ? peer : last;
+  }
+
+  // POST /v1/events: stored on the pool (a database write may wait on
+  // disk or network); 204 when it is stored, 503 when the database fails.
+  void record_event(MHD_Connection* c, Request& r) {
+    const Participation event = read_event(
+        r.json_body, *r.cat, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    suspend_for(c, r, [this, &r, event] {
+      try {
+        counts->record({event});
+      } catch (const Error& e) {
+        if (options.log) options.log(std::string("warning: event dropped: ") + e.what());
+        throw Failure{503, "the count is unavailable just now; the event was not stored"};
+      }
+      metrics.event_recorded();
+      r.answer = Answer{204, "", "", {{"Cache-Control", "no-store"}}};
+    });
+  }
+
+  // GET /v1/count: the members so far, asked of the database at most once
+  // a minute whatever the traffic.
+  void count_members(MHD_Connection* c, Request& r) {
+    const auto answer = [](std::int64_t n) {
+      return Answer{200, "application/json", nlohmann::json{{"members", n}}.dump(), {{"Cache-Control", "public, max-age=60"}}};
+    };
+    {
+      std::lock_guard lock(members_mutex);
+      if (members && Clock::now() - members_at < std::chrono::minutes(1)) {
+        r.answer = answer(*members);
+        return;
+      }
+    }
+    suspend_for(c, r, [this, &r, answer] {
+      std::int64_t n = 0;
+      try {
+        n = counts->total_members();
+      } catch (const Error& e) {
+        if (options.log) options.log(std::string("warning: count unavailable: ") + e.what());
+        throw Failure{503, "the count is unavailable just now"};
+      }
+      {
+        std::lock_guard lock(members_mutex);
+        members = n;
+        members_at = Clock::now();
+      }
+      r.answer = answer(n);
+    });
+  }
+
+  // GET /v1/report?from=&to=&by=: the organisers' CSV.
+  void report(MHD_Connection* c, Request& r) {
+    ReportQuery query;
+    for (const auto& [name, value] : parse_query(query_of(r.target))) {
+      if (name == "from") query.from = value;
+      else if (name == "to") query.to = value;
+      else if (name == "by") query.by = parse_report_by(value);
+      else throw Failure{400, "parameter '" + name + "': unknown (from, to, by)"};
+    }
+    validate(query);
+    suspend_for(c, r, [this, &r, query] {
+      std::int64_t total = 0;
+      std::vector<ReportRow> rows;
+      try {
+        rows = counts->report(query, total);
+      } catch (const Error& e) {
+        if (options.log) options.log(std::string("warning: report unavailable: ") + e.what());
+        throw Failure{503, "the counts database is unavailable just now"};
+      }
+      const std::string name = std::string("khung-report-by-") + report_by_name(query.by) + ".csv";
+      r.answer = Answer{200, "text/csv; charset=utf-8", report_csv(rows, query.by, total),
+                        {{"Cache-Control", "no-store"}, {"Content-Disposition", "attachment; filename=\"" + name + "\""}}};
+    });
+  }
+
+  // POST /v1/admin/templates: a frame from an uploaded overlay, written as
+  // `khung new frame` writes it and served at once.
+  void publish_frame(MHD_Connection* c, Request& r) {
+    MHD_Result whole = MHD_destroy_post_processor(r.post);
+    r.post = nullptr;
+    if (r.failure) throw *r.failure;
+    if (whole != MHD_YES) throw Failure{400, "multipart body: incomplete or malformed"};
+    if (r.photo.empty()) throw Failure{400, "part 'overlay': missing (a PNG with a transparent hole)"};
+    for (const auto& [name, value] : r.parts)
+      if (name != "id" && name != "title") throw Failure{400, "part '" + name + "': unknown (overlay, id, title)"};
+    suspend_for(c, r, [this, &r] {
+      // The overlay under its own name (khung new frame makes the id and
+      // title from it), in a folder of its own outside the templates.
+      std::string name = std::filesystem::path(r.file_name).filename().string();
+      if (name.empty() || name.starts_with(".")) name = "overlay.png";
+      std::string folder = (std::filesystem::temp_directory_path() / "khung-upload-XXXXXX").string();
+      if (!mkdtemp(folder.data())) throw Failure{500, "cannot keep the upload: no temporary folder"};
+      struct Cleanup {
+        std::string dir;
+        ~Cleanup() {
+          std::error_code ec;
+          std::filesystem::remove_all(dir, ec);
+        }
+      } cleanup{folder};
+      const std::filesystem::path overlay = std::filesystem::path(folder) / name;
+      {
+        std::ofstream out(overlay, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(r.photo.data()), static_cast<std::streamsize>(r.photo.size()));
+        if (!out) throw Failure{500, "cannot keep the upload in " + folder};
+      }
+      NewFrameOptions made_options{overlay, std::nullopt, std::nullopt, options.templates_dir, true};
+      if (auto it = r.parts.find("id"); it != r.parts.end() && !it->second.empty()) made_options.id = it->second;
+      if (auto it = r.parts.find("title"); it != r.parts.end() && !it->second.empty()) made_options.title = it->second;
+      NewTemplate made;
+      const std::shared_ptr<const Catalog> before = snapshot();
+      {
+        // No reload reads the folder between the artwork and the template.
+        std::lock_guard serial(reload_mutex);
+        try {
+          made = write_frame_template(made_options);
+        } catch (const Error& e) {
+          // Named as the organiser sent it, not by the temporary folder.
+          std::string message = e.what();
+          for (auto at = message.find(folder + "/"); at != std::string::npos; at = message.find(folder + "/"))
+            message.erase(at, folder.size() + 1);
+          if (e.code() == ErrorCode::Io) throw Failure{500, message};
+          throw Failure{400, message};
+        }
+      }
+      reload(true);
+      const std::string id = made.path.stem().string();
+      const bool replaced = before->find(id) != nullptr;
+      const Template* served = snapshot()->find(id);
+      if (!served) throw Failure{500, "frame '" + id + "' was written but does not load"};
+      nlohmann::json advice = nlohmann::json::array();
+      for (const OverlayProblem& p : made.advice) advice.push_back(p.message);
+      if (options.log) options.log("frame published: " + id);
+      r.answer = Answer{200, "application/json",
+                        nlohmann::json{{"id", id}, {"title", served->title()}, {"replaced", replaced}, {"advice", advice}}
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        {{"Cache-Control", "no-store"}}};
     });
   }
 
@@ -1026,6 +1287,7 @@ struct Server::Impl {
   static void* on_uri(void* cls, const char* uri, MHD_Connection*) {
     auto& self = *static_cast<Impl*>(cls);
     auto* r = new Request;
+    r->cat = self.snapshot();
     r->target = uri ? uri : "";
     ++self.in_flight;
     self.metrics.request_started();
@@ -1227,6 +1489,7 @@ struct Server::Impl {
     if (!daemon) throw Error(ErrorCode::Io, "HTTP service: libmicrohttpd could not start");
     watching = true;
     watch = std::thread([this] { watch_deadlines(); });
+    if (!options.templates_dir.empty()) folder_watch = std::thread([this] { watch_folder(); });
   }
 
   void stop_daemon() {
@@ -1236,13 +1499,14 @@ struct Server::Impl {
     daemon = nullptr;
     watching = false;
     if (watch.joinable()) watch.join();
+    if (folder_watch.joinable()) folder_watch.join();
   }
 };
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Server::~Server() = default;
 
-const std::vector<std::string>& Server::problems() const { return impl_->problems; }
+std::vector<std::string> Server::problems() const { return impl_->snapshot()->problems; }
 
 int Server::bind() {
   const ServerOptions& o = impl_->options;

@@ -10,6 +10,41 @@
 //   khung::http::Server server(options);
 //   server.bind();  // throws Error(Io) when the port is taken
 //   server.run();   // until stop() or SIGTERM
+//
+// Participation and the organisers (issue 19), besides the routes PRODUCT.md
+// lists. Counting is on with a database (options.database: a SQLite file or
+// a postgresql:// URI); without one, /v1/events, /v1/count and /v1/report
+// answer 404 and the page shows no counter.
+//   POST /v1/events   {"template": id, "unit"?: one of the campaign's units, "device": the page's
+//                     random id (8-64 of A-Z a-z 0-9 - _), "kind": "save" | "share"}: 204 once
+//                     stored; 400 naming the bad part (an unknown template, a unit not in the
+//                     campaign's list), 413 over 2 KB, 429 (Retry-After) over 30 events a minute
+//                     from one client address, 503 when the database fails (logged; the event
+//                     is dropped). No IP address is stored.
+//   GET  /v1/count    {"members": N}: distinct devices over all time, counted at most once a
+//                     minute (Cache-Control: max-age=60); 503 when the database fails
+//   GET  /v1/report?from=YYYY-MM-DD&to=YYYY-MM-DD&by=unit|day|template
+//                     CSV (report_csv in counts.hpp): "unit,members,saves,shares" lines and a
+//                     "total" line. Needs the organiser token.
+//   GET  /admin       the organisers' page (report charts, frame upload). Needs the token.
+//   POST /v1/admin/templates
+//                     multipart: part "overlay" (a PNG with a transparent hole), optional "id"
+//                     and "title": writes an `auto`-window frame template into the templates
+//                     folder as `khung new frame` does (replacing one of that id) and serves it
+//                     at once: {"id", "title", "replaced": bool, "advice": [what the overlay
+//                     could do better]}; 400 saying what is wrong with the overlay, 409 when the
+//                     service serves the bundled templates (no folder of its own to write).
+//                     Needs the token.
+// Errors are JSON as on every route: {"error": {"code": "bad_request", "message": "..."}}.
+// The organiser token (options.admin_token; none: these routes answer 404)
+// is sent as "Authorization: Bearer TOKEN" or as HTTP Basic's password
+// (any user name), which browsers ask for on /admin and then send with the
+// page's requests; 401 with WWW-Authenticate without it.
+//
+// The templates folder is watched: a template or asset added, changed or
+// removed there is served within two seconds, without a restart. A
+// template that stops loading keeps being served as it was (and is named
+// in /healthz), so a frame in use is never half-replaced.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +74,8 @@ struct ServerOptions {
   std::vector<std::string> cors_origins; // origins allowed to call the API from a browser ("*": any)
   std::string signing_key;               // non-empty: text on a template needs a signed URL
   int cache_max_age_seconds = 86400;     // Cache-Control of GET renders
+  std::string database;                  // participation counts: a SQLite file or postgresql:// URI; empty: off
+  std::string admin_token;               // the organisers' token; empty: no organiser routes
   std::function<void(const std::string&)> log;  // access log lines and template problems; null: none
 };
 
@@ -69,7 +106,7 @@ class Server {
   // What was left out at start, one line each: "template left out: file:
   // why", "campaign left out: campaign 'file': path: why", "campaign frame
   // left out: ...".
-  const std::vector<std::string>& problems() const;
+  std::vector<std::string> problems() const;
 
   // Answers raw HTTP bytes sent on one in-process connection (a socket
   // pair) which the client then half-closes: every byte the service sends
