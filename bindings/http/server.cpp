@@ -694,8 +694,11 @@ struct Server::Impl {
       if (const auto length = parse_length(header(c, "Content-Length")); length && *length > kMaxEventBytes)
         throw Failure{413, "event: " + std::to_string(*length) + " bytes, over the " + std::to_string(kMaxEventBytes) +
                                "-byte limit"};
-      if (!limiter.allow(client_address(c)))
-        throw Failure{429, "too many events from this address; try again in a minute"};
+      if (!limiter.allow(client_address(c))) {
+        Answer a = error_answer(429, "too many events from this address; try again in a minute");
+        a.headers.emplace_back("Retry-After", "60");
+        r.answer = std::move(a);
+      }
       return;
     }
     if (r.route == Route::AdminTemplates) {
