@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from service import (Service, campaign_units, empty_report, expected_report, fresh_address, khung_report,
-                      vietnam_today)
+from counts_service import (campaign_units, empty_report, expected_report, fresh_address, khung_report,
+                            vietnam_today)
 
 BY = ["unit", "day", "template"]
 TEMPLATES = ["frame-ring", "frame-ribbon", "cover"]

@@ -17,7 +17,7 @@ import zlib
 
 import pytest
 
-from service import KHUNG, ROOT, TOKEN, Answer, bearer, expected_report, multipart, vietnam_today, wait_for
+from counts_service import KHUNG, ROOT, TOKEN, Answer, bearer, expected_report, multipart, vietnam_today, wait_for
 
 
 def free_port():

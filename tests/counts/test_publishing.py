@@ -3,12 +3,11 @@ POST /v1/admin/templates, and the templates folder edited on disk."""
 import json
 import os
 import struct
-import time
 import zlib
 
 import pytest
 
-from service import ROOT, bearer, multipart, wait_for
+from counts_service import ROOT, bearer, multipart, wait_for
 
 RING = os.path.join(ROOT, "assets", "templates", "frames", "ring.png")
 

@@ -1,11 +1,12 @@
 """The counting and organiser routes' answers: the organiser token, events
 refused part by part, the limit of events per client address."""
 import base64
+import http.client
 import json
 
 import pytest
 
-from service import ROOT, TOKEN, Service, bearer, fresh_address
+from counts_service import ROOT, TOKEN, Service, bearer, fresh_address
 
 GOOD = {"template": "frame-ring", "unit": "Công đoàn Điện lực Hà Nội", "device": "abcdEFGH-_12", "kind": "save"}
 ORGANISER_ROUTES = [("GET", "/v1/report"), ("GET", "/v1/report?by=day"), ("GET", "/admin"),
@@ -152,7 +153,6 @@ def test_413_over_2_kb(counting):
     assert r.status == 413, r
     assert "2048" in r.error_message()
     # Chunked, so that the length is known only while reading.
-    import http.client
     conn = http.client.HTTPConnection("127.0.0.1", counting.port, timeout=10)
     try:
         conn.putrequest("POST", "/v1/events")
