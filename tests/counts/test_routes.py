@@ -202,13 +202,19 @@ def test_31st_event_in_a_minute_from_one_address(counting):
     assert counting.event(bad(device="limit-other"), address="203.0.113.7").status == 204
 
 
-@pytest.mark.xfail(reason="a 429 from the event limit carries no Retry-After (server.hpp promises one); "
-                          "see /tmp/counting-server-notes.md", strict=False)
 def test_429_says_when_to_retry(counting):
     for i in range(31):
         r = counting.event(bad(device=f"retry-{i:04d}"), address="203.0.113.50")
     assert r.status == 429
-    assert int(r.headers.get("retry-after", "0")) > 0
+    assert int(r.headers.get("retry-after", "0")) > 0, r.headers
+
+
+@pytest.mark.xfail(reason="status_code_name has no 401, 409 or 429: their errors are named 'bad_request'; "
+                          "see /tmp/counting-server-notes.md", strict=False)
+def test_429_is_named_too_many_requests(counting):
+    for i in range(31):
+        r = counting.event(bad(device=f"named-{i:04d}"), address="203.0.113.51")
+    assert r.status == 429
     assert r.json()["error"]["code"] == "too_many_requests"
 
 
