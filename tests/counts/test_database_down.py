@@ -122,3 +122,17 @@ def test_postgresql_frozen(own_postgres, services, templates, tmp_path):
             os.kill(pid, signal.SIGCONT)
     assert render == 200 and took < 5, f"a banner render while the database hung: {render} after {took:.1f} s"
     assert answers == [503] * 4, answers
+
+
+@pytest.mark.xfail(reason="khung serve prints its --database URI whole, password included, on its second "
+                          "line (serve_run.cpp); see /tmp/counting-server-notes.md", strict=False)
+def test_the_password_is_never_printed(postgres, services, templates, tmp_path):
+    database = postgres.new_database()
+    # The test server trusts every local connection: any password is taken.
+    uri = postgres.uri_of(database).replace("postgresql://khung@", "postgresql://khung:s3cret-pw@")
+    s = services(tmp_path, "--database", uri, templates=templates)
+    second = s.process.stdout.readline()
+    assert second.startswith("khung: counting participation in "), second
+    assert s.event(event(1)).status == 204
+    s.stop()
+    assert "s3cret-pw" not in second + s.stderr(), second
