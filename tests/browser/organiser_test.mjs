@@ -3,7 +3,8 @@
 // of the bundled templates, drives Debian's Chromium and checks:
 // - the member page (a phone): a photo framed and saved sends one event
 //   (the frame, the caption's unit, the phone's random id, "save"), a second
-//   save of it none; a fresh load shows "1 đoàn viên đã tham gia";
+//   save of it none, a share sheet closed unshared none, a share one "share";
+//   a fresh load shows "1 đoàn viên đã tham gia";
 // - /admin asks for the token (401 with a Basic challenge) and opens with
 //   it: the unit chart has the unit's bar at 1, the day chart today's column
 //   at 1 and every other day of the last 30 at 0, the totals; each "Tải CSV"
@@ -138,6 +139,14 @@ async function main() {
       acceptDownloads: true, locale: 'vi-VN',
     });
     const member = watch(await phone.newPage());
+    // A share sheet: the first is closed unshared, the second shares.
+    await member.addInitScript(() => {
+      let sheets = 0;
+      navigator.canShare = (data) => Boolean(data && data.files && data.files.length);
+      navigator.share = async () => {
+        if (++sheets === 1) throw new DOMException('closed', 'AbortError');
+      };
+    });
     const events = [];
     member.on('request', (r) => { if (r.url().endsWith('/v1/events')) events.push(r); });
     await member.route('**/v1/count', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"members":0}' }));
@@ -160,6 +169,14 @@ async function main() {
     await Promise.all([member.waitForEvent('download'), member.locator('#result-link').click()]);
     await member.waitForTimeout(800);
     ok(events.length === 1, 'a second save of the same frame sends no second event', `${events.length} sent`);
+    await member.locator('#share').click();
+    await member.waitForTimeout(500);
+    ok(events.length === 1, 'a share sheet closed without sharing sends nothing', `${events.length} sent`);
+    const shareAnswered = member.waitForResponse((r) => r.url().endsWith('/v1/events'));
+    await member.locator('#share').click();
+    const shareEvent = JSON.parse((await (await shareAnswered).request()).postData());
+    ok((await shareAnswered).status() === 204 && events.length === 2 && shareEvent.kind === 'share' && shareEvent.device === sent.device
+       && shareEvent.unit === UNIT && shareEvent.template === FRAME, 'sharing it sends one "share" event', JSON.stringify(shareEvent));
     await member.unroute('**/v1/count');
 
     const fresh = watch(await phone.newPage());
@@ -198,7 +215,7 @@ async function main() {
        && rangeShown === `Đang xem: từ ${vn(from)} đến ${vn(today)}.`,
        'the report opens on the last 30 days, named in Vietnamese dates', rangeShown);
     const totals = await Promise.all(['members', 'saves', 'shares'].map((k) => admin.locator(`#total-${k}`).textContent()));
-    ok(totals.join() === '1,1,0', 'the totals: 1 member, 1 save, 0 shares', totals.join(' / '));
+    ok(totals.join() === '1,1,1', 'the totals: 1 member, 1 save, 1 share', totals.join(' / '));
     const unitBars = await admin.locator('#chart-unit g.bar').evaluateAll((gs) => gs.map((g) => [g.dataset.key, g.dataset.value]));
     const unitLabel = await admin.locator('#chart-unit g.bar text.label').allTextContents();
     ok(unitBars.length === 1 && unitBars[0][0] === UNIT && unitBars[0][1] === '1' && unitLabel.join(' ') === UNIT,
@@ -214,16 +231,16 @@ async function main() {
       return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
     };
     const byUnit = await csv('unit');
-    const expectedUnit = `\uFEFFunit,members,saves,shares\r\n${UNIT},1,1,0\r\ntotal,1,1,0\r\n`;
+    const expectedUnit = `\uFEFFunit,members,saves,shares\r\n${UNIT},1,1,1\r\ntotal,1,1,1\r\n`;
     ok(byUnit.name === `bao-cao-theo-don-vi-${from}-${today}.csv` && byUnit.text === expectedUnit,
        'the unit CSV is the report, exactly', `${byUnit.name}: ${JSON.stringify(byUnit.text)}`);
     const byDay = await csv('day');
     ok(byDay.name === `bao-cao-theo-ngay-${from}-${today}.csv`
-       && byDay.text === `\uFEFFday,members,saves,shares\r\n${today},1,1,0\r\ntotal,1,1,0\r\n`,
+       && byDay.text === `\uFEFFday,members,saves,shares\r\n${today},1,1,1\r\ntotal,1,1,1\r\n`,
        'the day CSV too', `${byDay.name}: ${JSON.stringify(byDay.text)}`);
     const byTemplate = await csv('template');
     ok(byTemplate.name === `bao-cao-theo-khung-${from}-${today}.csv`
-       && byTemplate.text === `\uFEFFtemplate,members,saves,shares\r\n${FRAME},1,1,0\r\ntotal,1,1,0\r\n`,
+       && byTemplate.text === `\uFEFFtemplate,members,saves,shares\r\n${FRAME},1,1,1\r\ntotal,1,1,1\r\n`,
        'and the template CSV', `${byTemplate.name}: ${JSON.stringify(byTemplate.text)}`);
     const direct = await (await fetch(`${base}/v1/report?from=${from}&to=${today}&by=unit`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
     ok(`\uFEFF${direct}` === byUnit.text, "the file is the service's report with a byte-order mark before it (Excel reads UTF-8 then)");
@@ -239,12 +256,12 @@ async function main() {
     await admin.locator('#chart-unit g.bar[data-key=""]').waitFor();
     const noUnit = await admin.locator('#chart-unit g.bar[data-key=""]').evaluate((g) => [g.dataset.value, g.querySelector('text.label').textContent]);
     const allTotals = await Promise.all(['members', 'saves', 'shares'].map((k) => admin.locator(`#total-${k}`).textContent()));
-    ok(noUnit[0] === '1' && noUnit[1] === '(không chọn đơn vị)' && allTotals.join() === '2,1,1'
+    ok(noUnit[0] === '1' && noUnit[1] === '(không chọn đơn vị)' && allTotals.join() === '2,1,2'
        && await admin.locator('#from').inputValue() === '',
        'over the whole campaign, the event without a unit has its bar "(không chọn đơn vị)"', `${noUnit.join(' ')}; totals ${allTotals.join(' / ')}`);
     const whole = await csv('unit');
     ok(whole.name === `bao-cao-theo-don-vi-tu-dau-${today}.csv`
-       && whole.text === `\uFEFFunit,members,saves,shares\r\n,1,0,1\r\n${UNIT},1,1,0\r\ntotal,2,1,1\r\n`,
+       && whole.text === `\uFEFFunit,members,saves,shares\r\n,1,0,1\r\n${UNIT},1,1,1\r\ntotal,2,1,2\r\n`,
        'its CSV starts with the empty unit', `${whole.name}: ${JSON.stringify(whole.text)}`);
     await admin.screenshot({ path: screenshot, fullPage: true });
 

@@ -313,6 +313,9 @@ async function publish(event) {
   const form = $('upload-form'), result = $('upload-result'), button = $('upload-button');
   const file = $('overlay').files[0];
   if (!file) return;
+  result.hidden = false;
+  result.className = 'result';
+  result.replaceChildren('Đang gửi ảnh khung…');
   // A JPEG (or anything else) has no transparency for the hole: said here,
   // in plain words, before uploading it.
   const magic = new Uint8Array(await file.slice(0, 8).arrayBuffer());
@@ -328,9 +331,6 @@ async function publish(event) {
   if (id) body.append('id', id);
   if (title) body.append('title', title);
   button.disabled = true;
-  result.hidden = false;
-  result.className = 'result';
-  result.replaceChildren('Đang gửi ảnh khung…');
   let res, answer = null;
   try {
     res = await fetch('/v1/admin/templates', { method: 'POST', body });
