@@ -286,7 +286,7 @@ TEST_CASE("fields come from placeholders and declarations must be used", "[templ
 
   f = s.write("t.json", std::string(R"({"width": 400, "height": 200,
       "fields": {"nmae": {"sample": "Lan"}}, "layers": [)") + kTextLayer + "]}");
-  CHECK(error_of(f) == "template '" + f.string() + "': fields.nmae: is not used by any text layer");
+  CHECK(error_of(f) == "template '" + f.string() + "': fields.nmae: is not used by any text or QR code");
 
   f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
       {"type": "text", "text": "Xin chào {{name", "box": [0, 0, 10, 10], "font": {"family": "Noto Sans", "size": 12}}]})");
