@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <memory>
+#include <new>
 #include <string>
 
 namespace khung {
