@@ -13,7 +13,7 @@ RUN apt-get update \
       libharfbuzz-dev libfreetype-dev libicu-dev libspng-dev nettle-dev \
       libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev \
       libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev \
-      nlohmann-json3-dev libmicrohttpd-dev libcli11-dev \
+      nlohmann-json3-dev libmicrohttpd-dev libcli11-dev libqrencode-dev \
       emscripten \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -28,7 +28,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libharfbuzz0b libfreetype6 libicu72 libspng0 libnettle8 \
       libturbojpeg0 libjpeg62-turbo libwebp7 libwebpdemux2 libheif1 \
-      libmicrohttpd12 \
+      libmicrohttpd12 libqrencode4 \
       libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 opencv-data \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 khung \

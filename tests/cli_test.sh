@@ -83,7 +83,7 @@ grep -q "^khung: error: output '$tmp/no-dir/x.png': " "$tmp/err" || fail "unwrit
 
 # The demo renders every bundled template.
 (cd "$tmp" && "$khung" demo >/dev/null) || fail "demo: exit $?"
-for f in cover.png frame-ring.png frame-ribbon.png post.png web-banner.png; do
+for f in cover.png frame-ring.png frame-ribbon.png post.png poster-qr.png web-banner.png; do
   [ -s "$tmp/khung-demo/$f" ] || fail "demo: $f missing"
 done
 
@@ -196,6 +196,18 @@ expect_usage_error "own template without --sample" "field 'name': missing (templ
 cmp -s "$tmp/hello.png" "$tmp/hello-set.png" || fail "own template --sample: not its sample"
 expect_usage_error "--sample with an unknown --set" "field 'nam': not used by template 'hello' (its fields: name)" \
   render "$tmp/tpl/hello.json" --sample --set nam=x -o "$tmp/x.png"
+
+# The poster's QR code: the link given reads back (zbarimg, from zbar-tools);
+# one too long for a QR code fails the render (exit 1) naming the layer.
+"$khung" render poster-qr --set "link=https://congdoan.vn/khung?đơn-vị=Huế" -o "$tmp/poster.png" 2>"$tmp/err" \
+  || fail "poster: exit $?: $(cat "$tmp/err")"
+[ "$(zbarimg --nodbus --raw -q "$tmp/poster.png" 2>/dev/null)" = "https://congdoan.vn/khung?đơn-vị=Huế" ] \
+  || fail "poster: the QR code does not read back as the link"
+"$khung" render poster-qr --set "link=https://a.vn/$(printf 'x%.0s' $(seq 1700))" -o "$tmp/x.png" 2>"$tmp/err"
+[ $? = 1 ] || fail "poster, link too long: expected exit 1"
+grep -qxF "khung: error: layers[11]: the QR data is 1713 bytes, more than a QR code holds at level Q (1663 bytes)" "$tmp/err" \
+  || fail "poster, link too long: stderr was: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.png" ] || fail "poster, link too long: left an output file"
 
 # templates DIR: a folder of one's own, in both formats; a missing folder is bad usage.
 rm -f "$tmp/tpl/evil.json" "$tmp/tpl/out.json"

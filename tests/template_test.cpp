@@ -39,7 +39,7 @@ TEST_CASE("the bundled templates load with their kinds, sizes and fields", "[tem
   std::vector<Template> all = list_templates();
   std::vector<std::string> ids;
   for (const auto& t : all) ids.push_back(t.id());
-  CHECK(ids == std::vector<std::string>{"cover", "frame-ribbon", "frame-ring", "post", "web-banner"});
+  CHECK(ids == std::vector<std::string>{"cover", "frame-ribbon", "frame-ring", "post", "poster-qr", "web-banner"});
   Template ring = Template::load("frame-ring");
   CHECK(ring.kind() == TemplateKind::Frame);
   CHECK(ring.has_photo());
@@ -56,12 +56,19 @@ TEST_CASE("the bundled templates load with their kinds, sizes and fields", "[tem
   CHECK(post.fields()[0].name == "name");  // order of first use
   CHECK(post.fields()[1].name == "unit");
   CHECK(Template::load("web-banner").fields()[0].default_value == "Công đoàn Việt Nam");
+  // The printed poster: A4 at 150 dpi, its link used first by the QR code.
+  Template poster = Template::load("poster-qr");
+  CHECK(poster.kind() == TemplateKind::Banner);
+  CHECK(poster.size() == Size{1240, 1754});
+  REQUIRE(poster.fields().size() == 2);
+  CHECK(poster.fields()[0].name == "link");
+  CHECK(poster.fields()[1].name == "unit");
 }
 
 TEST_CASE("templates list as the JSON the HTTP service also serves", "[template]") {
   auto doc = nlohmann::json::parse(templates_json(list_templates()));
   REQUIRE(doc.is_array());
-  REQUIRE(doc.size() == 5);
+  REQUIRE(doc.size() == 6);
   const auto& cover = doc[0];
   CHECK(cover["id"] == "cover");
   CHECK(cover["kind"] == "banner");
@@ -286,7 +293,7 @@ TEST_CASE("fields come from placeholders and declarations must be used", "[templ
 
   f = s.write("t.json", std::string(R"({"width": 400, "height": 200,
       "fields": {"nmae": {"sample": "Lan"}}, "layers": [)") + kTextLayer + "]}");
-  CHECK(error_of(f) == "template '" + f.string() + "': fields.nmae: is not used by any text layer");
+  CHECK(error_of(f) == "template '" + f.string() + "': fields.nmae: is not used by any text or QR code");
 
   f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
       {"type": "text", "text": "Xin chào {{name", "box": [0, 0, 10, 10], "font": {"family": "Noto Sans", "size": 12}}]})");

@@ -142,6 +142,7 @@ void paint_fill(Image& canvas, const FillLayer& f) {
 bool is_static(const Layer& layer) {
   if (const auto* t = std::get_if<TextLayer>(&layer)) return find_placeholders(t->text).empty();
   if (const auto* a = std::get_if<ArcTextLayer>(&layer)) return find_placeholders(a->text).empty();
+  if (const auto* q = std::get_if<QrLayer>(&layer)) return !q->fixed.empty();
   return !std::holds_alternative<PhotoLayer>(layer);
 }
 
@@ -288,6 +289,26 @@ std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index,
   return out;
 }
 
+// The code layers[index] draws with `fields`: its fixed code, or its data
+// filled in and encoded. Throws Error(Layout) "layers[3]: the QR data is
+// ..." for data too long, and substitute's errors.
+QrCode qr_code_of(const Template& tpl, std::size_t index, const QrLayer& q, const Fields& fields) {
+  if (!q.fixed.empty()) return q.fixed;
+  const std::string data = substitute(tpl, q.data, fields);
+  try {
+    return encode_qr(data, q.level);
+  } catch (const Error& e) {
+    throw Error(e.code(), "layers[" + std::to_string(index) + "]: " + e.what());
+  }
+}
+
+// Why layers[index]'s code cannot be drawn in its box ("layers[3].box: the
+// QR code needs a box of at least ..."), or empty.
+std::string qr_fit_error(std::size_t index, const QrLayer& q, const QrCode& code) {
+  const std::string why = qr_fit_problem(code, q.box, q.style.quiet_zone);
+  return why.empty() ? why : "layers[" + std::to_string(index) + "].box: " + why;
+}
+
 // Adds `item` unless the same is there already: two layers showing one
 // field would say the same twice.
 template <class T>
@@ -328,7 +349,52 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
     TextLayout layout = layout_arc_text(text, a->style, a->arc, fonts ? *fonts : FontLibrary::bundled());
     draw_arc_text(canvas, layout, a->style, a->arc);
     for (RenderWarning& w : text_warnings(tpl, index, layout, options.fields)) add_once(warnings, std::move(w));
+  } else if (const auto* q = std::get_if<QrLayer>(&layer)) {
+    const QrCode code = qr_code_of(tpl, index, *q, options.fields);
+    if (std::string why = qr_fit_error(index, *q, code); !why.empty()) throw Error(ErrorCode::Layout, why);
+    draw_qr(canvas, code, q->box, q->style);
   }
+}
+
+// Scaled as the rest of the canvas is, a QR code's modules would blur into
+// grey edges. Instead the squares of the part's QR codes (quiet zone
+// included) are taken from the unscaled canvas by nearest neighbour: crisp
+// modules of whole pixels (their sides differing by at most 1 px), with
+// whatever layers above drew there. Returns a warning for each code whose
+// modules come out under a pixel, which no phone reads.
+std::vector<RenderWarning> scale_qr_codes(const Image& drawn, Image& scaled, const Template& tpl,
+                                          const RenderOptions& options, LayerSpan span) {
+  std::vector<RenderWarning> warnings;
+  const auto& layers = tpl.data().layers;
+  const double sx = static_cast<double>(scaled.width()) / drawn.width();
+  const double sy = static_cast<double>(scaled.height()) / drawn.height();
+  for (std::size_t i = span.first; i < span.last; ++i) {
+    const auto* q = std::get_if<QrLayer>(&layers[i]);
+    if (!q) continue;
+    const QrPlacement at = place_qr(qr_code_of(tpl, i, *q, options.fields), q->box, q->style.quiet_zone);
+    const Rect r = at.square;
+    if (at.module_px * std::min(sx, sy) < 1)
+      warnings.push_back({"layers[" + std::to_string(i) + "]",
+                          "at " + std::to_string(scaled.width()) + " px wide the QR code's modules are under 1 px, "
+                          "so phones cannot read it; render it wider or give it a larger box"});
+    const int x0 = std::max(0, static_cast<int>(std::floor(r.x * sx)));
+    const int y0 = std::max(0, static_cast<int>(std::floor(r.y * sy)));
+    const int x1 = std::min(scaled.width(), static_cast<int>(std::ceil(r.right() * sx)));
+    const int y1 = std::min(scaled.height(), static_cast<int>(std::ceil(r.bottom() * sy)));
+    const int cx0 = std::max(r.x, 0), cy0 = std::max(r.y, 0);
+    const int cx1 = std::min(r.right(), drawn.width()) - 1, cy1 = std::min(r.bottom(), drawn.height()) - 1;
+    if (x0 >= x1 || y0 >= y1 || cx0 > cx1 || cy0 > cy1) continue;
+    for (int y = y0; y < y1; ++y) {
+      const int from_y = std::clamp(static_cast<int>((y + 0.5) / sy), cy0, cy1);
+      const std::uint8_t* src = drawn.row(from_y);
+      std::uint8_t* dst = scaled.row(y);
+      for (int x = x0; x < x1; ++x) {
+        const int from_x = std::clamp(static_cast<int>((x + 0.5) / sx), cx0, cx1);
+        std::copy_n(src + 4 * from_x, 4, dst + 4 * x);
+      }
+    }
+  }
+  return warnings;
 }
 
 // Draws the run of unchanging bottom layers once, into the template's base.
@@ -405,7 +471,12 @@ RenderResult finish_render(const Template& tpl, const RenderOptions& options, co
   for (std::size_t i = started.next; i < last; ++i)
     draw_layer(out.image, i, tpl, options, fonts, out.warnings, decoded);
   const Size size = output_size(tpl, options.output_width);
-  if (size != data.size) out.image = resize_image(out.image, size);
+  if (size != data.size) {
+    Image scaled = resize_image(out.image, size);
+    for (RenderWarning& w : scale_qr_codes(out.image, scaled, tpl, options, layers_of(data, options.part)))
+      add_once(out.warnings, std::move(w));
+    out.image = std::move(scaled);
+  }
   return out;
 }
 
@@ -602,13 +673,28 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
     const std::string where = "layers[" + std::to_string(i) + "]";
     const auto* t = std::get_if<TextLayer>(&layers[i]);
     const auto* a = std::get_if<ArcTextLayer>(&layers[i]);
-    if (!t && !a) continue;
+    const auto* q = std::get_if<QrLayer>(&layers[i]);
+    if (!t && !a && !q) continue;
     // An overlong field is reported once, above, and not laid out.
-    const auto placeholders = find_placeholders(t ? t->text : a->text);
+    const auto placeholders = find_placeholders(t ? t->text : a ? a->text : q->data);
     if (std::any_of(placeholders.begin(), placeholders.end(), [&](const Placeholder& p) {
           return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end();
         }))
       continue;
+    if (q) {
+      // A fixed code was checked when the template loaded.
+      if (!q->fixed.empty()) continue;
+      try {
+        const QrCode code = qr_code_of(tpl, i, *q, fields);
+        if (std::string why = qr_fit_problem(code, q->box, q->style.quiet_zone); !why.empty())
+          problems.push_back({where + ".box", why});
+      } catch (const Error& e) {
+        // A missing field is reported once, above; the rest name the layer.
+        const std::string message = e.what();
+        if (message.rfind(where + ": ", 0) == 0) problems.push_back({where, message.substr(where.size() + 2)});
+      }
+      continue;
+    }
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
@@ -638,6 +724,20 @@ std::vector<CheckProblem> check_canvas(const Template& tpl) {
       // An asset's colour profile that could not be used: it is drawn in
       // other colours than the designer's.
       for (const std::string& w : im->warnings) out.push_back({at + ".src", w});
+    } else if (const auto* q = std::get_if<QrLayer>(&layers[i])) {
+      // A code the edge cuts is not read at all. A fixed code's square is
+      // known; another's depends on its data, inside the box.
+      if (!q->fixed.empty()) {
+        const Rect square = place_qr(q->fixed, q->box, q->style.quiet_zone).square;
+        if (std::string beyond = beyond_canvas(square, canvas); !beyond.empty())
+          out.push_back({at + ".box", "the QR code " + box_text(square) + " leaves the " + canvas_text(canvas) + " " +
+                                          beyond + ", where it is cut off and cannot be read"});
+      } else if (std::string beyond = beyond_canvas(q->box, canvas); !beyond.empty()) {
+        out.push_back({at + ".box",
+                       "the QR code's box " + box_text(q->box) + " leaves the " + canvas_text(canvas) + " " + beyond +
+                           "; a code that reaches there is cut off and cannot be read",
+                       CheckSeverity::Note});
+      }
     } else if (const auto* t = std::get_if<TextLayer>(&layers[i])) {
       if (std::string beyond = beyond_canvas(t->box, canvas); !beyond.empty())
         out.push_back({at + ".box",

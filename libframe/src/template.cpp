@@ -263,6 +263,38 @@ ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint
   return layer;
 }
 
+QrLayer read_qr(const Node& n) {
+  n.object({"type", "data", "box", "level", "color", "background", "quiet_zone", "opacity"});
+  QrLayer q;
+  const Node data = n["data"];
+  q.data = data.string();
+  if (q.data.empty()) data.fail("must not be empty");
+  q.box = n["box"].box();
+  if (auto v = n.find("level"))
+    q.level = v->choice<QrLevel>({{"L", QrLevel::L}, {"M", QrLevel::M}, {"Q", QrLevel::Q}, {"H", QrLevel::H}});
+  if (auto v = n.find("color")) q.style.color = v->color();
+  if (auto v = n.find("background")) q.style.background = v->color();
+  if (auto v = n.find("quiet_zone")) q.style.quiet_zone = v->integer(0, 10);
+  if (auto v = n.find("opacity")) q.style.opacity = v->real(0, 1);
+  // Fixed data is encoded once, and what cannot be drawn is the template's
+  // error; data with placeholders is checked per render (and by check).
+  bool fixed = false;
+  try {
+    fixed = find_placeholders(q.data).empty();
+  } catch (const Error& e) {
+    data.fail(e.what());
+  }
+  if (fixed) {
+    try {
+      q.fixed = encode_qr(q.data, q.level);
+    } catch (const Error& e) {
+      data.fail(e.what());
+    }
+    if (std::string why = qr_fit_problem(q.fixed, q.box, q.style.quiet_zone); !why.empty()) n["box"].fail(why);
+  }
+  return q;
+}
+
 // Photo windows: `auto` is resolved once all layers are read.
 struct PendingPhoto {
   std::size_t index;
@@ -328,12 +360,12 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Node& n = layers[i];
     std::string type = n["type"].string();
-    auto note_fields = [&](const std::string& s) {
+    auto note_fields = [&](const std::string& s, std::string_view key = "text") {
       try {
         for (const auto& p : find_placeholders(s))
           if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
       } catch (const Error& e) {
-        n["text"].fail(e.what());
+        n[key].fail(e.what());
       }
     };
     if (type == "fill") {
@@ -354,8 +386,12 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       ArcTextLayer t = read_arc_text(n, own_fonts());
       note_fields(t.text);
       data->layers.emplace_back(std::move(t));
+    } else if (type == "qr") {
+      QrLayer q = read_qr(n);
+      note_fields(q.data, "data");
+      data->layers.emplace_back(std::move(q));
     } else {
-      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text");
+      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text, qr");
     }
   }
 
@@ -388,7 +424,7 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
     for (const auto& [name, value] : fields.raw().items()) {
       Node fn(value, fields.path() + "." + name, source);
       fn.object({"label", "sample", "default", "public"});
-      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text layer");
+      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text or QR code");
       TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
                           fn.has("sample") ? fn["sample"].string() : name, std::nullopt, false};
       if (auto d = fn.find("default")) field.default_value = d->string();

@@ -4,6 +4,7 @@
 
 #include "khung/arc_text.hpp"
 #include "khung/photo.hpp"
+#include "khung/qr.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
 #include "khung/text.hpp"
@@ -64,7 +65,17 @@ struct ArcTextLayer {
   TextStyle style;
 };
 
-using Layer = std::variant<FillLayer, ImageLayer, PhotoLayer, TextLayer, ArcTextLayer>;
+// A QR code of text with {{field}} placeholders, substituted at render
+// time. Data without placeholders is encoded once, at load time (`fixed`).
+struct QrLayer {
+  std::string data;
+  Rect box;
+  QrLevel level = QrLevel::M;
+  QrStyle style;
+  QrCode fixed;  // empty when the data has placeholders
+};
+
+using Layer = std::variant<FillLayer, ImageLayer, PhotoLayer, TextLayer, ArcTextLayer, QrLayer>;
 
 struct TemplateData {
   std::filesystem::path path;

@@ -380,6 +380,30 @@ async function main() {
        'and the page does not say it saved, nor is the file changed', await page.locator('#save-status').textContent());
     await page.screenshot({ path: shot('error') });
 
+    // 9. A QR code layer: the placeholder of its data is a field of the
+    // template (with its sample) and is saved with it.
+    await page.getByLabel('Màu chữ', { exact: true }).fill(GOLD);
+    await page.getByRole('button', { name: 'Thêm mã QR' }).click();
+    await settled();
+    d = await doc();
+    const qrAt = d.layers.length - 1;
+    ok(d.layers[qrAt].type === 'qr' && await page.locator('#stage').getAttribute('data-render') === 'ok',
+       'a QR code layer is added on top and drawn', JSON.stringify(d.layers[qrAt]));
+    await page.locator('#p-data').fill('https://khung.congdoan.vn/?don-vi={{lien_ket}}');
+    await page.locator('#field-lien_ket-sample').waitFor();
+    await page.locator('#field-lien_ket-sample').fill('dien-luc');
+    await page.locator('#p-level').selectOption('H');
+    await settled();
+    d = await doc();
+    ok(d.layers[qrAt].level === 'H' && d.fields?.lien_ket?.sample === 'dien-luc' && lastOk().request.fields.lien_ket === 'dien-luc'
+       && await page.locator('#stage').getAttribute('data-render') === 'ok',
+       'its data\'s placeholder is a field with a sample, and the render is asked for it', JSON.stringify(d.fields));
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await page.locator('#save-status[data-state="ok"]').waitFor();
+    const withQr = JSON.parse(readFileSync(path.join(dir, `${ID}.json`), 'utf8'));
+    ok(withQr.layers[qrAt]?.type === 'qr' && withQr.fields?.lien_ket?.sample === 'dien-luc',
+       'saved with the field only the QR code uses', JSON.stringify(withQr.fields));
+
     ok(pageErrors.length === 0, 'no script errors', pageErrors.join('; '));
     ok(outside.length === 0, 'no request leaves the studio (it works offline)', outside.join(' '));
     console.log(`# ${passed} checks passed; screenshots: ${screenshot}, ${shot('problem')}, ${shot('error')}`);

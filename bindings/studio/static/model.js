@@ -11,12 +11,13 @@ export const clone = (v) => JSON.parse(JSON.stringify(v));
 
 const isText = (l) => l.type === 'text' || l.type === 'arc_text';
 
-// The field names of every text, in order of first use.
+// The field names of every text and QR code's data, in order of first use.
 export function placeholders(doc) {
   const names = [];
   for (const layer of doc.layers || []) {
-    if (!isText(layer) || typeof layer.text !== 'string') continue;
-    for (const m of layer.text.matchAll(PLACEHOLDER)) if (!names.includes(m[1])) names.push(m[1]);
+    const text = isText(layer) ? layer.text : layer.type === 'qr' ? layer.data : undefined;
+    if (typeof text !== 'string') continue;
+    for (const m of text.matchAll(PLACEHOLDER)) if (!names.includes(m[1])) names.push(m[1]);
   }
   return names;
 }
@@ -48,6 +49,7 @@ export function geometry(layer, width, height) {
   const canvas = [0, 0, width, height];
   switch (layer.type) {
     case 'text':
+    case 'qr':
       return isBox(layer.box) ? { box: layer.box, round: false, movable: true } : null;
     case 'image':
       return { box: isBox(layer.box) ? layer.box : canvas, round: false, movable: true };
@@ -85,6 +87,7 @@ export function setBox(layer, box) {
   switch (layer.type) {
     case 'text':
     case 'image':
+    case 'qr':
       layer.box = [x, y, w, h];
       break;
     case 'photo':
@@ -195,6 +198,8 @@ export function newLayer(type, width, height, { family = 'Noto Sans', image = 'b
       return { type: 'fill', shape: { type: 'rect', box: centred(width * 0.4, height * 0.3) }, color: '#FFD23F' };
     case 'photo':
       return { type: 'photo', window: { shape: 'circle', box: centred(short * 0.6, short * 0.6) } };
+    case 'qr':
+      return { type: 'qr', data: 'https://www.congdoan.vn/', box: centred(short * 0.4, short * 0.4) };
     default:
       throw new Error(`unknown layer type ${type}`);
   }

@@ -32,7 +32,8 @@ function setAt(obj, path, value) {
   else o[last] = value;
 }
 
-const LABELS = { text: 'Chữ', arc_text: 'Chữ uốn cong', image: 'Hình ảnh', fill: 'Mảng màu', photo: 'Ô ảnh thành viên' };
+const LABELS = { text: 'Chữ', arc_text: 'Chữ uốn cong', image: 'Hình ảnh', fill: 'Mảng màu', photo: 'Ô ảnh thành viên',
+  qr: 'Mã QR' };
 export const layerKindName = (type) => LABELS[type] || type;
 
 const WEIGHTS = [[100, 'Thin (rất mảnh)'], [200, 'Extra Light'], [300, 'Light (mảnh)'], [400, 'Regular (thường)'],
@@ -282,6 +283,19 @@ export function createPanel(app) {
     ];
   }
 
+  function qrLayer() {
+    return [
+      text('Nội dung mã (địa chỉ trang, chữ; {{tên}} là một trường)', ['data']),
+      numbers('Khung mã (px)', ['box'], ['X', 'Y', 'Rộng', 'Cao']),
+      select('Mức sửa lỗi', ['level'], [['L', 'L – thấp (7%)'], ['M', 'M – vừa (15%)'],
+        ['Q', 'Q – khá (25%), nên dùng khi in'], ['H', 'H – cao (30%)']], { def: 'M', wide: true }),
+      color('Màu ô tối', ['color'], { optional: true }),
+      color('Màu nền', ['background'], { optional: true }),
+      num('Lề trống quanh mã (số ô)', ['quiet_zone'], { min: 0, max: 10, step: 1, optional: true, placeholder: '4' }),
+      num('Độ đục (0 – 1)', ['opacity'], { min: 0, max: 1, step: 0.05, optional: true, placeholder: '1' }),
+    ];
+  }
+
   function photoLayer(layer) {
     const shape = layer.window?.shape;
     const centred = () => {
@@ -365,7 +379,7 @@ export function createPanel(app) {
     else {
       children.push(h('div', { class: 'prop wide layer-head', 'data-path': prefix() },
         h('p', { class: 'layer-kind' }, `Lớp ${index() + 1}: ${layerKindName(l.type)}`), h('p', { class: 'prop-error', role: 'alert' })));
-      const body = { text: textLayer, arc_text: arcLayer, image: imageLayer, photo: photoLayer, fill: fillLayer }[l.type];
+      const body = { text: textLayer, arc_text: arcLayer, image: imageLayer, photo: photoLayer, fill: fillLayer, qr: qrLayer }[l.type];
       children.push(...(body ? body(l) : [h('p', { class: 'hint' }, `Lớp loại “${l.type}” chưa sửa được ở đây.`)]));
     }
     form.replaceChildren(...children.filter(Boolean));

@@ -14,6 +14,8 @@ function summary(layer) {
       return cut(String(layer.text ?? '').replace(/\s+/g, ' ')) || '(trống)';
     case 'image':
       return cut(String(layer.src ?? ''));
+    case 'qr':
+      return cut(String(layer.data ?? '')) || '(trống)';
     case 'fill':
       return `${layer.gradient ? 'dải màu' : layer.color ?? ''}${layer.shape ? `, ${SHAPES[layer.shape.type] || layer.shape.type}` : ', cả khung'}`;
     case 'photo':

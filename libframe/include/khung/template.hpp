@@ -1,6 +1,6 @@
 #pragma once
 // Templates: a canvas with ordered layers (fill, image, photo, text,
-// arc_text), read from JSON. The schema is documented in
+// arc_text, qr), read from JSON. The schema is documented in
 // assets/templates/README.md.
 //
 //   Template cover = Template::load("cover");             // bundled id
