@@ -5,7 +5,8 @@
 # find_studio_file()). Run with cmake -P.
 #
 # The service worker (sw.js) is written with two fill-ins: /* @PAGE_FILES@ */,
-# the page's URLs it keeps ("/" and every other file under /static/), and
+# the page's URLs it keeps ("/" and every other file under /static/ but the
+# organisers' admin.*), and
 # @PAGE_VERSION@, a digest of those files' bytes. A changed page is then a
 # changed sw.js, which browsers install as a new worker with a new cache.
 cmake_policy(VERSION 3.22)
@@ -27,7 +28,9 @@ set(page_files "\"/\"")
 set(page_digests "")
 foreach(path IN LISTS files)
   get_filename_component(name "${path}" NAME)
-  if(IS_DIRECTORY "${path}" OR name STREQUAL "sw.js")
+  # The organisers' page (admin.*) is no part of the member page: members
+  # never fetch it, and a change to it must not renew their page cache.
+  if(IS_DIRECTORY "${path}" OR name STREQUAL "sw.js" OR name MATCHES "^admin\\.")
     continue()
   endif()
   if(NOT name STREQUAL "index.html")

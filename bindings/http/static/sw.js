@@ -20,8 +20,8 @@
 // events) pass by. So does the participation count (/v1/count): a kept
 // count would be stale, and offline the page simply shows none.
 // The organisers' page (/admin, its files under /static/admin.*) is not the
-// member page: not kept here.
-const PAGE_FILES = [/* @PAGE_FILES@ */].filter((url) => !url.startsWith('/static/admin.'));
+// member page: embed_static.cmake leaves it out of the files kept here.
+const PAGE_FILES = [/* @PAGE_FILES@ */];
 const PAGE_CACHE = 'khung-page-@PAGE_VERSION@';
 const DATA_CACHE = 'khung-data';
 const LIST = '/v1/templates';
