@@ -60,7 +60,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--cache-max-age", o.cache_max_age_seconds, "Cache-Control max-age of GET renders, seconds")
       ->capture_default_str();
   cmd->add_option("--data-dir", args.data_dir, "Count participation in DIR/counts.sqlite (made when missing)");
-  cmd->add_option("--database", o.database, "Count participation in this PostgreSQL database (postgresql://...) or SQLite file");
+  cmd->add_option("--database", o.database, "Count participation in this PostgreSQL database (postgresql://...) or SQLite file (default: $KHUNG_DATABASE)");
   cmd->add_option("--admin-token", args.admin_token, "The organisers' token for /admin and /v1/report (default: $KHUNG_ADMIN_TOKEN)");
   cmd->add_flag("--quiet", args.quiet, "No access log");
   return cmd;
@@ -69,7 +69,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
 CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
   auto* cmd = app.add_subcommand("report", "Participation counts as CSV, from the service's counts database");
   cmd->add_option("--data-dir", args.data_dir, "The folder khung serve --data-dir counts in");
-  cmd->add_option("--database", args.database, "Or the database: postgresql://... or a SQLite file");
+  cmd->add_option("--database", args.database, "Or the database: postgresql://... or a SQLite file (default: $KHUNG_DATABASE)");
   cmd->add_option("--from", args.from, "First day, YYYY-MM-DD (Vietnam's calendar; default: the first event)");
   cmd->add_option("--to", args.to, "Last day, YYYY-MM-DD (default: the last event)");
   cmd->add_option("--by", args.by, "One line per unit, day or template")->check(CLI::IsMember({"unit", "day", "template"}))
@@ -79,7 +79,12 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
 
 std::string counts_database(const std::string& data_dir, const std::string& database) {
   if (!data_dir.empty() && !database.empty()) throw usage("--data-dir and --database: give one, not both");
-  if (data_dir.empty()) return database;
+  if (data_dir.empty()) {
+    // A password in a URI is better kept out of the command line (ps shows
+    // it): $KHUNG_DATABASE, as from a Kubernetes Secret.
+    const char* env = std::getenv("KHUNG_DATABASE");
+    return database.empty() && env ? env : database;
+  }
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) throw khung::Error(khung::ErrorCode::Io, "data folder '" + data_dir + "': " + ec.message());

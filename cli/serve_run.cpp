@@ -69,7 +69,8 @@ int run_serve(const ServeArgs& args) {
   std::cout << "khung: serving on http://" << host << ":" << port
             << (options.signing_key.empty() ? " (signing off; anyone may render any text)" : " (signing on)") << std::endl;
   for (const std::string& problem : server.problems()) std::cerr << "khung: warning: " << problem << "\n";
-  if (!options.database.empty()) std::cout << "khung: counting participation in " << options.database << std::endl;
+  if (!options.database.empty())
+    std::cout << "khung: counting participation in " << khung::printable_database(options.database) << std::endl;
   serve_until_signal(server, stop_signals);
   return 0;
 }

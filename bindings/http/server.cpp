@@ -54,13 +54,16 @@ struct Failure {
 const char* status_code_name(int status) {
   switch (status) {
     case 400: return "bad_request";
+    case 401: return "unauthorized";
     case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "payload_too_large";
     case 414: return "uri_too_long";
+    case 409: return "conflict";
     case 415: return "unsupported_media_type";
     case 422: return "unprocessable_image";
+    case 429: return "too_many_requests";
     case 431: return "headers_too_large";
     case 503: return "overloaded";
     default: return status >= 500 ? "internal" : "bad_request";
@@ -445,6 +448,9 @@ struct Server::Impl {
   int waiting = 32;
   Metrics metrics;
   std::unique_ptr<RenderPool> pool;
+  // Database work (events, the count, reports) on a thread of its own: a
+  // slow database never holds a render, and its queue is short.
+  std::unique_ptr<RenderPool> counts_pool;
   // Template images (preview.png, under.png, over.png), drawn once:
   // (fingerprint, part, width) -> PNG.
   std::mutex drawn_mutex;
@@ -476,6 +482,7 @@ struct Server::Impl {
     if (!o.templates_dir.empty()) catalog_state = folder_state(o.templates_dir);
     if (!o.database.empty()) counts = CountStore::open(o.database);
     pool = std::make_unique<RenderPool>(threads, waiting);
+    if (counts) counts_pool = std::make_unique<RenderPool>(1, 64);
   }
 
   ~Impl() {
@@ -1117,7 +1124,7 @@ struct Server::Impl {
   void record_event(MHD_Connection* c, Request& r) {
     const Participation event = read_event(
         r.json_body, *r.cat, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    suspend_for(c, r, [this, &r, event] {
+    suspend_on(*counts_pool, c, r, [this, &r, event] {
       try {
         counts->record({event});
       } catch (const Error& e) {
@@ -1142,7 +1149,7 @@ struct Server::Impl {
         return;
       }
     }
-    suspend_for(c, r, [this, &r, answer] {
+    suspend_on(*counts_pool, c, r, [this, &r, answer] {
       std::int64_t n = 0;
       try {
         n = counts->total_members();
@@ -1169,7 +1176,7 @@ struct Server::Impl {
       else throw Failure{400, "parameter '" + name + "': unknown (from, to, by)"};
     }
     validate(query);
-    suspend_for(c, r, [this, &r, query] {
+    suspend_on(*counts_pool, c, r, [this, &r, query] {
       std::int64_t total = 0;
       std::vector<ReportRow> rows;
       try {
@@ -1253,7 +1260,11 @@ struct Server::Impl {
   // once when the pool is full.
   template <class Job>
   void suspend_for(MHD_Connection* c, Request& r, Job job) {
-    if (!pool->reserve()) {
+    suspend_on(*pool, c, r, std::move(job));
+  }
+  template <class Job>
+  void suspend_on(RenderPool& jobs, MHD_Connection* c, Request& r, Job job) {
+    if (!jobs.reserve()) {
       metrics.overloaded();
       Answer a = error_answer(503, "the service is busy; try again in a moment");
       a.headers.emplace_back("Retry-After", "1");
@@ -1263,7 +1274,7 @@ struct Server::Impl {
     r.stage = Stage::Rendering;
     ++rendering;
     MHD_suspend_connection(c);
-    pool->push([c, &r, job = std::move(job)]() mutable {
+    jobs.push([c, &r, job = std::move(job)]() mutable {
       answer_from(r, job);
       MHD_resume_connection(c);
     });

@@ -13,7 +13,12 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -64,9 +69,16 @@ std::string report_sql(ReportBy by) {
   return "SELECT " + key +
          ", COUNT(DISTINCT device), SUM(CASE WHEN kind = 'save' THEN 1 ELSE 0 END),"
          " SUM(CASE WHEN kind = 'share' THEN 1 ELSE 0 END) FROM events WHERE day >= $1 AND day <= $2"
-         " GROUP BY " + key + " ORDER BY " + key;
+         " GROUP BY " + key;
 }
 constexpr const char* kRangeTotal = "SELECT COUNT(DISTINCT device) FROM events WHERE day >= $1 AND day <= $2";
+
+// Lines in the order of their keys' bytes, whichever store and collation
+// (PostgreSQL would sort Vietnamese by its database's locale).
+std::vector<ReportRow> by_key(std::vector<ReportRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const ReportRow& a, const ReportRow& b) { return a.key < b.key; });
+  return rows;
+}
 
 // The range a query names, open ends filled in ("0000-00-00" sorts first).
 std::pair<std::string, std::string> range_of(const ReportQuery& q) {
@@ -144,7 +156,7 @@ class SqliteStore final : public CountStore {
     Statement whole(*this, kRangeTotal);
     whole.bind({from, to});
     total = whole.step() ? sqlite3_column_int64(whole.get(), 0) : 0;
-    return rows;
+    return by_key(std::move(rows));
   }
 
   const std::string& name() const override { return name_; }
@@ -201,7 +213,9 @@ class PostgresStore final : public CountStore {
     std::lock_guard lock(mutex_);
     connect();
   }
-  ~PostgresStore() override { PQfinish(conn_); }
+  ~PostgresStore() override {
+    if (conn_) PQfinish(conn_);
+  }
 
   void record(const std::vector<Participation>& events) override {
     for (const Participation& e : events) validate(e);
@@ -213,7 +227,7 @@ class PostgresStore final : public CountStore {
           run(kInsert, {std::to_string(e.time), vietnam_day(e.time), e.template_id, e.unit, e.device, e.kind});
         run("COMMIT", {});
       } catch (...) {
-        PQclear(PQexec(conn_, "ROLLBACK"));
+        if (conn_ && PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
         throw;
       }
     });
@@ -239,7 +253,7 @@ class PostgresStore final : public CountStore {
                         std::stoll(value(lines, i, 3))});
       total = std::stoll(value(run(kRangeTotal, {from, to}), 0, 0));
     });
-    return rows;
+    return by_key(std::move(rows));
   }
 
   const std::string& name() const override { return name_; }
@@ -258,12 +272,23 @@ class PostgresStore final : public CountStore {
   }
 
   void connect() {
-    PQfinish(conn_);
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
     // A database that does not answer must not hold a request for minutes.
     const char* keys[] = {"dbname", "connect_timeout", nullptr};
     const char* values[] = {uri_.c_str(), "5", nullptr};
+    const auto start = std::chrono::steady_clock::now();
     conn_ = PQconnectdbParams(keys, values, 1);
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) fail(conn_ ? PQerrorMessage(conn_) : "out of memory");
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      const std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+      // Refused at once (a server restarting) is asked again next time;
+      // a connection that timed out is left alone for a while.
+      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(4))
+        quiet_until_ = std::chrono::steady_clock::now() + kQuietAfterTimeout;
+      if (conn_) PQfinish(conn_);
+      conn_ = nullptr;
+      fail(why.c_str());
+    }
     // The server's notices ("relation already exists, skipping") are not
     // ours to print.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
@@ -273,38 +298,69 @@ class PostgresStore final : public CountStore {
       run(kCreate, {});
       run(kIndex, {});
     } catch (...) {
-      PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7261001)"));
+      if (conn_) PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7261001)"));
       throw;
     }
     run("SELECT pg_advisory_unlock(7261001)", {});
   }
 
   // Runs fn; when the connection was lost (the server restarted), connects
-  // again and runs it once more.
+  // again and runs it once more. A server that stopped answering is not
+  // asked again in the same call (its connection was dropped).
   template <class Fn>
   void with_connection(Fn fn) {
-    if (PQstatus(conn_) != CONNECTION_OK) connect();
+    // A server that did not answer in time is left alone for a while:
+    // each request would otherwise wait out its own timeout.
+    if (std::chrono::steady_clock::now() < quiet_until_)
+      fail("did not answer within 5 s; asked again 10 s after that");
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) connect();
     try {
       fn();
     } catch (const Error&) {
-      if (PQstatus(conn_) == CONNECTION_OK) throw;
+      if (!conn_ || PQstatus(conn_) == CONNECTION_OK) throw;
       connect();
       fn();
     }
   }
 
+  // One statement, waiting at most kAnswerWithin for its answer: a server
+  // that stops answering (frozen, or a network path that drops packets)
+  // must not hold the service's requests. Then the connection is dropped,
+  // and the next call connects again.
   Result run(const std::string& sql, const std::vector<std::string>& params) {
+    constexpr auto kAnswerWithin = std::chrono::seconds(5);
     std::vector<const char*> p;
     for (const std::string& s : params) p.push_back(s.c_str());
-    Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0),
-             &PQclear);
-    const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0))
+      fail(PQerrorMessage(conn_));
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerWithin;
+    Result last(nullptr, &PQclear);
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+          PQfinish(conn_);
+          conn_ = nullptr;
+          quiet_until_ = std::chrono::steady_clock::now() + kQuietAfterTimeout;
+          fail("no answer within 5 s");
+        }
+        pollfd wait{PQsocket(conn_), POLLIN, 0};
+        if (::poll(&wait, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) fail(std::strerror(errno));
+        if (!PQconsumeInput(conn_)) fail(PQerrorMessage(conn_));
+      }
+      PGresult* next = PQgetResult(conn_);
+      if (!next) break;
+      last.reset(next);
+    }
+    const ExecStatusType status = last ? PQresultStatus(last.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(PQerrorMessage(conn_));
-    return r;
+    return last;
   }
 
+  static constexpr auto kQuietAfterTimeout = std::chrono::seconds(10);
   std::string uri_, name_;
   PGconn* conn_ = nullptr;
+  std::chrono::steady_clock::time_point quiet_until_{};
   std::mutex mutex_;
 };
 
@@ -367,6 +423,8 @@ std::string report_csv(const std::vector<ReportRow>& rows, ReportBy by, std::int
   out += "total," + std::to_string(total_members) + "," + std::to_string(saves) + "," + std::to_string(shares) + "\r\n";
   return out;
 }
+
+std::string printable_database(const std::string& database) { return without_password(database); }
 
 std::unique_ptr<CountStore> CountStore::open(const std::string& database) {
   if (database.starts_with("postgresql://") || database.starts_with("postgres://"))

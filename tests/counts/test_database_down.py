@@ -87,12 +87,9 @@ def postgres_processes(server):
     return pids
 
 
-@pytest.mark.xfail(reason="a PostgreSQL server that stops answering (frozen, or a network path dropping "
-                          "packets) holds each event for as long as it is frozen, on the render pool's "
-                          "workers, so renders wait too; see /tmp/counting-server-notes.md", strict=False)
 def test_postgresql_frozen(own_postgres, services, templates, tmp_path):
     database = own_postgres.new_database()
-    s = services(tmp_path, "--database", own_postgres.uri_of(database), "--threads", "2", templates=templates)
+    s = services(tmp_path, "--database", own_postgres.uri_of(database), templates=templates)
     assert s.event(event(1)).status == 204
     frozen = postgres_processes(own_postgres)
     answers = []
@@ -124,8 +121,6 @@ def test_postgresql_frozen(own_postgres, services, templates, tmp_path):
     assert answers == [503] * 4, answers
 
 
-@pytest.mark.xfail(reason="khung serve prints its --database URI whole, password included, on its second "
-                          "line (serve_run.cpp); see /tmp/counting-server-notes.md", strict=False)
 def test_the_password_is_never_printed(postgres, services, templates, tmp_path):
     database = postgres.new_database()
     # The test server trusts every local connection: any password is taken.

@@ -51,8 +51,6 @@ def test_401_without_the_token(shared, method, path, authorization):
     assert TOKEN not in r.text
 
 
-@pytest.mark.xfail(reason="the server names a 401 'bad_request' (status_code_name has no 401); "
-                          "see /tmp/counting-server-notes.md", strict=False)
 def test_401_is_named_unauthorized(counting):
     assert counting.get("/v1/report").json()["error"]["code"] == "unauthorized"
 
@@ -209,8 +207,6 @@ def test_429_says_when_to_retry(counting):
     assert int(r.headers.get("retry-after", "0")) > 0, r.headers
 
 
-@pytest.mark.xfail(reason="status_code_name has no 401, 409 or 429: their errors are named 'bad_request'; "
-                          "see /tmp/counting-server-notes.md", strict=False)
 def test_429_is_named_too_many_requests(counting):
     for i in range(31):
         r = counting.event(bad(device=f"named-{i:04d}"), address="203.0.113.51")

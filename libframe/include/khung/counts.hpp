@@ -69,6 +69,10 @@ struct ReportRow {
 // with the distinct members of the whole range.
 std::string report_csv(const std::vector<ReportRow>& rows, ReportBy by, std::int64_t total_members);
 
+// The database as it may be printed or logged: a URI's password (in its
+// user part or a password= parameter) replaced by ***.
+std::string printable_database(const std::string& database);
+
 class CountStore {
  public:
   // "postgresql://..." or "postgres://..." (a libpq connection URI), else
@@ -79,7 +83,9 @@ class CountStore {
   virtual ~CountStore() = default;
 
   // Stores events in one transaction: all or none. Throws Error(Io) when
-  // the database fails (then none is stored); validates each first.
+  // the database fails (then none is stored), or does not answer within
+  // 5 s (PostgreSQL: the connection is then dropped, and the next call
+  // connects again); validates each first.
   virtual void record(const std::vector<Participation>& events) = 0;
   // Distinct devices over all time: the page's "N members took part".
   virtual std::int64_t total_members() = 0;
