@@ -2,7 +2,7 @@
 #   docker build -t khung .
 #   docker run --rm -p 8080:8080 khung
 # The package names below are bookworm's (libicu72, libopencv-*406,
-# libmicrohttpd12): change them with the base image.
+# libmicrohttpd12, libpq5): change them with the base image.
 
 # emscripten builds the member page's photo module (bindings/wasm), which
 # khung serve embeds: only the build stage needs it.
@@ -14,6 +14,7 @@ RUN apt-get update \
       libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev \
       libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev \
       nlohmann-json3-dev libmicrohttpd-dev libcli11-dev libqrencode-dev \
+      libsqlite3-dev libpq-dev \
       emscripten \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -28,7 +29,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libharfbuzz0b libfreetype6 libicu72 libspng0 libnettle8 \
       libturbojpeg0 libjpeg62-turbo libwebp7 libwebpdemux2 libheif1 \
-      libmicrohttpd12 libqrencode4 \
+      libmicrohttpd12 libqrencode4 libsqlite3-0 libpq5 \
       libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 opencv-data \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 khung \
