@@ -11,7 +11,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ make cmake pkg-config \
       libharfbuzz-dev libfreetype-dev libicu-dev libspng-dev nettle-dev \
-      libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev \
+      libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev libheif-dev libstb-dev liblcms2-dev \
       libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev \
       nlohmann-json3-dev libmicrohttpd-dev libcli11-dev libqrencode-dev \
       libsqlite3-dev libpq-dev \
@@ -28,7 +28,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libharfbuzz0b libfreetype6 libicu72 libspng0 libnettle8 \
-      libturbojpeg0 libjpeg62-turbo libwebp7 libwebpdemux2 libheif1 \
+      libturbojpeg0 libjpeg62-turbo libwebp7 libwebpdemux2 libheif1 liblcms2-2 \
       libmicrohttpd12 libqrencode4 libsqlite3-0 libpq5 \
       libopencv-core406 libopencv-imgproc406 libopencv-objdetect406 opencv-data \
  && rm -rf /var/lib/apt/lists/* \
