@@ -21,14 +21,11 @@
 // Environment: KHUNG_ORGANISER_SCREENSHOT (default build/organiser-screenshot.png;
 // the others beside it with suffixes), KHUNG_CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ok, root, runTest, startServer, stopServer } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const khung = path.resolve(process.argv[2] || path.join(root, 'build/ci/khung'));
 const screenshot = path.resolve(process.env.KHUNG_ORGANISER_SCREENSHOT || path.join(root, 'build/organiser-screenshot.png'));
 const shot = (suffix) => screenshot.replace(/\.png$/, `-${suffix}.png`);
 const astronaut = path.join(root, 'assets/photos/astronaut.png');
@@ -36,44 +33,6 @@ const TOKEN = 'to-chuc-0123456789abcdef';
 const UNIT = 'Công đoàn Điện lực Hà Nội';
 const FRAME = 'frame-ring';
 const NEW_FRAME = { id: 'khung-thu-nghiem', title: 'Khung thử nghiệm' };
-
-let passed = 0;
-function ok(cond, what, detail = '') {
-  if (!cond) throw new Error(`${what}${detail ? `: ${detail}` : ''}`);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ''}`);
-}
-
-function startServer(args) {
-  const server = spawn(khung, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--quiet', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '', err = '';
-  server.stderr.on('data', (d) => { err += d; });
-  const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`khung serve printed no address in 20 s; stderr: ${err}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    });
-    server.on('error', (e) => reject(new Error(`cannot start ${khung}: ${e.message}`)));
-    server.on('exit', (code) => reject(new Error(`khung serve exited (${code}) before serving; stderr: ${err}`)));
-  });
-  return { server, url, stderr: () => err };
-}
-
-async function stopServer(server) {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const gone = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
-}
 
 // Vietnam's calendar day (UTC+7), as the service groups by.
 const vietnamDay = (ms = Date.now()) => new Date(ms + 7 * 3600e3).toISOString().slice(0, 10);
@@ -343,13 +302,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    console.log(`organiser: ${passed} passed, 0 failed`);
-  },
-  (e) => {
-    console.error(`organiser test: FAILED after ${passed} checks: ${e.message}`);
-    console.log(`organiser: ${passed} passed, 1 failed`);
-    process.exitCode = 1;
-  },
-);
+runTest('organiser', main);

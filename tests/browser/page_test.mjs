@@ -18,58 +18,18 @@
 // other screenshots are written beside it with suffixes), KHUNG_CHROMIUM
 // (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startCountingProxy } from './counting_proxy.mjs';
+import { khung, ok, root, runTest, startServer, stopServer } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const khung = path.resolve(process.argv[2] || path.join(root, 'build/ci/khung'));
 const screenshot = path.resolve(process.env.KHUNG_PAGE_SCREENSHOT || path.join(root, 'build/page-screenshot.png'));
 const shot = (suffix) => screenshot.replace(/\.png$/, `-${suffix}.png`);
 const astronaut = path.join(root, 'assets/photos/astronaut.png');
 const heicSeed = path.join(root, 'fuzz/seeds/decode/rgb.heic');
 const FRAME = 'frame-ring';
-
-let passed = 0;
-function ok(cond, what, detail = '') {
-  if (!cond) throw new Error(`${what}${detail ? `: ${detail}` : ''}`);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ''}`);
-}
-
-function startServer(more = []) {
-  const server = spawn(khung, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--quiet', ...more], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '', err = '';
-  server.stderr.on('data', (d) => { err += d; });
-  const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`khung serve printed no address in 20 s; stderr: ${err}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    server.on('error', (e) => reject(new Error(`cannot start ${khung}: ${e.message}`)));
-    server.on('exit', (code) => reject(new Error(`khung serve exited (${code}) before serving; stderr: ${err}`)));
-  });
-  return { server, url };
-}
-
-async function stopServer(server) {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const gone = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
-}
 
 // Width and height from a JPEG's first SOF marker.
 function jpegSize(buf) {
@@ -900,13 +860,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    console.log(`page: ${passed} passed, 0 failed`);
-  },
-  (e) => {
-    console.error(`page test: FAILED after ${passed} checks: ${e.message}`);
-    console.log(`page: ${passed} passed, 1 failed`);
-    process.exitCode = 1;
-  },
-);
+runTest('page', main);

@@ -18,15 +18,12 @@
 // the other screenshots are written beside it with suffixes), KHUNG_CHROMIUM
 // (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { inflateSync } from 'node:zlib';
+import { decodePng, khung, ok, passed, root, startStudio, stopServer } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const khung = path.resolve(process.argv[2] || path.join(root, 'build/ci/khung'));
 const screenshot = path.resolve(process.env.KHUNG_STUDIO_SCREENSHOT || path.join(root, 'build/studio-screenshot.png'));
 const shot = (suffix) => screenshot.replace(/\.png$/, `-${suffix}.png`);
 
@@ -36,82 +33,6 @@ const SAMPLE = 'Công đoàn Dệt may Huế';
 const GOLD = '#FFD23F';
 const LONG_UNIT = 'Công đoàn cơ sở Tổng Công ty Cổ phần Dệt may Việt Nam chi nhánh miền Trung và Tây Nguyên, '
   + 'Văn phòng đại diện tại Thành phố Hồ Chí Minh, Phòng Kỹ thuật và Sáng kiến cải tiến sản xuất';
-
-let passed = 0;
-function ok(cond, what, detail = '') {
-  if (!cond) throw new Error(`${what}${detail ? `: ${detail}` : ''}`);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ''}`);
-}
-
-function startStudio(dir) {
-  const server = spawn(khung, ['studio', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  server.stderr.on('data', (d) => { err += d; });
-  const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`khung studio printed no address in 20 s; stderr: ${err}`)), 20000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /studio on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    });
-    server.on('error', (e) => reject(new Error(`cannot start ${khung}: ${e.message}`)));
-    server.on('exit', (code) => reject(new Error(`khung studio exited (${code}) before serving; stderr: ${err}`)));
-  });
-  return { server, url, stderr: () => err };
-}
-
-async function stop(server) {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const gone = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
-}
-
-// The pixels of a PNG (8 bits a sample, not interlaced) as RGBA bytes.
-function decodePng(buf) {
-  if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
-  let width = 0, height = 0, depth = 0, type = 0, palette = null, trns = null;
-  const idat = [];
-  for (let i = 8; i < buf.length;) {
-    const len = buf.readUInt32BE(i), kind = buf.toString('latin1', i + 4, i + 8), data = buf.subarray(i + 8, i + 8 + len);
-    if (kind === 'IHDR') {
-      [width, height, depth, type] = [data.readUInt32BE(0), data.readUInt32BE(4), data[8], data[9]];
-      if (depth !== 8 || data[12] !== 0) throw new Error(`PNG: depth ${depth}, interlace ${data[12]} not handled`);
-    } else if (kind === 'PLTE') palette = data;
-    else if (kind === 'tRNS') trns = data;
-    else if (kind === 'IDAT') idat.push(data);
-    i += 12 + len;
-  }
-  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[type];
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels, out = Buffer.alloc(width * height * 4);
-  let prev = Buffer.alloc(stride);
-  for (let y = 0; y < height; ++y) {
-    const filter = raw[y * (stride + 1)], line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
-    for (let x = 0; x < stride; ++x) {
-      const a = x >= channels ? line[x - channels] : 0, b = prev[x], c = x >= channels ? prev[x - channels] : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const add = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter];
-      line[x] = (line[x] + add) & 0xff;
-    }
-    for (let x = 0; x < width; ++x) {
-      const s = line.subarray(x * channels, (x + 1) * channels), o = 4 * (y * width + x);
-      if (type === 6) s.copy(out, o);
-      else if (type === 2) { s.copy(out, o); out[o + 3] = 255; }
-      else if (type === 0) out.fill(s[0], o, o + 3), out[o + 3] = 255;
-      else if (type === 4) out.fill(s[0], o, o + 3), out[o + 3] = s[1];
-      else { palette.copy(out, o, 3 * s[0], 3 * s[0] + 3); out[o + 3] = trns && s[0] < trns.length ? trns[s[0]] : 255; }
-    }
-    prev = line;
-  }
-  return { width, height, data: out };
-}
 
 // How many pixels of a decoded image are within `tol` of an #RRGGBB colour.
 function countColor(img, hex, tol = 24) {
@@ -409,7 +330,7 @@ async function main() {
     console.log(`# ${passed} checks passed; screenshots: ${screenshot}, ${shot('problem')}, ${shot('error')}`);
   } finally {
     if (browser) await browser.close();
-    await stop(studio.server);
+    await stopServer(studio.server);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -11,8 +11,6 @@ import io
 import itertools
 import json
 import os
-import re
-import select
 import shutil
 import signal
 import sqlite3
@@ -24,7 +22,8 @@ import http.client
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from khung_process import ROOT, first_line
+
 KHUNG = os.environ.get("KHUNG_CLI", os.path.join(ROOT, "build", "ci", "khung"))
 PG_SERVER = os.path.join(ROOT, "tests", "postgres", "server")
 TOKEN = "organiser-token-for-tests"
@@ -123,9 +122,7 @@ class Service:
         with open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True,
                                             env={**os.environ, **(env or {})})
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline() if ready else ""
-        m = re.match(r"khung: serving on http://127\.0\.0\.1:(\d+) ", line)
+        line, m = first_line(self.process, r"khung: serving on http://127\.0\.0\.1:(\d+) ")
         if not m:
             self.stop()
             pytest.fail(f"khung serve did not start: {line!r}; stderr: {self.stderr()}")

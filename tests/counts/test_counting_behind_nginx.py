@@ -6,24 +6,14 @@ import base64
 import json
 import os
 import random
-import re
-import select
 import shutil
-import signal
-import socket
 import struct
-import subprocess
 import zlib
 
 import pytest
 
-from counts_service import KHUNG, ROOT, TOKEN, Answer, bearer, expected_report, multipart, vietnam_today, wait_for
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from counts_service import KHUNG, TOKEN, bearer, expected_report, multipart, request, vietnam_today, wait_for
+from khung_process import start_nginx_run, stop_group
 
 
 class Stack:
@@ -32,33 +22,17 @@ class Stack:
     def __init__(self, directory, *serve):
         if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
             pytest.skip("no nginx (apt-get install nginx)")
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [os.path.join(ROOT, "deploy", "nginx", "run"), "-n", "2", "--port", str(self.port), "--khung", KHUNG,
-             "--dir", str(directory / "nginx"), "--", "--threads", "2", *map(str, serve)],
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline() if ready else ""
-        m = re.match(r"khung-nginx: ready (\S+) instances (.+)", line)
+        self.process, self.port, line, m = start_nginx_run(directory / "nginx", KHUNG, threads=2, serve=serve)
         if not m:
             self.stop()
             pytest.fail(f"deploy/nginx/run did not start: {line!r}")
         self.instances = [int(item.split(":")[1]) for item in m.group(2).split()]
 
     def stop(self):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
-        self.process.stdout.close()
+        stop_group(self.process, 30)
 
     def request(self, method, path, body=None, headers=None, port=None):
-        import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=60)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return Answer(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-        finally:
-            conn.close()
+        return request(port or self.port, method, path, body, headers, timeout=60)
 
 
 @pytest.fixture

@@ -6,26 +6,19 @@ import os
 import random
 import re
 import select
-import signal
 import socket
 import struct
-import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from khung_process import ROOT, start_nginx_run, stop_group
+
 KHUNG = os.environ.get("KHUNG_CLI", os.path.join(ROOT, "build", "release", "khung"))
 CONF = os.path.join(ROOT, "deploy", "nginx", "khung.conf")
 BANNER = "/v1/render/cover?unit=C%C3%B4ng%20%C4%91o%C3%A0n%20T%E1%BB%95%207"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:
@@ -34,15 +27,8 @@ class Stack:
 
     def __init__(self, directory, *options, serve=(), conf=None):
         self.dir = str(directory)
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [os.path.join(ROOT, "deploy", "nginx", "run"), "-n", "2", "--port", str(self.port), "--khung", KHUNG,
-             "--dir", self.dir, *(["--conf", str(conf)] if conf else []), *options,
-             "--", "--threads", "1", *serve],
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline() if ready else ""
-        m = re.match(r"khung-nginx: ready (\S+) instances (.+)", line)
+        self.process, self.port, line, m = start_nginx_run(
+            self.dir, KHUNG, *(["--conf", str(conf)] if conf else []), *options, threads=1, serve=serve)
         if not m:
             self.stop()
             pytest.fail(f"deploy/nginx/run did not start: {line!r}; logs in {directory}/logs")
@@ -50,8 +36,7 @@ class Stack:
         self.instances = [tuple(int(v) for v in item.split(":")) for item in m.group(2).split()]  # (pid, port)
 
     def stop(self):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=20)
+        stop_group(self.process, 20)
 
     def __enter__(self):
         return self
