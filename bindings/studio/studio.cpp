@@ -227,12 +227,13 @@ struct Studio::Impl {
     RenderOptions ro;
     if (body.contains("fields")) {
       const json& fields = member(body, "fields", json::value_t::object);
-      for (const auto& [name, value] : fields.items()) {
-        if (!value.is_string()) throw Error(ErrorCode::InvalidArgument, "fields." + name + ": must be a string");
+      for (const auto& item : fields.items()) {
+        const std::string& name = item.key();
+        if (!item.value().is_string()) throw Error(ErrorCode::InvalidArgument, "fields." + name + ": must be a string");
         // Fields the template does not have (a declaration being typed) are left out.
         const auto& known = tpl.fields();
         if (std::any_of(known.begin(), known.end(), [&](const TemplateField& f) { return f.name == name; }))
-          ro.fields[name] = value.get<std::string>();
+          ro.fields[name] = item.value().get<std::string>();
       }
     }
     for (const TemplateField& f : tpl.fields())

@@ -143,7 +143,9 @@ class SqliteStore final : public CountStore {
 
   std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total) override {
     validate(query);
-    const auto [from, to] = range_of(query);
+    const auto range = range_of(query);
+    const std::string& from = range.first;
+    const std::string& to = range.second;
     std::lock_guard lock(mutex_);
     std::vector<ReportRow> rows;
     Statement lines(*this, report_sql(query.by));
@@ -242,7 +244,9 @@ class PostgresStore final : public CountStore {
 
   std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total) override {
     validate(query);
-    const auto [from, to] = range_of(query);
+    const auto range = range_of(query);
+    const std::string& from = range.first;
+    const std::string& to = range.second;
     std::lock_guard lock(mutex_);
     std::vector<ReportRow> rows;
     with_connection([&] {
