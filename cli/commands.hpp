@@ -96,8 +96,8 @@ struct ReportArgs {
 };
 CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
 int run_report(const ReportArgs& args);
-// --data-dir DIR or --database URL (not both), else $KHUNG_DATABASE: the
-// counts database, or "" when none is given. Makes DIR when missing.
+// --data-dir DIR (DIR/counts.sqlite) or --database URL (not both), else
+// $KHUNG_DATABASE: the counts database, or "" when none is given.
 std::string counts_database(const std::string& data_dir, const std::string& database);
 
 // khung studio: run by khung-serve too (serve_exec.cpp).

@@ -72,8 +72,7 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
   cmd->add_option("--database", args.database, "Or the database: postgresql://... or a SQLite file (default: $KHUNG_DATABASE)");
   cmd->add_option("--from", args.from, "First day, YYYY-MM-DD (Vietnam's calendar; default: the first event)");
   cmd->add_option("--to", args.to, "Last day, YYYY-MM-DD (default: the last event)");
-  cmd->add_option("--by", args.by, "One line per unit, day or template")->check(CLI::IsMember({"unit", "day", "template"}))
-      ->capture_default_str();
+  cmd->add_option("--by", args.by, "One line per unit, day or template")->capture_default_str();
   return cmd;
 }
 
@@ -85,9 +84,6 @@ std::string counts_database(const std::string& data_dir, const std::string& data
     const char* env = std::getenv("KHUNG_DATABASE");
     return database.empty() && env ? env : database;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) throw khung::Error(khung::ErrorCode::Io, "data folder '" + data_dir + "': " + ec.message());
   return (std::filesystem::path(data_dir) / "counts.sqlite").string();
 }
 

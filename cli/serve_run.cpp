@@ -51,6 +51,11 @@ int run_serve(const ServeArgs& args) {
   khung::http::ServerOptions options = args.options;
   options.signing_key = signing_key(args.key);
   options.database = counts_database(args.data_dir, options.database);
+  if (!args.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.data_dir, ec);
+    if (ec) throw khung::Error(khung::ErrorCode::Io, "data folder '" + args.data_dir + "': " + ec.message());
+  }
   const char* env_token = std::getenv("KHUNG_ADMIN_TOKEN");
   if (args.admin_token || env_token) {
     options.admin_token = args.admin_token ? *args.admin_token : env_token;

@@ -436,5 +436,21 @@ expect_usage_error "size too large" "banner size 9000x400: the width and height 
   new banner --size 9000x400 --id big --dir "$tmp/designs"
 [ ! -e "$tmp/designs/big.json" ] || fail "size too large: wrote a template"
 
+# khung report: its arguments checked before any database is opened, and
+# a data folder never made by asking for a report (the counting itself is
+# tested in tests/counts).
+expect_usage_error "report: bad grouping" "by: 'week' is not one of: unit, day, template" \
+  report --data-dir "$tmp/data" --by week
+expect_usage_error "report: bad day" "from: '2026-02-30' is not a date YYYY-MM-DD" \
+  report --data-dir "$tmp/data" --from 2026-02-30
+expect_usage_error "report: no database" "give --data-dir DIR (as khung serve was given) or --database URL" report
+expect_usage_error "report: two databases" "--data-dir and --database: give one, not both" \
+  report --data-dir "$tmp/data" --database "$tmp/x.sqlite"
+"$khung" report --data-dir "$tmp/data" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 1 ] && grep -qxF "khung: error: counts database '$tmp/data/counts.sqlite': no such file" "$tmp/err" \
+  || fail "report: a folder without counts: exit $rc, $(cat "$tmp/err")"
+[ ! -e "$tmp/data" ] || fail "report: made the data folder"
+
 [ $failures = 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))
