@@ -192,20 +192,6 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
 
 }  // namespace detail
 
-const char* format_name(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::Png: return "png";
-    case ImageFormat::Jpeg: return "jpeg";
-    case ImageFormat::Webp: return "webp";
-    case ImageFormat::Gif: return "gif";
-    case ImageFormat::Bmp: return "bmp";
-    case ImageFormat::Tga: return "tga";
-    case ImageFormat::Psd: return "psd";
-    case ImageFormat::Heic: return "heic";
-  }
-  return "unknown";
-}
-
 ImageInfo probe_image(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
   check_byte_limit(data.size(), limits);
   ImageFormat format = sniff_format(data);

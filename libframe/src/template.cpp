@@ -296,11 +296,6 @@ QrLayer read_qr(const Node& n) {
 }
 
 // Photo windows: `auto` is resolved once all layers are read.
-struct PendingPhoto {
-  std::size_t index;
-  bool automatic;
-};
-
 PhotoLayer read_photo(const Node& n, bool& automatic) {
   n.object({"type", "window"});
   auto w = n["window"];

@@ -24,9 +24,6 @@ namespace khung {
 
 enum class ImageFormat { Png, Jpeg, Webp, Gif, Bmp, Tga, Psd, Heic };
 
-// "png", "jpeg", ... as used in messages, HTTP and file extensions.
-const char* format_name(ImageFormat format);
-
 // Untrusted input is bounded by these; the HTTP face passes stricter ones.
 // Both are checked before anything large is allocated; over either, the
 // error is Error(Image) stating the limit, e.g.
