@@ -145,7 +145,7 @@ const char* kLayeredFrame = R"({"width": 600, "height": 400, "layers": [
     {"type": "image", "src": "emblem.png", "box": [-60, 200, 300, 300], "opacity": 0.6}]})";
 
 const WindowMask& window_of(const Template& t) {
-  for (const detail::Layer& l : t.data().layers)
+  for (const detail::Layer& l : detail::template_data(t).layers)
     if (const auto* p = std::get_if<detail::PhotoLayer>(&l)) return p->window;
   FAIL("no photo layer");
   throw;

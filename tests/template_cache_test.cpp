@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "scratch.hpp"
+#include "template_data.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -22,7 +23,7 @@ std::string banner(int width, const std::string& colour) {
 }
 
 // The same template: one load shared, not two loads alike.
-bool same(const Template& a, const Template& b) { return &a.data() == &b.data(); }
+bool same(const Template& a, const Template& b) { return &detail::template_data(a) == &detail::template_data(b); }
 
 }  // namespace
 

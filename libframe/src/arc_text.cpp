@@ -61,7 +61,7 @@ std::vector<ArcGlyph> place_on_arc(const TextLayout& layout, const TextStyle& st
       double ox = mx + u * c - v * s, oy = my + u * s + v * c;
       int ix = static_cast<int>(std::floor(ox)), iy = static_cast<int>(std::floor(oy));
       auto dx64 = static_cast<std::int32_t>(std::lround((ox - ix) * 64)), dy64 = static_cast<std::int32_t>(std::lround((oy - iy) * 64));
-      const detail::FontFace& face = layout.fonts[g.font].face();
+      const detail::FontFace& face = detail::font_face(layout.fonts[g.font]);
       ArcGlyph placed{ix, iy, face.rasterise(g.glyph, size64, 0, turn, dx64, dy64), {}};
       if (stroke64 > 0) placed.grown = face.rasterise(g.glyph, size64, stroke64, turn, dx64, dy64);
       out.push_back(std::move(placed));

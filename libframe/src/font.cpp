@@ -249,7 +249,7 @@ std::u32string missing_vietnamese_letters(const Font& font) {
 }
 
 Font load_font(const std::filesystem::path& path) {
-  return Font(std::make_shared<const detail::FontFace>(path));
+  return detail::FontAccess::make(std::make_shared<const detail::FontFace>(path));
 }
 
 namespace {

@@ -97,4 +97,12 @@ class FontFace {
   mutable GlyphCache cache_;
 };
 
+// The faces behind a Font, for the library's own files: the public class
+// shows none of them.
+struct FontAccess {
+  static Font make(std::shared_ptr<const FontFace> face) { return Font(std::move(face)); }
+  static const FontFace& face(const Font& font) { return *font.face_; }
+};
+inline const FontFace& font_face(const Font& font) { return FontAccess::face(font); }
+
 }  // namespace khung::detail

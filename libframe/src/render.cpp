@@ -273,7 +273,7 @@ std::string canvas_text(Size canvas) { return std::to_string(canvas.width) + "x"
 // off by the canvas edge (at the layer's box, or the arc layer).
 std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
                                          const Fields& fields) {
-  const Layer& layer = tpl.data().layers[index];
+  const Layer& layer = detail::template_data(tpl).layers[index];
   const auto* t = std::get_if<TextLayer>(&layer);
   const auto* a = std::get_if<ArcTextLayer>(&layer);
   std::vector<RenderWarning> out =
@@ -320,7 +320,7 @@ void add_once(std::vector<T>& list, T item) {
 // (load_and_render), else null. Warnings go to `warnings`.
 void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const RenderOptions& options,
                 const FontLibrary* fonts, std::vector<RenderWarning>& warnings, StoredImage* decoded = nullptr) {
-  const Layer& layer = tpl.data().layers[index];
+  const Layer& layer = detail::template_data(tpl).layers[index];
   if (const auto* f = std::get_if<FillLayer>(&layer)) {
     paint_fill(canvas, *f);
   } else if (const auto* im = std::get_if<ImageLayer>(&layer)) {
@@ -365,7 +365,7 @@ void draw_layer(Image& canvas, std::size_t index, const Template& tpl, const Ren
 std::vector<RenderWarning> scale_qr_codes(const Image& drawn, Image& scaled, const Template& tpl,
                                           const RenderOptions& options, LayerSpan span) {
   std::vector<RenderWarning> warnings;
-  const auto& layers = tpl.data().layers;
+  const auto& layers = detail::template_data(tpl).layers;
   const double sx = static_cast<double>(scaled.width()) / drawn.width();
   const double sy = static_cast<double>(scaled.height()) / drawn.height();
   for (std::size_t i = span.first; i < span.last; ++i) {
@@ -399,7 +399,7 @@ std::vector<RenderWarning> scale_qr_codes(const Image& drawn, Image& scaled, con
 
 // Draws the run of unchanging bottom layers once, into the template's base.
 void draw_base(const Template& tpl) {
-  const TemplateData& data = tpl.data();
+  const TemplateData& data = detail::template_data(tpl);
   std::size_t n = 0;
   while (n < data.layers.size() && is_static(data.layers[n])) ++n;
   if (n == 0) return;  // nothing to keep: every render starts from a clear canvas
@@ -414,7 +414,7 @@ void draw_base(const Template& tpl) {
 }  // namespace
 
 void validate(const Template& tpl, const RenderOptions& options) {
-  const TemplateData& data = tpl.data();
+  const TemplateData& data = detail::template_data(tpl);
   check_fields(tpl, options.fields);
   for (const TemplateField& f : tpl.fields())
     if (!field_value(tpl, options.fields, f.name)) throw missing_field(tpl, f.name);
@@ -449,7 +449,7 @@ struct Started {
 // unchanging bottom layers when the part starts at the bottom and its fonts
 // are the bundled ones (`fonts` null), else blank.
 Started start_render(const Template& tpl, const FontLibrary* fonts, RenderPart part) {
-  const TemplateData& data = tpl.data();
+  const TemplateData& data = detail::template_data(tpl);
   const LayerSpan span = layers_of(data, part);
   // Bundled fonts are the ones the cached base was drawn with.
   const bool cached = span.first == 0 && (!fonts || fonts == &FontLibrary::bundled());
@@ -465,7 +465,7 @@ Started start_render(const Template& tpl, const FontLibrary* fonts, RenderPart p
 // does).
 RenderResult finish_render(const Template& tpl, const RenderOptions& options, const FontLibrary* fonts,
                            StoredImage* decoded, Started started) {
-  const TemplateData& data = tpl.data();
+  const TemplateData& data = detail::template_data(tpl);
   RenderResult out{std::move(started.canvas), std::move(started.warnings)};
   const std::size_t last = layers_of(data, options.part).last;
   for (std::size_t i = started.next; i < last; ++i)
@@ -556,7 +556,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   try {
     tpl = Template::load(template_ref);
     validate(tpl, options);
-    for (const Layer& layer : tpl.data().layers)
+    for (const Layer& layer : detail::template_data(tpl).layers)
       if (const auto* p = std::get_if<PhotoLayer>(&layer)) slot = p;
     wanted = photo_decode_options(*slot, options);  // validate: a photo was given, so there is a slot
     wanted.warnings = &decode_warnings;
@@ -568,7 +568,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   }
   // The canvas and the layers under the photo, while it decodes.
   Started started = start_render(tpl, nullptr, options.part);
-  const auto& layers = tpl.data().layers;
+  const auto& layers = detail::template_data(tpl).layers;
   while (started.next < layers.size() && !std::holds_alternative<PhotoLayer>(layers[started.next]))
     draw_layer(started.canvas, started.next++, tpl, options, nullptr, started.warnings);
   int orientation = 1;
@@ -668,7 +668,7 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
     }
   }
 
-  const auto& layers = tpl.data().layers;
+  const auto& layers = detail::template_data(tpl).layers;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string where = "layers[" + std::to_string(i) + "]";
     const auto* t = std::get_if<TextLayer>(&layers[i]);
@@ -712,7 +712,7 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
 std::vector<CheckProblem> check_canvas(const Template& tpl) {
   std::vector<CheckProblem> out;
   const Size canvas = tpl.size();
-  const auto& layers = tpl.data().layers;
+  const auto& layers = detail::template_data(tpl).layers;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string at = "layers[" + std::to_string(i) + "]";
     if (const auto* p = std::get_if<PhotoLayer>(&layers[i])) {
@@ -751,7 +751,7 @@ std::vector<CheckProblem> check_canvas(const Template& tpl) {
 
 std::vector<CheckProblem> check_fonts(const Template& tpl, const FontLibrary& fonts) {
   std::vector<CheckProblem> out;
-  const auto& layers = tpl.data().layers;
+  const auto& layers = detail::template_data(tpl).layers;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const TextStyle* style = nullptr;
     if (const auto* t = std::get_if<TextLayer>(&layers[i])) style = &t->style;

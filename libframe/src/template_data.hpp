@@ -110,4 +110,11 @@ std::vector<Placeholder> find_placeholders(std::string_view text, bool filters =
 // would refuse (which reports it properly).
 std::optional<Size> peek_template_size(std::string_view id_or_path);
 
+// The parsed form behind a Template, for the library's own files: the
+// public class shows none of it.
+struct TemplateAccess {
+  static const TemplateData& data(const Template& t) { return *t.data_; }
+};
+inline const TemplateData& template_data(const Template& t) { return TemplateAccess::data(t); }
+
 }  // namespace khung::detail

@@ -75,7 +75,7 @@ void for_each_placed(const TextLine& line, Fn fn) {
 // The mask of one glyph as drawn: fill (stroke64 == 0) or grown by the stroke.
 detail::GlyphCache::Entry glyph_mask(const Font& font, const ShapedGlyph& g, std::int32_t size64,
                                      std::int32_t stroke64, const Placement& p) {
-  return font.face().glyph(GlyphKey{g.glyph, size64, stroke64, p.phase_x, p.phase_y});
+  return detail::font_face(font).glyph(GlyphKey{g.glyph, size64, stroke64, p.phase_x, p.phase_y});
 }
 
 bool is_trailing_space(std::string_view s, std::size_t end, std::size_t* len) {
@@ -190,7 +190,7 @@ class Engine {
     for (const auto& run : p.runs) {
       std::size_t s = std::max(run.start, a), e = std::min(run.end, b);
       if (s >= e) continue;
-      if (!scaled[run.font].get()) scaled[run.font] = fonts_[run.font].face().scaled(size64);
+      if (!scaled[run.font].get()) scaled[run.font] = detail::font_face(fonts_[run.font]).scaled(size64);
       hb_buffer_clear_contents(buf);
       hb_buffer_add_utf8(buf, p.text.data(), static_cast<int>(p.text.size()), static_cast<unsigned>(s),
                          static_cast<int>(e - s));
@@ -275,7 +275,7 @@ class Sized {
     std::vector<std::int64_t> at(p_.text.size() + 1, 0);
     for (const ShapedGlyph& g : all) at[g.cluster] += g.x_advance;
     for (std::size_t i = 0; i < p_.text.size(); ++i) advance_before_[i + 1] = advance_before_[i] + at[i];
-    if (!scaled_[0].get()) scaled_[0] = engine_.fonts()[0].face().scaled(size64_);
+    if (!scaled_[0].get()) scaled_[0] = detail::font_face(engine_.fonts()[0]).scaled(size64_);
     hb_font_extents_t ext{};
     hb_font_get_h_extents(scaled_[0].get(), &ext);
     ascent_ = ceil64(ext.ascender);

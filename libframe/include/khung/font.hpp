@@ -14,6 +14,7 @@ namespace khung {
 
 namespace detail {
 class FontFace;
+struct FontAccess;  // the library's own way in (font_face.hpp)
 }
 
 // What a text layer asks for: a family with a weight (100..900, 400 normal,
@@ -52,11 +53,9 @@ class Font {
   std::size_t cached_glyph_count() const;
   friend bool operator==(const Font& a, const Font& b) { return a.face_ == b.face_; }
 
-  // For the library's own use.
-  explicit Font(std::shared_ptr<const detail::FontFace> face) : face_(std::move(face)) {}
-  const detail::FontFace& face() const { return *face_; }
-
  private:
+  friend struct detail::FontAccess;
+  explicit Font(std::shared_ptr<const detail::FontFace> face) : face_(std::move(face)) {}
   std::shared_ptr<const detail::FontFace> face_;
 };
 

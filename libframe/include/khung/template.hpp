@@ -19,6 +19,7 @@ namespace khung {
 
 namespace detail {
 struct TemplateData;
+struct TemplateAccess;  // the library's own way in (template_data.hpp)
 }
 
 enum class TemplateKind {
@@ -107,10 +108,8 @@ class Template {
   // template's current content by (templates_json's "version").
   std::string version() const;
 
-  // For the library's own use.
-  const detail::TemplateData& data() const { return *data_; }
-
  private:
+  friend struct detail::TemplateAccess;
   std::shared_ptr<const detail::TemplateData> data_;
 };
 
