@@ -174,7 +174,7 @@ TEST_CASE("a frame's layers under and over its photo give the whole render aroun
     // An `auto` window is the hole of the overlay, and over.png is the
     // overlay: a page finding the window in over.png finds the template's.
     const WindowMask& window = window_of(t);
-    if (t.photo_window()->shape == "auto") {
+    if (t.photo_window()->shape == WindowShape::Auto) {
       const WindowMask found = find_window(over);
       CHECK(found.rect == window.rect);
       CHECK(found.coverage == window.coverage);

@@ -18,6 +18,11 @@
 
 namespace khung {
 
+// The window shapes' names, both ways: read from templates, printed by
+// templates_json.
+constexpr std::pair<std::string_view, WindowShape> kWindowShapes[] = {
+    {"circle", WindowShape::Circle}, {"rect", WindowShape::Rect}, {"auto", WindowShape::Auto}};
+
 bool detail::valid_template_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
@@ -295,29 +300,37 @@ QrLayer read_qr(const Node& n) {
   return q;
 }
 
+WindowShape parse_window_shape(const Node& n) {
+  const std::string name = n.string();
+  std::string list;
+  for (const auto& [known, shape] : kWindowShapes) {
+    if (known == name) return shape;
+    list += (list.empty() ? "" : ", ") + std::string(known);
+  }
+  n.fail("'" + name + "' is not one of: " + list);
+}
+
 // Photo windows: `auto` is resolved once all layers are read.
 PhotoLayer read_photo(const Node& n, bool& automatic) {
   n.object({"type", "window"});
   auto w = n["window"];
   w.object({"shape", "box", "radius"});
-  std::string shape = w["shape"].string();
-  automatic = false;
-  if (shape == "auto") {
-    if (w.has("box") || w.has("radius")) w.fail("'auto' takes its window from the overlay: no 'box' or 'radius'");
-    automatic = true;
-    return {{}, {{}, "auto", 0}};
+  const WindowShape shape = parse_window_shape(w["shape"]);
+  automatic = shape == WindowShape::Auto;
+  switch (shape) {
+    case WindowShape::Auto:
+      if (w.has("box") || w.has("radius")) w.fail("'auto' takes its window from the overlay: no 'box' or 'radius'");
+      return {{}, {{}, shape, 0}};
+    case WindowShape::Circle: {
+      if (w.has("radius")) w["radius"].fail("a circle takes no 'radius' (its box sets it)");
+      Rect box = w["box"].box();
+      return {circle_window(box), {box, shape, 0}};
+    }
+    case WindowShape::Rect: break;
   }
-  if (shape == "circle") {
-    if (w.has("radius")) w["radius"].fail("a circle takes no 'radius' (its box sets it)");
-    Rect box = w["box"].box();
-    return {circle_window(box), {box, "circle", 0}};
-  }
-  if (shape == "rect") {
-    Rect box = w["box"].box();
-    float radius = w.has("radius") ? w["radius"].real(0, kMaxSide) : 0;
-    return {rect_window(box, radius), {box, "rect", radius}};
-  }
-  w["shape"].fail("'" + shape + "' is not one of: circle, rect, auto");
+  Rect box = w["box"].box();
+  float radius = w.has("radius") ? w["radius"].real(0, kMaxSide) : 0;
+  return {rect_window(box, radius), {box, shape, radius}};
 }
 
 
@@ -469,6 +482,12 @@ std::vector<Placeholder> find_placeholders(std::string_view text, bool filters) 
 
 const char* kind_name(TemplateKind kind) { return kind == TemplateKind::Frame ? "frame" : "banner"; }
 
+const char* window_shape_name(WindowShape shape) {
+  for (const auto& [name, value] : kWindowShapes)
+    if (value == shape) return name.data();
+  return "rect";
+}
+
 std::filesystem::path Template::bundled_dir() { return data_dir() / "assets" / "templates"; }
 
 namespace {
@@ -616,7 +635,7 @@ std::string templates_json(const std::vector<Template>& templates) {
                   {"title", t.title()}, {"phone", t.frames_on_phone()}, {"version", t.version()}};
     if (auto w = t.photo_window())
       entry["window"] = {{"x", w->box.x},          {"y", w->box.y},         {"width", w->box.width},
-                         {"height", w->box.height}, {"shape", w->shape}, {"radius", w->radius}};
+                         {"height", w->box.height}, {"shape", window_shape_name(w->shape)}, {"radius", w->radius}};
     out.push_back(std::move(entry));
   }
   return out.dump(2);

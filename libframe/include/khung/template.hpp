@@ -40,12 +40,18 @@ struct TemplateField {
   bool is_public = false;
 };
 
+// The shape a template's photo window is declared with: a circle, a
+// rectangle with a corner radius, or `auto`, the hole of the overlay above
+// (which hides the rest).
+enum class WindowShape { Circle, Rect, Auto };
+
+const char* window_shape_name(WindowShape shape);  // "circle", "rect", "auto"
+
 // Where a frame's photo goes, for a page that previews it: the window's
-// bounding box on the canvas and its shape ("circle", "rect" with a corner
-// radius, or "auto": the hole of the overlay above, which hides the rest).
+// bounding box on the canvas, its shape and (for Rect) its corner radius.
 struct PhotoWindow {
   Rect box;
-  std::string shape;
+  WindowShape shape = WindowShape::Rect;
   float radius = 0;
 };
 
