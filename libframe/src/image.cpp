@@ -19,8 +19,6 @@
 
 namespace khung {
 
-namespace detail {
-
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -67,8 +65,6 @@ BlockCache& block_cache() {
   return *cache;
 }
 
-}  // namespace
-
 // Large blocks are mapped from the kernel, aligned to 2 MiB and marked for
 // transparent huge pages (a page fault per 2 MiB rather than per 4 KiB), and
 // unmapped when freed beyond a small cache, so that a long-running service
@@ -103,7 +99,7 @@ void free_pixels(void* p, std::size_t bytes) noexcept {
   if (!block_cache().keep(p, size)) munmap(p, size);
 }
 
-}  // namespace detail
+}  // namespace
 
 Rect unite(const Rect& a, const Rect& b) {
   if (a.empty()) return b;
@@ -120,12 +116,45 @@ Image::Image(int width, int height, Unset) {
                 "image size " + std::to_string(width) + "x" + std::to_string(height) +
                     ": sides must be non-negative and the area at most " +
                     std::to_string(max_pixels()) + " pixels");
+  // Left unset: decoders and the fill below write every byte.
+  const std::size_t bytes = static_cast<std::size_t>(width) * height * 4;
+  if (bytes > 0) pixels_ = static_cast<std::uint8_t*>(allocate_pixels(bytes));
   width_ = width;
   height_ = height;
-  pixels_.resize(static_cast<std::size_t>(width) * height * 4);
 }
 
 Image Image::for_overwrite(int width, int height) { return Image(width, height, Unset{}); }
+
+Image::Image(const Image& other) : Image(other.width_, other.height_, Unset{}) {
+  if (!other.bytes().empty()) std::memcpy(pixels_, other.pixels_, other.bytes().size());
+}
+
+Image::Image(Image&& other) noexcept
+    : width_(std::exchange(other.width_, 0)),
+      height_(std::exchange(other.height_, 0)),
+      pixels_(std::exchange(other.pixels_, nullptr)) {}
+
+Image& Image::operator=(const Image& other) {
+  if (this != &other) *this = Image(other);
+  return *this;
+}
+
+Image& Image::operator=(Image&& other) noexcept {
+  if (this != &other) {
+    free_pixels(pixels_, bytes().size());
+    width_ = std::exchange(other.width_, 0);
+    height_ = std::exchange(other.height_, 0);
+    pixels_ = std::exchange(other.pixels_, nullptr);
+  }
+  return *this;
+}
+
+Image::~Image() { free_pixels(pixels_, bytes().size()); }
+
+bool operator==(const Image& a, const Image& b) {
+  return a.width_ == b.width_ && a.height_ == b.height_ &&
+         (a.bytes().empty() || std::memcmp(a.pixels_, b.pixels_, a.bytes().size()) == 0);
+}
 
 Image::Image(int width, int height, Color fill) : Image(width, height, Unset{}) {
   if (empty()) return;
@@ -139,8 +168,8 @@ Image::Image(int width, int height, Color fill) : Image(width, height, Unset{}) 
 bool Image::opaque() const {
   // 64 bytes (16 pixels) at a time: AND them together, then test the four
   // alpha bytes of the result.
-  const std::uint8_t* p = pixels_.data();
-  const std::size_t n = pixels_.size();
+  const std::uint8_t* p = pixels_;
+  const std::size_t n = bytes().size();
   std::size_t i = 0;
 #if defined(__SSE2__)
   const __m128i all = _mm_set1_epi8(static_cast<char>(0xFF));

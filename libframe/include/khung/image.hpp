@@ -33,38 +33,6 @@ struct Rect {
 // Smallest rectangle holding both; an empty operand is ignored.
 Rect unite(const Rect& a, const Rect& b);
 
-namespace detail {
-// Allocation of pixel memory (image.cpp): large blocks are mapped aligned to
-// and marked for transparent huge pages, so that filling a new image takes a
-// page fault per 2 MiB rather than per 4 KiB, and are unmapped when freed.
-void* allocate_pixels(std::size_t bytes);
-void free_pixels(void* p, std::size_t bytes) noexcept;
-
-// An allocator whose value-initialisation leaves bytes unset, so that a
-// large image can be allocated without first being zeroed.
-template <class T>
-struct PixelAllocator {
-  using value_type = T;
-  PixelAllocator() = default;
-  template <class U>
-  PixelAllocator(const PixelAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(allocate_pixels(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { free_pixels(p, n * sizeof(T)); }
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  bool operator==(const PixelAllocator<U>&) const noexcept {
-    return true;
-  }
-};
-}  // namespace detail
-
 class Image {
  public:
   Image() = default;  // empty: 0 x 0
@@ -74,21 +42,28 @@ class Image {
   // An image whose pixels are left unset, for code that writes every one
   // (decoders); the same size checks.
   static Image for_overwrite(int width, int height);
+  // Copies own their pixels; a moved-from image is empty.
+  Image(const Image& other);
+  Image(Image&& other) noexcept;
+  Image& operator=(const Image& other);
+  Image& operator=(Image&& other) noexcept;
+  ~Image();
 
   int width() const { return width_; }
   int height() const { return height_; }
   bool empty() const { return width_ == 0 || height_ == 0; }
   std::size_t stride() const { return static_cast<std::size_t>(width_) * 4; }
-  std::uint8_t* row(int y) { return pixels_.data() + stride() * static_cast<std::size_t>(y); }
-  const std::uint8_t* row(int y) const { return pixels_.data() + stride() * static_cast<std::size_t>(y); }
-  std::span<const std::uint8_t> bytes() const { return pixels_; }
+  std::uint8_t* row(int y) { return pixels_ + stride() * static_cast<std::size_t>(y); }
+  const std::uint8_t* row(int y) const { return pixels_ + stride() * static_cast<std::size_t>(y); }
+  std::span<const std::uint8_t> bytes() const { return {pixels_, stride() * static_cast<std::size_t>(height_)}; }
   Color pixel(int x, int y) const {
     const std::uint8_t* p = row(y) + 4 * x;
     return {p[0], p[1], p[2], p[3]};
   }
   // True when every pixel has alpha 255 (an empty image is opaque).
   bool opaque() const;
-  friend bool operator==(const Image&, const Image&) = default;
+  // Same size and the same bytes.
+  friend bool operator==(const Image& a, const Image& b);
 
   static constexpr std::int64_t max_pixels() { return 100'000'000; }
 
@@ -96,7 +71,7 @@ class Image {
   struct Unset {};
   Image(int width, int height, Unset);
   int width_ = 0, height_ = 0;
-  std::vector<std::uint8_t, detail::PixelAllocator<std::uint8_t>> pixels_;
+  std::uint8_t* pixels_ = nullptr;  // stride() * height_ bytes of image.cpp's pixel memory, or null
 };
 
 }  // namespace khung
