@@ -23,9 +23,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -800,11 +802,37 @@ TEST_CASE("damaged files of every format never crash the decoder", "[codec][fuzz
 }
 
 TEST_CASE("inputs that once broke the decoder stay handled", "[codec][fuzz]") {
+  // Each file (tests/crashers/README.md says what it once did) and the
+  // error it gives now; a file added without its error here fails.
+  const std::map<std::string, std::string> expected = {
+      {"jpeg-scan-header-without-data.jpg", "JPEG data is truncated (the file is incomplete)"},
+      {"jpeg-undefined-huffman-table-after-warning.jpg", "corrupt JPEG data: Huffman table 0x03 was not defined"},
+      {"png-sides-2147483647-overflow-pixel-count.png", "PNG image 2147483647x2147483647: over the 50000000-pixel limit"},
+      {"gif-cut-short-was-zero-filled.gif", "GIF data is truncated (the file is incomplete)"},
+      {"bmp-cut-short-was-zero-filled.bmp", "BMP data is truncated (the file is incomplete)"},
+      {"tga-cut-short-was-zero-filled.tga", "TGA data is truncated (the file is incomplete)"},
+      {"psd-cut-short-was-zero-filled.psd", "PSD data is truncated (the file is incomplete)"},
+      {"gif-no-frame-stale-reason.gif", "corrupt GIF data: no frame that can be decoded"},
+      {"heic-cut-in-meta-box-was-no-meta-box.heic", "HEIC data is truncated (the file is incomplete)"},
+  };
   auto dir = std::filesystem::path(KHUNG_SOURCE_DIR) / "tests" / "crashers";
   REQUIRE(std::filesystem::is_directory(dir));
+  std::set<std::string> seen;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".md") continue;
-    INFO(entry.path().filename().string());
-    decode_damaged(read_file(entry.path()));
+    const std::string name = entry.path().filename().string();
+    INFO(name);
+    const Bytes bytes = read_file(entry.path());
+    decode_damaged(bytes);
+    const auto it = expected.find(name);
+    REQUIRE(it != expected.end());
+    const Error e = error_of([&] { decode_image(bytes); });
+    CHECK(e.code() == ErrorCode::Image);
+    CHECK(std::string(e.what()) == it->second);
+    seen.insert(name);
+  }
+  for (const auto& [name, message] : expected) {
+    INFO(name);
+    CHECK(seen.count(name) == 1);
   }
 }
