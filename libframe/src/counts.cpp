@@ -109,11 +109,17 @@ class SqliteStore final : public CountStore {
     sqlite3_busy_timeout(db_, 5000);
     // WAL: readers do not block the writer, and a crash mid-write leaves
     // the last committed state. NORMAL syncs at checkpoints: a power cut
-    // may lose the last events, never the file.
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec(kCreate);
-    exec(kIndex);
+    // may lose the last events, never the file. A file that is not a
+    // database fails here (opening reads nothing), and is closed again.
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=NORMAL");
+      exec(kCreate);
+      exec(kIndex);
+    } catch (...) {
+      sqlite3_close(db_);
+      throw;
+    }
   }
   ~SqliteStore() override { sqlite3_close(db_); }
 
