@@ -207,15 +207,18 @@ TEST_CASE("options and columns are checked before any rendering", "[batch][error
   o.data = s.names_csv(3);
   o.shard_index = 3;
   o.shard_count = 3;
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--shard 3/3: expected I/N with 0 <= I < N <= 10000");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "shard 3/3: expected I/N with 0 <= I < N <= 10000");
   o.shard_index = 0;
   o.shard_count = 1;
+  o.jobs = 257;
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "jobs 257: must be between 0 (one per core) and 256");
+  o.jobs = 0;
   o.name = "{{name|upper}}.png";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '{{name|upper}}.png': unknown filter 'upper' (only 'slug')");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "name pattern '{{name|upper}}.png': unknown filter 'upper' (only 'slug')");
   o.name = "{{nmae}}";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + o.data.string() + "': no column 'nmae' used in --name (columns: id, name)");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + o.data.string() + "': no column 'nmae' used in the name pattern (columns: id, name)");
   o.name = "../{{name}}";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '../{{name}}': names are file names, without folders");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "name pattern '../{{name}}': names are file names, without folders");
   CHECK_FALSE(fs::exists(o.output_dir));
 }
 

@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "check_parts.hpp"
+#include "codecs.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "template_data.hpp"
@@ -34,7 +35,7 @@ struct NamePattern {
 };
 
 NamePattern parse_name(const std::string& pattern) {
-  auto bad = [&](const std::string& why) { return Error(ErrorCode::InvalidArgument, "--name '" + pattern + "': " + why); };
+  auto bad = [&](const std::string& why) { return Error(ErrorCode::InvalidArgument, "name pattern '" + pattern + "': " + why); };
   NamePattern out;
   std::string body = pattern;
   auto dot = body.rfind('.');
@@ -42,7 +43,7 @@ NamePattern parse_name(const std::string& pattern) {
     std::string ext = body.substr(dot);
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext == ".jpeg") ext = ".jpg";
-    if (ext != ".png" && ext != ".jpg" && ext != ".webp") throw bad("unsupported extension '" + ext + "' (use .png, .jpg or .webp)");
+    if (!detail::format_of_extension(ext)) throw bad("unsupported extension '" + ext + "' (use .png, .jpg or .webp)");
     out.extension = ext;
     body = body.substr(0, dot);
   } else {
@@ -238,7 +239,7 @@ void check_columns(const Template& tpl, const ColumnKeys& keys, const DataReader
       throw missing("'" + f.name + "'" + (f.label != f.name ? " or '" + f.label + "'" : "") + " for the template's field");
   if (tpl.has_photo() && !keys.has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
   for (const auto& part : name.parts)
-    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in --name");
+    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in the name pattern");
 }
 
 bool in_shard(const BatchOptions& o, std::size_t row) {
@@ -369,15 +370,15 @@ std::string slugify(std::string_view text) {
 
 void validate(const BatchOptions& o, const Template& tpl) {
   auto bad = [](const std::string& what) { return Error(ErrorCode::InvalidArgument, what); };
-  if (o.jobs < 0 || o.jobs > 256) throw bad("--jobs " + std::to_string(o.jobs) + ": must be between 1 and 256");
+  if (o.jobs < 0 || o.jobs > 256) throw bad("jobs " + std::to_string(o.jobs) + ": must be between 0 (one per core) and 256");
   if (o.shard_count < 1 || o.shard_count > 10000 || o.shard_index < 0 || o.shard_index >= o.shard_count)
-    throw bad("--shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
+    throw bad("shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
               ": expected I/N with 0 <= I < N <= 10000");
   parse_name(o.name);
   validate(o.placement);
   output_size(tpl, o.output_width);
   if (!tpl.has_photo() && !o.photo_column.empty())
-    throw bad("--photo-column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
+    throw bad("photo column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
 }
 
 BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const std::function<void(const RowResult&)>& on_row,
