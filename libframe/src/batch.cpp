@@ -131,7 +131,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   for (const TemplateField& f : tpl.fields()) {
     const std::string* resolved = field_value(tpl, row.fields, f.name);
     if (!resolved) {
-      out.problems.push_back({"field '" + f.name + "'", "missing"});
+      out.problems.push_back({CheckKind::MissingField, "field '" + f.name + "'", "missing"});
       continue;
     }
     std::string value = *resolved;
@@ -139,7 +139,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
       } else {
-        out.problems.push_back({"field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
+        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
                                                               " text (render with --legacy " + legacy_name(*looks) + ")"});
         continue;
       }
@@ -149,7 +149,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   if (tpl.has_photo()) {
     auto it = row.fields.find(photo_column);
     if (it == row.fields.end() || is_blank(it->second)) {
-      out.problems.push_back({"column '" + photo_column + "'", "no photo"});
+      out.problems.push_back({CheckKind::NoPhoto, "column '" + photo_column + "'", "no photo"});
     } else {
       std::filesystem::path p(it->second);
       out.photo = p.is_absolute() ? p : options.data.parent_path() / p;
@@ -519,12 +519,14 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
     PreparedRow prepared = prepare_row(tpl, keys.key(std::move(*row)), options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
     for (const CheckProblem& p : detail::check_fields(tpl, prepared.fields, FontLibrary::bundled(), notes)) {
-      bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
+      // A field left out above (missing, or legacy text) is missing here too: said once.
+      const bool reported = p.kind == CheckKind::MissingField &&
+                            std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
       if (!reported) problems.push_back(p);
     }
     std::error_code ec;
     if (!prepared.photo.empty() && !std::filesystem::is_regular_file(prepared.photo, ec))
-      problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
+      problems.push_back({CheckKind::PhotoNotFound, "column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
   out.template_checks = detail::check_canvas(tpl);
