@@ -27,9 +27,7 @@ void catch_interrupts() {
 
 std::optional<khung::LegacyEncoding> parse_legacy(const std::string& s) {
   if (s.empty()) return std::nullopt;
-  if (s == "tcvn3") return khung::LegacyEncoding::Tcvn3;
-  if (s == "vni") return khung::LegacyEncoding::Vni;
-  throw usage("--legacy '" + s + "': expected tcvn3 or vni");
+  return khung::parse_legacy_encoding(s, "--legacy");
 }
 
 void parse_shard(const std::string& s, khung::BatchOptions& o) {

@@ -25,10 +25,7 @@ khung::Placement parse_placement(const PlacementArgs& args) {
   khung::Placement p;
   p.zoom = args.zoom;
   p.rotate = args.rotate;
-  if (args.focus == "face")
-    p.focus = khung::Focus::Face;
-  else if (args.focus != "center")
-    throw usage("--focus '" + args.focus + "': expected center or face");
+  p.focus = khung::parse_focus(args.focus, "--focus");
   if (!args.offset.empty()) {
     float dx = 0, dy = 0;
     char end = 0;

@@ -207,15 +207,18 @@ TEST_CASE("options and columns are checked before any rendering", "[batch][error
   o.data = s.names_csv(3);
   o.shard_index = 3;
   o.shard_count = 3;
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--shard 3/3: expected I/N with 0 <= I < N <= 10000");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "shard 3/3: expected I/N with 0 <= I < N <= 10000");
   o.shard_index = 0;
   o.shard_count = 1;
+  o.jobs = 257;
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "jobs 257: must be between 0 (one per core) and 256");
+  o.jobs = 0;
   o.name = "{{name|upper}}.png";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '{{name|upper}}.png': unknown filter 'upper' (only 'slug')");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "name pattern '{{name|upper}}.png': unknown filter 'upper' (only 'slug')");
   o.name = "{{nmae}}";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + o.data.string() + "': no column 'nmae' used in --name (columns: id, name)");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "data '" + o.data.string() + "': no column 'nmae' used in the name pattern (columns: id, name)");
   o.name = "../{{name}}";
-  CHECK_THROWS_WITH(run_batch(s.card(), o), "--name '../{{name}}': names are file names, without folders");
+  CHECK_THROWS_WITH(run_batch(s.card(), o), "name pattern '../{{name}}': names are file names, without folders");
   CHECK_FALSE(fs::exists(o.output_dir));
 }
 
@@ -261,11 +264,11 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.unused_columns == std::vector<std::string>{"email"});
   REQUIRE(c.rows.size() == 4);
   CHECK(c.rows[0].row == 2);
-  CHECK(c.rows[0].problems[0] == CheckProblem{"field 'name'", "missing"});
+  CHECK(c.rows[0].problems[0] == CheckProblem{CheckKind::MissingField, "field 'name'", "missing"});
   CHECK(c.rows[1].row == 3);
-  CHECK(c.rows[1].problems[0] == CheckProblem{"field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
+  CHECK(c.rows[1].problems[0] == CheckProblem{CheckKind::LegacyText, "field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
   CHECK(c.rows[2].problems[0].where == "layers[1]");
-  CHECK(c.rows[3].problems[0] == CheckProblem{"field 'name'", "no font has U+4E2D; it is left blank"});
+  CHECK(c.rows[3].problems[0] == CheckProblem{CheckKind::NoGlyph, "field 'name'", "no font has U+4E2D; it is left blank"});
   // With the conversion, the TCVN3 row is fine.
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(check_data(s.card(), o).rows.size() == 3);
@@ -280,7 +283,7 @@ TEST_CASE("check --data says once that a box leaves the canvas and fails the row
   BatchOptions o;
   o.data = s.write("names.csv", "name\nAn\nNguyễn Thị Thanh Phượng\nLan\n");
   DataCheck c = check_data(Template::load((s.dir / "edge.json").string()), o);
-  CHECK(c.template_checks == std::vector<CheckProblem>{{"layers[0].box",
+  CHECK(c.template_checks == std::vector<CheckProblem>{{CheckKind::BoxLeavesCanvas, "layers[0].box",
                                                         "the text box [300, 10, 400, 80] leaves the 600x100 canvas by "
                                                         "100 px at the right; text whose ink reaches there is cut off",
                                                         CheckSeverity::Note}});
@@ -310,7 +313,7 @@ TEST_CASE("check --data notes once the letters a font lacks over every row", "[b
       "font 'Noto Sans Bold' (latin-bold.ttf) lacks 102 of the 134 Vietnamese letters: ả ạ ă ằ ắ ẳ ẵ ặ ầ "));
   c.template_checks.erase(c.template_checks.begin());
   CHECK(c.template_checks ==
-        std::vector<CheckProblem>{{"layers[0].font",
+        std::vector<CheckProblem>{{CheckKind::FallbackFont, "layers[0].font",
                                    "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
                                    "fonts: ă Đ ặ ị ầ Ư (U+0103, U+0110, U+1EB7, U+1ECB, U+1EA7, U+01AF) from Noto Sans Bold",
                                    CheckSeverity::Note}});
@@ -331,7 +334,7 @@ TEST_CASE("a blank cell is a missing field in batch and check, or takes the defa
   o.data = data;
   DataCheck c = check_data(s.card(), o);
   REQUIRE(c.rows.size() == 4);
-  for (const RowCheck& row : c.rows) CHECK(row.problems == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+  for (const RowCheck& row : c.rows) CHECK(row.problems == std::vector<CheckProblem>{{CheckKind::MissingField, "field 'name'", "missing"}});
 
   // With a default, the same rows render it.
   s.write("greet.json", R"({"width": 320, "height": 100, "fields": {"name": {"default": "Công đoàn"}}, "layers": [

@@ -115,7 +115,7 @@ done
   || fail "blank with a default: exit $?"
 cmp -s "$tmp/default.png" "$tmp/blank.png" || fail "blank with a default: not the default's render"
 expect_usage_error "frame without photo" "template 'frame-ring': needs a photo" render frame-ring -o "$tmp/x.png"
-expect_usage_error "bad focus" "--focus 'eyes': expected center or face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
+expect_usage_error "bad focus" "--focus: 'eyes' is not one of: center, face" render frame-ring -p "$photo" --focus eyes -o "$tmp/x.png"
 # --width 0 is a width like any other, out of range; not "the template's".
 expect_usage_error "width 0" "width 0: must be between 16 and 6560 px" render cover --set unit=x --width 0 -o "$tmp/x.png"
 expect_usage_error "batch width 0" "width 0: must be between 16 and 4320 px" \
@@ -296,7 +296,7 @@ expect_usage_error "batch of a Windows-1258 CSV" \
   "data '$tmp/cp1258.csv': line 2: invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as \"CSV UTF-8 (Comma delimited)\"" \
   batch post --data "$tmp/cp1258.csv" -o "$tmp/x.png"
 expect_usage_error "bad shard" "--shard '2': expected I/N, for example 0/3" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --shard 2
-expect_usage_error "bad legacy" "--legacy 'abc': expected tcvn3 or vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
+expect_usage_error "bad legacy" "--legacy: 'abc' is not one of: tcvn3, vni" batch post --data "$tmp/rows.csv" -o "$tmp/b2" --legacy abc
 
 # A 1 MB cell fails its row, named, and the other rows render.
 { printf 'name,unit\nAn,Tổ 1\n"'; head -c 1048576 /dev/zero | tr '\0' y; printf '",Tổ 2\nBình,Tổ 3\n'; } >"$tmp/big.csv"

@@ -509,7 +509,7 @@ TEST_CASE("a 1 MB field is refused at once, naming the field and the limit", "[h
   CHECK(std::string(e.what()) == refused);
   CHECK(error_of([&] { load_and_render("web-banner", options); }).what() == refused);
   CHECK(check_template(Template::load("web-banner"), options.fields) ==
-        std::vector<CheckProblem>{{"field 'unit'", std::to_string(megabyte.size()) + " bytes, over the 65536-byte limit"}});
+        std::vector<CheckProblem>{{CheckKind::FieldTooLong, "field 'unit'", std::to_string(megabyte.size()) + " bytes, over the 65536-byte limit"}});
 }
 
 TEST_CASE("a field at the limit renders ellipsized, or fails to fit with a short message", "[hostile][text]") {

@@ -122,7 +122,7 @@ TEST_CASE("a qr layer encodes its data with {{field}} filled, and its fields are
   CHECK(decode(render_template(t, options(filled)), s) ==
         "https://khung.congdoan.vn/?don-vi=Công đoàn Điện lực&ten=Nguyễn Thị Phượng");
   // Missing and unknown fields, as for text.
-  CHECK(check_template(t, {{"unit", "x"}}) == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+  CHECK(check_template(t, {{"unit", "x"}}) == std::vector<CheckProblem>{{CheckKind::MissingField, "field 'name'", "missing"}});
   CHECK(error_of([&] { render_template(t, options({{"unit", "x"}, {"name", "y"}, {"nme", "z"}})); })
             .starts_with("field 'nme': not used by template 'code'"));
   CHECK(check_template(t, sample_fields(t)).empty());
@@ -275,7 +275,7 @@ TEST_CASE("data that a field makes too long, or too big for the box, fails the r
   }
   CHECK(check_template(t, long_link) ==
         std::vector<CheckProblem>{
-            {"layers[1]", "the QR data is 3100 bytes, more than a QR code holds at level H (1273 bytes)"}});
+            {CheckKind::QrFails, "layers[1]", "the QR data is 3100 bytes, more than a QR code holds at level H (1273 bytes)"}});
   // A QR code, but too big for the 60 px box at 1 px a module.
   const Fields longer{
       {"link", "https://khung.congdoan.vn/?unit=cong-doan-tong-cong-ty-dien-luc-mien-bac&name=nguyen-thi-phuong"}};
@@ -283,7 +283,7 @@ TEST_CASE("data that a field makes too long, or too big for the box, fails the r
       "the QR code needs a box of at least 61x61 px (53 modules and a quiet zone of 4 on each side, 1 px each); the "
       "box is 60x60 px";
   CHECK(error_of([&] { render_template(t, options(longer)); }) == "layers[1].box: " + too_big);
-  CHECK(check_template(t, longer) == std::vector<CheckProblem>{{"layers[1].box", too_big}});
+  CHECK(check_template(t, longer) == std::vector<CheckProblem>{{CheckKind::QrFails, "layers[1].box", too_big}});
   // A short one fits.
   CHECK(check_template(t, {{"link", "https://a.vn/"}}).empty());
 }

@@ -310,7 +310,7 @@ TEST_CASE("a blank value leaves a field missing, or takes its default", "[render
     RenderOptions options;
     options.fields = fields;
     CHECK_THROWS_WITH(render_template(required, options), "field 'name': missing (template 't' needs: name)");
-    CHECK(check_template(required, fields) == std::vector<CheckProblem>{{"field 'name'", "missing"}});
+    CHECK(check_template(required, fields) == std::vector<CheckProblem>{{CheckKind::MissingField, "field 'name'", "missing"}});
     REQUIRE(field_value(with_default, fields, "name") != nullptr);
     CHECK(*field_value(with_default, fields, "name") == "bạn");
     CHECK(render_template(with_default, options) == expected);
@@ -427,14 +427,14 @@ TEST_CASE("check names missing fields, text that cannot fit and characters no fo
       {"type": "text", "text": "{{unit}}", "box": [0, 0, 300, 80], "font": {"family": "Noto Sans", "size": 20}}]})");
   auto problems = check_template(t, {{"name", "Lan"}});
   REQUIRE(problems.size() == 1);
-  CHECK(problems[0] == CheckProblem{"field 'unit'", "missing"});
+  CHECK(problems[0] == CheckProblem{CheckKind::MissingField, "field 'unit'", "missing"});
 
   problems = check_template(t, {{"name", "Nguyễn Thị Thanh Phượng Hoàng Lan Anh"}, {"unit", "Tổ 中"}, {"x", "1"}});
   REQUIRE(problems.size() == 3);
-  CHECK(problems[0] == CheckProblem{"field 'x'", "not used by template 't'"});
+  CHECK(problems[0] == CheckProblem{CheckKind::UnusedField, "field 'x'", "not used by template 't'"});
   CHECK(problems[1].where == "layers[0]");
   CHECK(problems[1].message.rfind("text \"Nguyễn Thị Thanh Phượng Hoàng Lan Anh\": does not fit the 300x80 px box in 1 line(s) even at 20 px", 0) == 0);
-  CHECK(problems[2] == CheckProblem{"field 'unit'", "no font has U+4E2D; it is left blank"});
+  CHECK(problems[2] == CheckProblem{CheckKind::NoGlyph, "field 'unit'", "no font has U+4E2D; it is left blank"});
 }
 
 TEST_CASE("a render warns of characters no font has, naming the field or the layer", "[render][text]") {
@@ -462,7 +462,7 @@ TEST_CASE("a render warns of characters no font has, naming the field or the lay
   // What check reports is the same words.
   auto problems = check_template(t, options.fields);
   REQUIRE(problems.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) CHECK(problems[i] == CheckProblem{expected[i].where, expected[i].message});
+  for (std::size_t i = 0; i < 3; ++i) CHECK(problems[i] == CheckProblem{CheckKind::NoGlyph, expected[i].where, expected[i].message});
   // Characters every font has: no warning.
   options.fields = {{"name", "Lan"}, {"unit", "Tổ 1"}};
   CHECK(render_with_warnings(t, options).warnings == std::vector<RenderWarning>{expected[0]});
@@ -485,7 +485,7 @@ TEST_CASE("check notes the characters a layer's font lacks, naming the font and 
   CHECK(checks[0].where == "layers[1].font");
   CHECK(checks[0].message.starts_with("font 'Noto Sans Bold' (latin-bold.ttf) lacks 102 of the 134 Vietnamese letters: "));
   checks.erase(checks.begin());
-  CHECK(checks[0] == CheckProblem{"layers[1].font",
+  CHECK(checks[0] == CheckProblem{CheckKind::FallbackFont, "layers[1].font",
                                   "font 'Noto Sans Bold' (latin-bold.ttf) lacks some characters, drawn from fallback "
                                   "fonts: Đ Ứ ă Ơ (U+0110, U+1EE8, U+0103, U+01A0) from Noto Sans Bold; ★ (U+2605) "
                                   "from Noto Sans Symbols2 Regular",
@@ -526,15 +526,15 @@ TEST_CASE("text and photo windows leaving the canvas: check says where and by ho
 
   auto checks = check_template(t, fields);
   REQUIRE(checks.size() == 4);
-  CHECK(checks[0] == CheckProblem{"layers[1].box", cut + std::to_string(ink.right() - 800) +
+  CHECK(checks[0] == CheckProblem{CheckKind::CutOff, "layers[1].box", cut + std::to_string(ink.right() - 800) +
                                                        " px at the right (the box [520, 20, 400, 80] leaves it by "
                                                        "120 px at the right)"});
-  CHECK(checks[1] == CheckProblem{"layers[3]", cut + std::to_string(-arc_ink.y) + " px at the top"});
-  CHECK(checks[2] == CheckProblem{"layers[1].box",
+  CHECK(checks[1] == CheckProblem{CheckKind::CutOff, "layers[3]", cut + std::to_string(-arc_ink.y) + " px at the top"});
+  CHECK(checks[2] == CheckProblem{CheckKind::BoxLeavesCanvas, "layers[1].box",
                                   "the text box [520, 20, 400, 80] leaves the 800x300 canvas by 120 px at the right; "
                                   "text whose ink reaches there is cut off",
                                   CheckSeverity::Note});
-  CHECK(checks[3] == CheckProblem{"layers[2].box",
+  CHECK(checks[3] == CheckProblem{CheckKind::BoxLeavesCanvas, "layers[2].box",
                                   "the text box [-50, 120, 300, 80] leaves the 800x300 canvas by 50 px at the left; "
                                   "text whose ink reaches there is cut off",
                                   CheckSeverity::Note});
@@ -559,7 +559,7 @@ TEST_CASE("text and photo windows leaving the canvas: check says where and by ho
                   R"(}, {"type": "image", "src": "frame.png", "opacity": 0.5}]})");
   };
   CHECK(check_template(frame(R"({"shape": "circle", "box": [-40, 300, 800, 800]})"), {}) ==
-        std::vector<CheckProblem>{{"layers[0].window.box",
+        std::vector<CheckProblem>{{CheckKind::WindowLeavesCanvas, "layers[0].window.box",
                                    "the photo window [-40, 300, 800, 800] leaves the 1080x1080 canvas by 40 px at the "
                                    "left and 20 px at the bottom, where the photo is cut off"}});
   CHECK(check_template(frame(R"({"shape": "rect", "box": [0, 0, 1080, 1080], "radius": 40})"), {}).empty());

@@ -166,13 +166,6 @@ int parse_int(const std::string& name, const std::string& value) {
   return v;
 }
 
-ImageFormat parse_format(const std::string& value) {
-  if (value == "png") return ImageFormat::Png;
-  if (value == "jpeg" || value == "jpg") return ImageFormat::Jpeg;
-  if (value == "webp") return ImageFormat::Webp;
-  throw Failure{400, "parameter 'format': " + quote_value(value) + " is not one of: png, jpeg, webp"};
-}
-
 const char* mime_of(ImageFormat f) {
   switch (f) {
     case ImageFormat::Jpeg: return "image/jpeg";
@@ -188,10 +181,8 @@ bool apply_option(RenderParams& p, const std::string& name, const std::string& v
   else if (name == "offset_x") p.placement.offset_x = parse_number(name, value);
   else if (name == "offset_y") p.placement.offset_y = parse_number(name, value);
   else if (name == "rotate") p.placement.rotate = parse_number(name, value);
-  else if (name == "focus") {
-    if (value != "center" && value != "face") throw Failure{400, "parameter 'focus': " + quote_value(value) + " is not one of: center, face"};
-    p.placement.focus = value == "face" ? Focus::Face : Focus::Center;
-  } else if (name == "format") p.format = parse_format(value);
+  else if (name == "focus") p.placement.focus = parse_focus(value, "parameter 'focus'");
+  else if (name == "format") p.format = parse_image_format(value, "parameter 'format'");
   else if (name == "quality") p.quality = parse_int(name, value);
   else if (name == "width") p.width = parse_int(name, value);
   else return false;

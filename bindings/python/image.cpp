@@ -23,15 +23,6 @@ std::string shape_text(const py::array& a) {
   return s + (a.ndim() == 1 ? ",)" : ")");
 }
 
-// "png", "jpeg" or "jpg", "webp", in any case.
-ImageFormat parse_format(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (name == "png") return ImageFormat::Png;
-  if (name == "jpeg" || name == "jpg") return ImageFormat::Jpeg;
-  if (name == "webp") return ImageFormat::Webp;
-  throw Error(ErrorCode::InvalidArgument, "format '" + name + "': expected png, jpeg or webp");
-}
-
 EncodeOptions encode_options(std::optional<int> quality) {
   EncodeOptions options;
   if (quality) options.quality = *quality;
@@ -126,7 +117,7 @@ khung.FileError (an OSError) when the folder is missing or not writable.
       .def(
           "encode",
           [](const Image& image, const std::string& format, std::optional<int> quality) {
-            ImageFormat f = parse_format(format);
+            ImageFormat f = parse_image_format(format);
             std::vector<std::uint8_t> bytes;
             {
               py::gil_scoped_release release;

@@ -70,12 +70,6 @@ Fields to_fields(py::handle obj) {
   return fields;
 }
 
-Focus parse_focus(const std::string& text) {
-  if (text == "center") return Focus::Center;
-  if (text == "face") return Focus::Face;
-  throw Error(ErrorCode::InvalidArgument, "focus '" + text + "': expected center or face");
-}
-
 bool numpy_array(py::handle obj) {
   // Only an array if numpy is loaded: checking would otherwise import it.
   return py::module_::import("sys").attr("modules").contains("numpy") && py::isinstance<py::array>(obj);

@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "check_parts.hpp"
+#include "codecs.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
 #include "template_data.hpp"
@@ -34,7 +35,7 @@ struct NamePattern {
 };
 
 NamePattern parse_name(const std::string& pattern) {
-  auto bad = [&](const std::string& why) { return Error(ErrorCode::InvalidArgument, "--name '" + pattern + "': " + why); };
+  auto bad = [&](const std::string& why) { return Error(ErrorCode::InvalidArgument, "name pattern '" + pattern + "': " + why); };
   NamePattern out;
   std::string body = pattern;
   auto dot = body.rfind('.');
@@ -42,7 +43,7 @@ NamePattern parse_name(const std::string& pattern) {
     std::string ext = body.substr(dot);
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext == ".jpeg") ext = ".jpg";
-    if (ext != ".png" && ext != ".jpg" && ext != ".webp") throw bad("unsupported extension '" + ext + "' (use .png, .jpg or .webp)");
+    if (!detail::format_of_extension(ext)) throw bad("unsupported extension '" + ext + "' (use .png, .jpg or .webp)");
     out.extension = ext;
     body = body.substr(0, dot);
   } else {
@@ -130,7 +131,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   for (const TemplateField& f : tpl.fields()) {
     const std::string* resolved = field_value(tpl, row.fields, f.name);
     if (!resolved) {
-      out.problems.push_back({"field '" + f.name + "'", "missing"});
+      out.problems.push_back({CheckKind::MissingField, "field '" + f.name + "'", "missing"});
       continue;
     }
     std::string value = *resolved;
@@ -138,7 +139,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
       } else {
-        out.problems.push_back({"field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
+        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
                                                               " text (render with --legacy " + legacy_name(*looks) + ")"});
         continue;
       }
@@ -148,7 +149,7 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
   if (tpl.has_photo()) {
     auto it = row.fields.find(photo_column);
     if (it == row.fields.end() || is_blank(it->second)) {
-      out.problems.push_back({"column '" + photo_column + "'", "no photo"});
+      out.problems.push_back({CheckKind::NoPhoto, "column '" + photo_column + "'", "no photo"});
     } else {
       std::filesystem::path p(it->second);
       out.photo = p.is_absolute() ? p : options.data.parent_path() / p;
@@ -238,7 +239,7 @@ void check_columns(const Template& tpl, const ColumnKeys& keys, const DataReader
       throw missing("'" + f.name + "'" + (f.label != f.name ? " or '" + f.label + "'" : "") + " for the template's field");
   if (tpl.has_photo() && !keys.has(photo_column)) throw missing("'" + photo_column + "' with photo paths");
   for (const auto& part : name.parts)
-    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in --name");
+    if (!part.column.empty() && !keys.has(part.column)) throw missing("'" + part.column + "' used in the name pattern");
 }
 
 bool in_shard(const BatchOptions& o, std::size_t row) {
@@ -369,15 +370,15 @@ std::string slugify(std::string_view text) {
 
 void validate(const BatchOptions& o, const Template& tpl) {
   auto bad = [](const std::string& what) { return Error(ErrorCode::InvalidArgument, what); };
-  if (o.jobs < 0 || o.jobs > 256) throw bad("--jobs " + std::to_string(o.jobs) + ": must be between 1 and 256");
+  if (o.jobs < 0 || o.jobs > 256) throw bad("jobs " + std::to_string(o.jobs) + ": must be between 0 (one per core) and 256");
   if (o.shard_count < 1 || o.shard_count > 10000 || o.shard_index < 0 || o.shard_index >= o.shard_count)
-    throw bad("--shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
+    throw bad("shard " + std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count) +
               ": expected I/N with 0 <= I < N <= 10000");
   parse_name(o.name);
   validate(o.placement);
   output_size(tpl, o.output_width);
   if (!tpl.has_photo() && !o.photo_column.empty())
-    throw bad("--photo-column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
+    throw bad("photo column '" + o.photo_column + "': template '" + tpl.id() + "' has no photo slot");
 }
 
 BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const std::function<void(const RowResult&)>& on_row,
@@ -518,12 +519,14 @@ DataCheck check_data(const Template& tpl, const BatchOptions& options) {
     PreparedRow prepared = prepare_row(tpl, keys.key(std::move(*row)), options, photo_column);
     std::vector<CheckProblem> problems = prepared.problems;
     for (const CheckProblem& p : detail::check_fields(tpl, prepared.fields, FontLibrary::bundled(), notes)) {
-      bool reported = std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
+      // A field left out above (missing, or legacy text) is missing here too: said once.
+      const bool reported = p.kind == CheckKind::MissingField &&
+                            std::any_of(problems.begin(), problems.end(), [&](const CheckProblem& q) { return q.where == p.where; });
       if (!reported) problems.push_back(p);
     }
     std::error_code ec;
     if (!prepared.photo.empty() && !std::filesystem::is_regular_file(prepared.photo, ec))
-      problems.push_back({"column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
+      problems.push_back({CheckKind::PhotoNotFound, "column '" + photo_column + "'", "photo '" + prepared.photo.string() + "' not found"});
     if (!problems.empty()) out.rows.push_back({row->number, row->line, std::move(problems)});
   }
   out.template_checks = detail::check_canvas(tpl);

@@ -3,6 +3,7 @@
 #include "atomic_file.hpp"
 #include "codecs.hpp"
 #include "khung/error.hpp"
+#include "name_table.hpp"
 #include "orientation.hpp"
 #include "row_feed.hpp"
 
@@ -192,6 +193,32 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
 
 }  // namespace detail
 
+namespace {
+// The formats encode_image writes come first: parse_image_format takes those.
+constexpr detail::EnumName<ImageFormat> kFormatNames[] = {
+    {"png", ImageFormat::Png},  {"jpeg", ImageFormat::Jpeg}, {"jpg", ImageFormat::Jpeg, true},
+    {"webp", ImageFormat::Webp}, {"gif", ImageFormat::Gif},   {"bmp", ImageFormat::Bmp},
+    {"tga", ImageFormat::Tga},  {"psd", ImageFormat::Psd},   {"heic", ImageFormat::Heic}};
+constexpr std::span<const detail::EnumName<ImageFormat>> kWritableFormats = std::span(kFormatNames).first(4);
+}  // namespace
+
+const char* format_name(ImageFormat format) { return detail::enum_name<ImageFormat>(kFormatNames, format); }
+
+ImageFormat parse_image_format(std::string_view name, std::string_view what) {
+  return detail::parse_enum(kWritableFormats, name, what);
+}
+
+namespace detail {
+
+std::optional<ImageFormat> format_of_extension(std::string_view extension) {
+  if (extension.empty() || extension[0] != '.') return std::nullopt;
+  std::string name(extension.substr(1));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return find_enum(kWritableFormats, name);
+}
+
+}  // namespace detail
+
 ImageInfo probe_image(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
   check_byte_limit(data.size(), limits);
   ImageFormat format = sniff_format(data);
@@ -264,13 +291,12 @@ std::optional<StoredImage> read_stored(const std::filesystem::path& path, const 
 }  // namespace detail
 
 ImageFormat format_from_path(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
+  const std::string ext = path.extension().string();
+  if (auto format = detail::format_of_extension(ext)) return *format;
+  std::string shown = ext;
+  std::transform(shown.begin(), shown.end(), shown.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (ext == ".png") return ImageFormat::Png;
-  if (ext == ".jpg" || ext == ".jpeg") return ImageFormat::Jpeg;
-  if (ext == ".webp") return ImageFormat::Webp;
-  throw Error(ErrorCode::InvalidArgument, "output '" + path.string() + "': unsupported extension '" + ext +
+  throw Error(ErrorCode::InvalidArgument, "output '" + path.string() + "': unsupported extension '" + shown +
                                               "' (supported: .png, .jpg, .jpeg, .webp)");
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khung::detail {
@@ -23,6 +24,10 @@ class RowFeed;
 // decode_image's byte limit) and for folders and unreadable files (Error(Io)
 // with the system's reason).
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size_t max_bytes);
+
+// The format a file name's extension (".JPG", ".webp") asks for, in any
+// case: a format encode_image writes, by its name; nullopt for another.
+std::optional<ImageFormat> format_of_extension(std::string_view extension);
 
 // "JPEG", "WebP", ...: the format as people write it, for messages.
 const char* display_name(ImageFormat format);

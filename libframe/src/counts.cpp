@@ -7,6 +7,7 @@
 #include "khung/counts.hpp"
 
 #include "khung/error.hpp"
+#include "name_table.hpp"
 #include "template_id.hpp"
 #include "utf8.hpp"
 
@@ -65,7 +66,7 @@ constexpr const char* kInsert =
 constexpr const char* kTotal = "SELECT COUNT(DISTINCT device) FROM events";
 
 std::string report_sql(ReportBy by) {
-  const std::string key = by == ReportBy::Unit ? "unit" : by == ReportBy::Day ? "day" : "template";
+  const std::string key = report_by_name(by);  // each grouping is the column of its name
   return "SELECT " + key +
          ", COUNT(DISTINCT device), SUM(CASE WHEN kind = 'save' THEN 1 ELSE 0 END),"
          " SUM(CASE WHEN kind = 'share' THEN 1 ELSE 0 END) FROM events WHERE day >= $1 AND day <= $2"
@@ -398,21 +399,14 @@ std::string vietnam_day(std::int64_t unix_seconds) {
   return buf;
 }
 
-const char* report_by_name(ReportBy by) {
-  switch (by) {
-    case ReportBy::Unit: return "unit";
-    case ReportBy::Day: return "day";
-    case ReportBy::Template: return "template";
-  }
-  return "unit";
-}
+namespace {
+constexpr detail::EnumName<ReportBy> kReportByNames[] = {
+    {"unit", ReportBy::Unit}, {"day", ReportBy::Day}, {"template", ReportBy::Template}};
+}  // namespace
 
-ReportBy parse_report_by(std::string_view name) {
-  if (name == "unit") return ReportBy::Unit;
-  if (name == "day") return ReportBy::Day;
-  if (name == "template") return ReportBy::Template;
-  throw invalid("by", "'" + std::string(name) + "' is not one of: unit, day, template");
-}
+const char* report_by_name(ReportBy by) { return detail::enum_name<ReportBy>(kReportByNames, by); }
+
+ReportBy parse_report_by(std::string_view name) { return detail::parse_enum<ReportBy>(kReportByNames, name, "by"); }
 
 void validate(const ReportQuery& q) {
   if (!q.from.empty() && !valid_day(q.from)) throw invalid("from", "'" + q.from + "' is not a date YYYY-MM-DD");

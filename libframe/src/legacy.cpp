@@ -1,6 +1,7 @@
 #include "khung/legacy.hpp"
 
 #include "khung/unicode.hpp"
+#include "name_table.hpp"
 #include "vietnamese.hpp"
 
 #include <algorithm>
@@ -302,12 +303,15 @@ bool is_unicode_vietnamese(char32_t c) {
 
 }  // namespace
 
-const char* legacy_name(LegacyEncoding encoding) {
-  switch (encoding) {
-    case LegacyEncoding::Tcvn3: return "tcvn3";
-    case LegacyEncoding::Vni: return "vni";
-  }
-  return "unknown";
+namespace {
+constexpr detail::EnumName<LegacyEncoding> kLegacyNames[] = {{"tcvn3", LegacyEncoding::Tcvn3},
+                                                              {"vni", LegacyEncoding::Vni}};
+}  // namespace
+
+const char* legacy_name(LegacyEncoding encoding) { return detail::enum_name<LegacyEncoding>(kLegacyNames, encoding); }
+
+LegacyEncoding parse_legacy_encoding(std::string_view name, std::string_view what) {
+  return detail::parse_enum<LegacyEncoding>(kLegacyNames, name, what);
 }
 
 std::string legacy_to_unicode(std::string_view text, LegacyEncoding encoding) {

@@ -6,6 +6,7 @@
 
 #include "composite.hpp"
 #include "khung/error.hpp"
+#include "name_table.hpp"
 #include "orientation.hpp"
 #include "parallel.hpp"
 #include "photo_source.hpp"
@@ -327,5 +328,15 @@ void draw_placed(Image& canvas, const StoredPhoto& photo, const WindowMask& wind
 }
 
 }  // namespace detail
+
+namespace {
+constexpr detail::EnumName<Focus> kFocusNames[] = {{"center", Focus::Center}, {"face", Focus::Face}};
+}  // namespace
+
+Focus parse_focus(std::string_view name, std::string_view what) {
+  return detail::parse_enum<Focus>(kFocusNames, name, what);
+}
+
+const char* focus_name(Focus focus) { return detail::enum_name<Focus>(kFocusNames, focus); }
 
 }  // namespace khung

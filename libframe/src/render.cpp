@@ -271,13 +271,19 @@ std::string canvas_text(Size canvas) { return std::to_string(canvas.width) + "x"
 // What drawing layers[index] (text or arc_text), laid out as `layout` from
 // `fields`, warns of: characters no font has (at their field), and ink cut
 // off by the canvas edge (at the layer's box, or the arc layer).
-std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
-                                         const Fields& fields) {
+std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
+                                                      const Fields& fields) {
   const Layer& layer = detail::template_data(tpl).layers[index];
   const auto* t = std::get_if<TextLayer>(&layer);
   const auto* a = std::get_if<ArcTextLayer>(&layer);
-  std::vector<RenderWarning> out =
-      missing_character_warnings(tpl, index, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing);
+  return missing_character_warnings(tpl, index, t ? t->text : a->text, t ? t->style : a->style, fields, layout.missing);
+}
+
+// Ink of layers[index] (text or arc_text), laid out as `layout`, cut off
+// by the canvas edge (at the layer's box, or the arc layer).
+std::vector<RenderWarning> cut_off_warnings(const Template& tpl, std::size_t index, const TextLayout& layout) {
+  const auto* t = std::get_if<TextLayer>(&detail::template_data(tpl).layers[index]);
+  std::vector<RenderWarning> out;
   Rect ink;  // fill and stroke; a shadow may fade out past the edge
   for (const TextLine& line : layout.lines) ink = unite(ink, line.ink);
   if (std::string beyond = beyond_canvas(ink, tpl.size()); !ink.empty() && !beyond.empty()) {
@@ -286,6 +292,13 @@ std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index,
     if (t) message += " (the box " + box_text(t->box) + " leaves it " + beyond_canvas(t->box, tpl.size()) + ")";
     out.push_back({where, message});
   }
+  return out;
+}
+
+std::vector<RenderWarning> text_warnings(const Template& tpl, std::size_t index, const TextLayout& layout,
+                                         const Fields& fields) {
+  std::vector<RenderWarning> out = missing_character_warnings(tpl, index, layout, fields);
+  for (RenderWarning& w : cut_off_warnings(tpl, index, layout)) out.push_back(std::move(w));
   return out;
 }
 
@@ -648,7 +661,7 @@ std::vector<CheckProblem> FallbackNotes::notes() const {
       }
       message += (k ? "; " : "") + shown + " (" + codes + ") from " + from;
     }
-    out.push_back({"layers[" + std::to_string(layer) + "].font", message, CheckSeverity::Note});
+    out.push_back({CheckKind::FallbackFont, "layers[" + std::to_string(layer) + "].font", message, CheckSeverity::Note});
   }
   return out;
 }
@@ -657,13 +670,13 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
                                        FallbackNotes& notes) {
   std::vector<CheckProblem> problems;
   for (const auto& f : tpl.fields())
-    if (!field_value(tpl, fields, f.name)) problems.push_back({"field '" + f.name + "'", "missing"});
+    if (!field_value(tpl, fields, f.name)) problems.push_back({CheckKind::MissingField, "field '" + f.name + "'", "missing"});
   std::vector<std::string> overlong_fields;
   for (const auto& [name, value] : fields) {
     if (!uses_field(tpl, name))
-      problems.push_back({"field '" + name + "'", "not used by template '" + tpl.id() + "'"});
+      problems.push_back({CheckKind::UnusedField, "field '" + name + "'", "not used by template '" + tpl.id() + "'"});
     if (std::string why = overlong(value); !why.empty()) {
-      problems.push_back({"field '" + name + "'", why});
+      problems.push_back({CheckKind::FieldTooLong, "field '" + name + "'", why});
       overlong_fields.push_back(name);
     }
   }
@@ -677,33 +690,36 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
     if (!t && !a && !q) continue;
     // An overlong field is reported once, above, and not laid out.
     const auto placeholders = find_placeholders(t ? t->text : a ? a->text : q->data);
+    // So is a missing one, and the layer is not laid out either.
     if (std::any_of(placeholders.begin(), placeholders.end(), [&](const Placeholder& p) {
-          return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end();
+          return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end() ||
+                 !field_value(tpl, fields, p.name);
         }))
       continue;
     if (q) {
       // A fixed code was checked when the template loaded.
       if (!q->fixed.empty()) continue;
+      QrCode code;
       try {
-        const QrCode code = qr_code_of(tpl, i, *q, fields);
-        if (std::string why = qr_fit_problem(code, q->box, q->style.quiet_zone); !why.empty())
-          problems.push_back({where + ".box", why});
+        code = encode_qr(substitute(tpl, q->data, fields), q->level);
       } catch (const Error& e) {
-        // A missing field is reported once, above; the rest name the layer.
-        const std::string message = e.what();
-        if (message.rfind(where + ": ", 0) == 0) problems.push_back({where, message.substr(where.size() + 2)});
+        problems.push_back({CheckKind::QrFails, where, e.what()});
+        continue;
       }
+      if (std::string why = qr_fit_problem(code, q->box, q->style.quiet_zone); !why.empty())
+        problems.push_back({CheckKind::QrFails, where + ".box", why});
       continue;
     }
     try {
       std::string text = substitute(tpl, t ? t->text : a->text, fields);
       TextLayout layout = t ? layout_text(text, t->style, t->box, fonts) : layout_arc_text(text, a->style, a->arc, fonts);
       notes.add(i, layout);
-      for (const RenderWarning& w : text_warnings(tpl, i, layout, fields)) add_once(problems, CheckProblem{w.where, w.message});
+      for (const RenderWarning& w : missing_character_warnings(tpl, i, layout, fields))
+        add_once(problems, CheckProblem{CheckKind::NoGlyph, w.where, w.message});
+      for (const RenderWarning& w : cut_off_warnings(tpl, i, layout))
+        add_once(problems, CheckProblem{CheckKind::CutOff, w.where, w.message});
     } catch (const Error& e) {
-      // A missing field is reported once, above.
-      if (e.code() != ErrorCode::InvalidArgument || std::string(e.what()).rfind("field '", 0) != 0)
-        problems.push_back({where, e.what()});
+      problems.push_back({CheckKind::TextFails, where, e.what()});
     }
   }
   return problems;
@@ -718,29 +734,29 @@ std::vector<CheckProblem> check_canvas(const Template& tpl) {
     if (const auto* p = std::get_if<PhotoLayer>(&layers[i])) {
       // 'auto' windows are found inside the canvas.
       if (std::string beyond = beyond_canvas(p->shape.box, canvas); !beyond.empty())
-        out.push_back({at + ".window.box", "the photo window " + box_text(p->shape.box) + " leaves the " +
+        out.push_back({CheckKind::WindowLeavesCanvas, at + ".window.box", "the photo window " + box_text(p->shape.box) + " leaves the " +
                                                canvas_text(canvas) + " " + beyond + ", where the photo is cut off"});
     } else if (const auto* im = std::get_if<ImageLayer>(&layers[i])) {
       // An asset's colour profile that could not be used: it is drawn in
       // other colours than the designer's.
-      for (const std::string& w : im->warnings) out.push_back({at + ".src", w});
+      for (const std::string& w : im->warnings) out.push_back({CheckKind::ProfileIgnored, at + ".src", w});
     } else if (const auto* q = std::get_if<QrLayer>(&layers[i])) {
       // A code the edge cuts is not read at all. A fixed code's square is
       // known; another's depends on its data, inside the box.
       if (!q->fixed.empty()) {
         const Rect square = place_qr(q->fixed, q->box, q->style.quiet_zone).square;
         if (std::string beyond = beyond_canvas(square, canvas); !beyond.empty())
-          out.push_back({at + ".box", "the QR code " + box_text(square) + " leaves the " + canvas_text(canvas) + " " +
+          out.push_back({CheckKind::QrLeavesCanvas, at + ".box", "the QR code " + box_text(square) + " leaves the " + canvas_text(canvas) + " " +
                                           beyond + ", where it is cut off and cannot be read"});
       } else if (std::string beyond = beyond_canvas(q->box, canvas); !beyond.empty()) {
-        out.push_back({at + ".box",
+        out.push_back({CheckKind::QrLeavesCanvas, at + ".box",
                        "the QR code's box " + box_text(q->box) + " leaves the " + canvas_text(canvas) + " " + beyond +
                            "; a code that reaches there is cut off and cannot be read",
                        CheckSeverity::Note});
       }
     } else if (const auto* t = std::get_if<TextLayer>(&layers[i])) {
       if (std::string beyond = beyond_canvas(t->box, canvas); !beyond.empty())
-        out.push_back({at + ".box",
+        out.push_back({CheckKind::BoxLeavesCanvas, at + ".box",
                        "the text box " + box_text(t->box) + " leaves the " + canvas_text(canvas) + " " + beyond +
                            "; text whose ink reaches there is cut off",
                        CheckSeverity::Note});
@@ -778,10 +794,10 @@ std::vector<CheckProblem> check_fonts(const Template& tpl, const FontLibrary& fo
                           " of the 134 Vietnamese letters: " + letters_text(missing);
     if (nowhere.empty()) {
       message += "; fallback fonts draw them, in another typeface";
-      out.push_back({"layers[" + std::to_string(i) + "].font", message, CheckSeverity::Note});
+      out.push_back({CheckKind::FontLacksLetters, "layers[" + std::to_string(i) + "].font", message, CheckSeverity::Note});
     } else {
       message += "; no font of the layer draws " + letters_text(nowhere);
-      out.push_back({"layers[" + std::to_string(i) + "].font", message});
+      out.push_back({CheckKind::FontLacksLetters, "layers[" + std::to_string(i) + "].font", message});
     }
   }
   return out;

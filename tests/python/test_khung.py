@@ -367,10 +367,13 @@ def test_every_error_class_is_raised_where_it_should_be_with_the_cli_message(tmp
 
 def test_errors_of_the_python_face():
     image = khung.render("cover", fields={"unit": "x"})
-    with pytest.raises(khung.Error, match=r"^focus 'left': expected center or face$"):
+    with pytest.raises(khung.Error, match=r"^focus: 'left' is not one of: center, face$"):
         khung.render("frame-ring", PHOTO, focus="left")
-    with pytest.raises(khung.Error, match=r"^format 'gif': expected png, jpeg or webp$"):
+    with pytest.raises(khung.Error, match=r"^format: 'gif' is not one of: png, jpeg, webp$"):
         image.encode("gif")
+    # Names are matched exactly, as every face matches them (HTTP refuses "JPEG" too)
+    with pytest.raises(khung.Error, match=r"^format: 'JPEG' is not one of: png, jpeg, webp$"):
+        image.encode("JPEG")
     with pytest.raises(khung.Error, match=r"^quality 0: must be between 1 and 100$"):
         image.encode("jpeg", quality=0)
     with pytest.raises(khung.Error, match=r"extension"):

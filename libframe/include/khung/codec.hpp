@@ -18,11 +18,21 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace khung {
 
 enum class ImageFormat { Png, Jpeg, Webp, Gif, Bmp, Tga, Psd, Heic };
+
+// "png", "jpeg", ... as used in messages, HTTP and file extensions.
+const char* format_name(ImageFormat format);
+
+// A format encode_image writes, by the name every face takes: "png",
+// "jpeg" (or "jpg"), "webp", matched exactly, in lower case, as every enum's
+// name is. Throws Error(InvalidArgument) "<what>: 'gif' is not one of: png,
+// jpeg, webp" (`what` names the place: "format", HTTP's "parameter 'format'").
+ImageFormat parse_image_format(std::string_view name, std::string_view what = "format");
 
 // Untrusted input is bounded by these; the HTTP face passes stricter ones.
 // Both are checked before anything large is allocated; over either, the

@@ -24,6 +24,8 @@ namespace khung {
 enum class LegacyEncoding { Tcvn3, Vni };
 
 const char* legacy_name(LegacyEncoding encoding);  // "tcvn3", "vni"
+// Throws Error(InvalidArgument) "<what>: 'abc' is not one of: tcvn3, vni".
+LegacyEncoding parse_legacy_encoding(std::string_view name, std::string_view what = "legacy");
 
 // Converts text whose letters are legacy codes read as Latin-1 characters
 // into Unicode (NFC). Characters that are not legacy codes pass unchanged,

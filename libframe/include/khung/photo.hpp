@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace khung {
@@ -54,6 +55,13 @@ WindowMask rect_window(const Rect& rect, float corner_radius = 0);
 WindowMask find_window(const Image& overlay);
 
 enum class Focus { Center, Face };
+
+// "center", "face": the name every face takes and prints. parse_focus throws
+// Error(InvalidArgument) "<what>: 'eyes' is not one of: center, face" (`what`
+// names the place: "focus", the CLI's "--focus", HTTP's "parameter 'focus'").
+// Names are matched exactly, in lower case, as every enum's name is.
+Focus parse_focus(std::string_view name, std::string_view what = "focus");
+const char* focus_name(Focus focus);
 
 struct Placement {
   float zoom = 1;                    // 1: the photo just covers the window; up to 10

@@ -135,9 +135,31 @@ enum class CheckSeverity {
   Note,     // worth knowing, and no failure
 };
 
+// What a check found, for code that tells problems apart (two reports of
+// one problem are found by kind and place, never by their words).
+enum class CheckKind {
+  MissingField,        // "field 'unit'": "missing"
+  UnusedField,         // "field 'x'": "not used by template 'post'"
+  FieldTooLong,        // "field 'x'": "70000 bytes, over the ...-byte limit"
+  LegacyText,          // "field 'x'": "looks like tcvn3 text (...)" (check_data)
+  NoPhoto,             // "column 'photo'": "no photo" (check_data)
+  PhotoNotFound,       // "column 'photo'": "photo '...' not found" (check_data)
+  TextFails,           // "layers[2]": the layout's error (text that cannot fit at its smallest size)
+  QrFails,             // "layers[3]" or "layers[3].box": data too long for a code, or a code too big for its box
+  NoGlyph,             // characters no font has
+  CutOff,              // text ink cut off by the canvas edge
+  WindowLeavesCanvas,  // the photo window leaves the canvas
+  QrLeavesCanvas,      // a QR code (or its box: a note) leaves the canvas
+  BoxLeavesCanvas,     // a text box leaves the canvas (a note)
+  ProfileIgnored,      // an image asset's colour profile could not be used
+  FontLacksLetters,    // a layer's font lacks Vietnamese letters
+  FallbackFont,        // characters drawn from fallback fonts (a note)
+};
+
 // What `khung check` reports: a place ("field 'unit'", "layers[3].font")
 // and what is wrong, or worth knowing, there.
 struct CheckProblem {
+  CheckKind kind;
   std::string where;
   std::string message;
   CheckSeverity severity = CheckSeverity::Problem;
