@@ -148,14 +148,11 @@ class SqliteStore final : public CountStore {
     return total.step() ? sqlite3_column_int64(total.get(), 0) : 0;
   }
 
-  std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total) override {
-    validate(query);
-    const auto range = range_of(query);
-    const std::string& from = range.first;
-    const std::string& to = range.second;
+  std::vector<ReportRow> lines(const std::string& from, const std::string& to, ReportBy by,
+                               std::int64_t& total) override {
     std::lock_guard lock(mutex_);
     std::vector<ReportRow> rows;
-    Statement lines(*this, report_sql(query.by));
+    Statement lines(*this, report_sql(by));
     lines.bind({from, to});
     while (lines.step()) {
       const auto* key = reinterpret_cast<const char*>(sqlite3_column_text(lines.get(), 0));
@@ -165,7 +162,7 @@ class SqliteStore final : public CountStore {
     Statement whole(*this, kRangeTotal);
     whole.bind({from, to});
     total = whole.step() ? sqlite3_column_int64(whole.get(), 0) : 0;
-    return by_key(std::move(rows));
+    return rows;
   }
 
   const std::string& name() const override { return name_; }
@@ -249,22 +246,19 @@ class PostgresStore final : public CountStore {
     return total;
   }
 
-  std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total) override {
-    validate(query);
-    const auto range = range_of(query);
-    const std::string& from = range.first;
-    const std::string& to = range.second;
+  std::vector<ReportRow> lines(const std::string& from, const std::string& to, ReportBy by,
+                               std::int64_t& total) override {
     std::lock_guard lock(mutex_);
     std::vector<ReportRow> rows;
     with_connection([&] {
       rows.clear();
-      Result lines = run(report_sql(query.by), {from, to});
+      Result lines = run(report_sql(by), {from, to});
       for (int i = 0; i < PQntuples(lines.get()); ++i)
         rows.push_back({value(lines, i, 0), std::stoll(value(lines, i, 1)), std::stoll(value(lines, i, 2)),
                         std::stoll(value(lines, i, 3))});
       total = std::stoll(value(run(kRangeTotal, {from, to}), 0, 0));
     });
-    return by_key(std::move(rows));
+    return rows;
   }
 
   const std::string& name() const override { return name_; }
@@ -429,6 +423,12 @@ std::string report_csv(const std::vector<ReportRow>& rows, ReportBy by, std::int
 }
 
 std::string printable_database(const std::string& database) { return without_password(database); }
+
+std::vector<ReportRow> CountStore::report(const ReportQuery& query, std::int64_t& total) {
+  validate(query);
+  const auto [from, to] = range_of(query);
+  return by_key(lines(from, to, query.by, total));
+}
 
 std::unique_ptr<CountStore> CountStore::open(const std::string& database) {
   if (database.starts_with("postgresql://") || database.starts_with("postgres://"))

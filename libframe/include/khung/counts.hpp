@@ -89,10 +89,17 @@ class CountStore {
   virtual void record(const std::vector<Participation>& events) = 0;
   // Distinct devices over all time: the page's "N members took part".
   virtual std::int64_t total_members() = 0;
-  // Rows sorted by key; the distinct members of the whole range in `total`.
-  virtual std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total) = 0;
+  // Rows sorted by their keys' bytes (the same order from either store,
+  // whatever PostgreSQL's collation); the distinct members of the whole
+  // range in `total`. Throws validate(query)'s errors, Error(Io) as record.
+  std::vector<ReportRow> report(const ReportQuery& query, std::int64_t& total);
   // The database as named in messages: the file, or the URI without its password.
   virtual const std::string& name() const = 0;
+
+ private:
+  // The lines of days from..to (inclusive, "YYYY-MM-DD"), in any order.
+  virtual std::vector<ReportRow> lines(const std::string& from, const std::string& to, ReportBy by,
+                                       std::int64_t& total) = 0;
 };
 
 }  // namespace khung
