@@ -3,11 +3,11 @@
 # standard library, so the WebAssembly module the member page frames photos
 # with (bindings/wasm) is built from exactly these sources.
 set(KHUNG_PHOTO_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/src/composite.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/error.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/image.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/orientation.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/photo.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/resample.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/warp.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/window.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/composite.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/support/error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/image.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/orientation.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/photo.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/resample.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/warp.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/src/photo/window.cpp)

@@ -6,7 +6,7 @@
 // and libheif with the profile embedded. Real profiles from Debian's
 // colord-data; Display P3 and the CMYK and greyscale ones made with lcms2.
 
-#include "color_profile.hpp"
+#include "codec/color_profile.hpp"
 #include "image_files.hpp"
 #include "khung/codec.hpp"
 #include "khung/render.hpp"

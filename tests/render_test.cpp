@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "composite.hpp"
+#include "photo/composite.hpp"
 #include "latin_font.hpp"
 #include "made_fonts.hpp"
 #include "overlays.hpp"
 #include "scratch.hpp"
-#include "template_data.hpp"
+#include "template/template_data.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cmath>

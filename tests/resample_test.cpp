@@ -1,12 +1,12 @@
-// The resampler is private (libframe/src/resample.hpp): its vector code is
+// The resampler is private (libframe/src/photo/resample.hpp): its vector code is
 // checked here against its plain code and against Lanczos-3 in doubles, and
 // the EXIF turn folded into it against turning the photo first.
 
-#include "orientation.hpp"
-#include "photo_source.hpp"
-#include "resample.hpp"
-#include "trig.hpp"
-#include "warp.hpp"
+#include "photo/orientation.hpp"
+#include "photo/photo_source.hpp"
+#include "photo/resample.hpp"
+#include "photo/trig.hpp"
+#include "photo/warp.hpp"
 
 #include <catch2/catch.hpp>
 

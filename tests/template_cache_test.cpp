@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "scratch.hpp"
-#include "template_data.hpp"
+#include "template/template_data.hpp"
 
 #include <chrono>
 #include <filesystem>

@@ -1,0 +1,449 @@
+// The template schema: a template's JSON read into its parsed form
+// (template_data.hpp), with every error named by its JSON path.
+#include "khung/template.hpp"
+
+#include "khung/codec.hpp"
+#include "khung/error.hpp"
+#include "khung/signing.hpp"
+#include "codec/codecs.hpp"
+#include "photo/composite.hpp"
+#include "template/json_node.hpp"
+#include "photo/resample.hpp"
+#include "template/template_data.hpp"
+#include "template/template_id.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace khung {
+
+// The window shapes' names, both ways: read from templates, printed by
+// templates_json.
+constexpr std::pair<std::string_view, WindowShape> kWindowShapes[] = {
+    {"circle", WindowShape::Circle}, {"rect", WindowShape::Rect}, {"auto", WindowShape::Auto}};
+
+namespace {
+
+using nlohmann::json;
+using namespace detail;
+
+constexpr std::size_t kMaxLayers = 64;
+
+FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
+  n.object({"family", "weight", "style", "size"});
+  FontQuery q;
+  if (auto f = n.find("family")) {
+    q.family = f->string();
+    // A font file travels with the template, like any asset.
+    if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
+      q.family = asset_path(*f).string();
+  }
+  if (auto w = n.find("weight")) q.weight = w->integer(100, 900);
+  if (auto s = n.find("style")) q.italic = s->choice<bool>({{"normal", false}, {"italic", true}});
+  auto size = n["size"];
+  if (size.raw().is_array()) {
+    auto range = size.items();
+    if (range.size() != 2) size.fail("must be a number or [min, max]");
+    style.min_size = range[0].real(1, 2048);
+    style.size = range[1].real(1, 2048);
+    if (style.min_size > style.size) size.fail("[min, max]: min must not exceed max");
+  } else if (size.raw().is_number()) {
+    style.size = size.real(1, 2048);
+  } else {
+    size.fail("must be a number or [min, max]");
+  }
+  try {
+    resolve_font(q, own, FontLibrary::bundled());
+  } catch (const Error& e) {
+    (n.has("family") ? n["family"] : n).fail(e.what());
+  }
+  return q;
+}
+
+// The keys text and arc_text share, read into a TextStyle. `own_fonts`:
+// the template folder's fonts, found by family name before the bundled
+// ones (null: the folder has none).
+void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const FontLibrary>& own_fonts) {
+  st.own_fonts = own_fonts;
+  st.font = read_font(n["font"], st, st.own_fonts.get());
+  if (auto v = n.find("fallback"))
+    for (const Node& f : v->items()) {
+      FontQuery q{f.string(), 400, false};
+      if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
+        q.family = asset_path(f).string();
+      try {
+        resolve_font(q, st.own_fonts.get(), FontLibrary::bundled());
+      } catch (const Error& e) {
+        f.fail(e.what());
+      }
+      st.fallback.push_back(q);
+    }
+  if (auto v = n.find("color")) st.color = v->color();
+  if (auto v = n.find("letter_spacing")) st.letter_spacing = v->real(-1000, 1000);
+  if (auto v = n.find("overflow"))
+    st.overflow = v->choice<Overflow>({{"shrink", Overflow::Shrink}, {"ellipsis", Overflow::Ellipsis}, {"error", Overflow::Error}});
+  if (auto v = n.find("transform"))
+    st.transform = v->choice<TextTransform>(
+        {{"none", TextTransform::None}, {"upper", TextTransform::Upper}, {"lower", TextTransform::Lower}});
+  if (auto v = n.find("stroke")) {
+    v->object({"width", "color"});
+    st.stroke.width = (*v)["width"].real(0, 256);
+    if (auto c = v->find("color")) st.stroke.color = c->color();
+  }
+  if (auto v = n.find("shadow")) {
+    v->object({"dx", "dy", "blur", "color"});
+    if (auto d = v->find("dx")) st.shadow.dx = d->real(-4096, 4096);
+    if (auto d = v->find("dy")) st.shadow.dy = d->real(-4096, 4096);
+    if (auto d = v->find("blur")) st.shadow.blur = d->real(0, 256);
+    st.shadow.color = v->find("color") ? (*v)["color"].color() : Color{0, 0, 0, 128};
+  }
+}
+
+TextLayer read_text(const Node& n, const std::shared_ptr<const FontLibrary>& own_fonts) {
+  n.object({"type", "text", "box", "font", "fallback", "color", "align", "valign", "line_height", "letter_spacing",
+            "max_lines", "overflow", "transform", "wrap", "stroke", "shadow"});
+  TextLayer t;
+  t.text = n["text"].string();
+  t.box = n["box"].box();
+  read_text_style(n, t.style, own_fonts);
+  auto& st = t.style;
+  if (auto v = n.find("align"))
+    st.align = v->choice<Align>({{"left", Align::Left}, {"center", Align::Center}, {"right", Align::Right}});
+  if (auto v = n.find("valign"))
+    st.vertical_align = v->choice<VerticalAlign>(
+        {{"top", VerticalAlign::Top}, {"middle", VerticalAlign::Middle}, {"bottom", VerticalAlign::Bottom}});
+  if (auto v = n.find("line_height")) st.line_height = v->real(0.1, 10);
+  if (auto v = n.find("max_lines")) st.max_lines = v->integer(0, 1000);
+  if (auto v = n.find("wrap")) st.wrap = v->choice<Wrap>({{"greedy", Wrap::Greedy}, {"balance", Wrap::Balance}});
+  return t;
+}
+
+ArcTextLayer read_arc_text(const Node& n, const std::shared_ptr<const FontLibrary>& own_fonts) {
+  n.object({"type", "text", "center", "radius", "start_angle", "direction", "align", "max_angle", "font", "fallback",
+            "color", "letter_spacing", "overflow", "transform", "stroke", "shadow"});
+  ArcTextLayer t;
+  t.text = n["text"].string();
+  std::tie(t.arc.center_x, t.arc.center_y) = n["center"].point();
+  t.arc.radius = n["radius"].real(1, 100000);
+  if (auto v = n.find("start_angle")) t.arc.start_angle = v->real(-3600, 3600);
+  if (auto v = n.find("direction"))
+    t.arc.direction = v->choice<ArcDirection>(
+        {{"clockwise", ArcDirection::Clockwise}, {"counterclockwise", ArcDirection::Counterclockwise}});
+  if (auto v = n.find("align"))
+    t.arc.align = v->choice<ArcAlign>({{"start", ArcAlign::Start}, {"center", ArcAlign::Center}, {"end", ArcAlign::End}});
+  if (auto v = n.find("max_angle")) t.arc.max_angle = v->real(1, 360);
+  read_text_style(n, t.style, own_fonts);
+  return t;
+}
+
+Gradient read_gradient(const Node& n) {
+  Gradient g;
+  g.kind = n["type"].choice<Gradient::Kind>({{"linear", Gradient::Kind::Linear}, {"radial", Gradient::Kind::Radial}});
+  if (g.kind == Gradient::Kind::Linear) {
+    n.object({"type", "from", "to", "stops"});
+    std::tie(g.x0, g.y0) = n["from"].point();
+    std::tie(g.x1, g.y1) = n["to"].point();
+    if (g.x0 == g.x1 && g.y0 == g.y1) n["to"].fail("must differ from 'from'");
+  } else {
+    n.object({"type", "center", "radius", "stops"});
+    std::tie(g.cx, g.cy) = n["center"].point();
+    g.radius = n["radius"].real(1, 100000);
+  }
+  auto stops = n["stops"];
+  for (const Node& s : stops.items()) {
+    s.object({"offset", "color"});
+    g.stops.push_back({s["offset"].real(0, 1), s["color"].color()});
+  }
+  if (g.stops.size() < 2) stops.fail("needs at least two stops");
+  for (std::size_t i = 1; i < g.stops.size(); ++i)
+    if (g.stops[i].offset < g.stops[i - 1].offset) stops.fail("offsets must not decrease");
+  return g;
+}
+
+FillLayer read_fill(const Node& n) {
+  n.object({"type", "color", "gradient", "shape", "opacity"});
+  FillLayer f;
+  if (n.has("color") == n.has("gradient")) n.fail("needs exactly one of 'color' and 'gradient'");
+  if (auto c = n.find("color")) f.color = c->color();
+  if (auto g = n.find("gradient")) f.gradient = read_gradient(*g);
+  if (auto o = n.find("opacity")) f.opacity = o->real(0, 1);
+  if (auto s = n.find("shape")) {
+    f.whole_canvas = false;
+    std::string type = (*s)["type"].string();
+    if (type == "rect") {
+      s->object({"type", "box", "radius"});
+      f.area = rect_window((*s)["box"].box(), s->find("radius") ? (*s)["radius"].real(0, kMaxSide) : 0);
+    } else if (type == "circle") {
+      s->object({"type", "center", "radius"});
+      auto [cx, cy] = (*s)["center"].point();
+      float r = (*s)["radius"].real(1, kMaxSide);
+      int x0 = static_cast<int>(std::floor(cx - r)), y0 = static_cast<int>(std::floor(cy - r));
+      f.area = circle_window({x0, y0, static_cast<int>(std::ceil(cx + r)) - x0, static_cast<int>(std::ceil(cy + r)) - y0});
+    } else if (type == "ring") {
+      s->object({"type", "center", "inner", "outer"});
+      const auto centre = (*s)["center"].point();
+      float inner = (*s)["inner"].real(0, kMaxSide), outer = (*s)["outer"].real(1, kMaxSide);
+      if (inner >= outer) (*s)["inner"].fail("must be less than 'outer'");
+      auto disc = [&centre](float r) {
+        int x0 = static_cast<int>(std::lround(centre.first - r)), y0 = static_cast<int>(std::lround(centre.second - r));
+        int side = static_cast<int>(std::lround(2 * r));
+        return circle_window({x0, y0, side, side});
+      };
+      f.area = disc(outer);
+      if (inner >= 1) {
+        WindowMask hole = disc(inner);
+        for (int y = 0; y < hole.rect.height; ++y)
+          for (int x = 0; x < hole.rect.width; ++x) {
+            int ox = hole.rect.x - f.area.rect.x + x, oy = hole.rect.y - f.area.rect.y + y;
+            if (ox < 0 || oy < 0 || ox >= f.area.rect.width || oy >= f.area.rect.height) continue;
+            auto& a = f.area.coverage[static_cast<std::size_t>(oy) * f.area.rect.width + ox];
+            unsigned h = hole.coverage[static_cast<std::size_t>(y) * hole.rect.width + x];
+            a = static_cast<std::uint8_t>((a * (255u - h) + 127) / 255);
+          }
+      }
+    } else {
+      (*s)["type"].fail("'" + type + "' is not one of: rect, circle, ring");
+    }
+  }
+  return f;
+}
+
+ImageLayer read_image_layer(const Node& n, Size canvas, std::string& fingerprint) {
+  n.object({"type", "src", "box", "fit", "opacity"});
+  ImageLayer layer;
+  auto src = n["src"];
+  std::filesystem::path file = asset_path(src);
+  Image pixels;
+  std::vector<std::string> warnings;
+  try {
+    // Read once: the same bytes are hashed and decoded.
+    std::vector<std::uint8_t> bytes = detail::read_file(file, DecodeLimits{}.max_bytes);
+    fingerprint += sha256_hex({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+    pixels = decode_image(bytes, {.warnings = &warnings});
+  } catch (const Error& e) {
+    src.fail("image '" + file.string() + "': " + e.what());
+  }
+  for (const std::string& w : warnings) layer.warnings.push_back("image '" + file.string() + "': " + w);
+  Rect box = n.has("box") ? n["box"].box() : Rect{0, 0, canvas.width, canvas.height};
+  enum class Fit { Contain, Cover, Stretch };
+  Fit fit = n.has("fit") ? n["fit"].choice<Fit>({{"contain", Fit::Contain}, {"cover", Fit::Cover}, {"stretch", Fit::Stretch}})
+                         : Fit::Contain;
+  if (auto o = n.find("opacity")) layer.opacity = o->real(0, 1);
+  double sx = static_cast<double>(box.width) / pixels.width(), sy = static_cast<double>(box.height) / pixels.height();
+  if (fit == Fit::Stretch) {
+    layer.pixels = resize_image(std::move(pixels), {box.width, box.height});
+    layer.x = box.x;
+    layer.y = box.y;
+    return layer;
+  }
+  if (fit == Fit::Contain) {
+    double s = std::min(sx, sy);
+    Size scaled{std::max(1, static_cast<int>(std::lround(pixels.width() * s))),
+                std::max(1, static_cast<int>(std::lround(pixels.height() * s)))};
+    layer.pixels = resize_image(std::move(pixels), scaled);
+    layer.x = box.x + (box.width - scaled.width) / 2;
+    layer.y = box.y + (box.height - scaled.height) / 2;
+    return layer;
+  }
+  // Cover: the centre of the image, scaled into the box. Only that part is
+  // sampled: a thin strip scaled whole to cover a box could be thousands of
+  // times the box's size.
+  double s = std::max(sx, sy);
+  layer.pixels = resample_image(pixels, {box.width, box.height}, {(pixels.width() - box.width / s) / 2, s},
+                                {(pixels.height() - box.height / s) / 2, s});
+  layer.x = box.x;
+  layer.y = box.y;
+  return layer;
+}
+
+QrLayer read_qr(const Node& n) {
+  n.object({"type", "data", "box", "level", "color", "background", "quiet_zone", "opacity"});
+  QrLayer q;
+  const Node data = n["data"];
+  q.data = data.string();
+  if (q.data.empty()) data.fail("must not be empty");
+  q.box = n["box"].box();
+  if (auto v = n.find("level"))
+    q.level = v->choice<QrLevel>({{"L", QrLevel::L}, {"M", QrLevel::M}, {"Q", QrLevel::Q}, {"H", QrLevel::H}});
+  if (auto v = n.find("color")) q.style.color = v->color();
+  if (auto v = n.find("background")) q.style.background = v->color();
+  if (auto v = n.find("quiet_zone")) q.style.quiet_zone = v->integer(0, 10);
+  if (auto v = n.find("opacity")) q.style.opacity = v->real(0, 1);
+  // Fixed data is encoded once, and what cannot be drawn is the template's
+  // error; data with placeholders is checked per render (and by check).
+  bool fixed = false;
+  try {
+    fixed = find_placeholders(q.data).empty();
+  } catch (const Error& e) {
+    data.fail(e.what());
+  }
+  if (fixed) {
+    try {
+      q.fixed = encode_qr(q.data, q.level);
+    } catch (const Error& e) {
+      data.fail(e.what());
+    }
+    if (std::string why = qr_fit_problem(q.fixed, q.box, q.style.quiet_zone); !why.empty()) n["box"].fail(why);
+  }
+  return q;
+}
+
+WindowShape parse_window_shape(const Node& n) {
+  const std::string name = n.string();
+  std::string list;
+  for (const auto& [known, shape] : kWindowShapes) {
+    if (known == name) return shape;
+    list += (list.empty() ? "" : ", ") + std::string(known);
+  }
+  n.fail("'" + name + "' is not one of: " + list);
+}
+
+// Photo windows: `auto` is resolved once all layers are read.
+PhotoLayer read_photo(const Node& n, bool& automatic) {
+  n.object({"type", "window"});
+  auto w = n["window"];
+  w.object({"shape", "box", "radius"});
+  const WindowShape shape = parse_window_shape(w["shape"]);
+  automatic = shape == WindowShape::Auto;
+  switch (shape) {
+    case WindowShape::Auto:
+      if (w.has("box") || w.has("radius")) w.fail("'auto' takes its window from the overlay: no 'box' or 'radius'");
+      return {{}, {{}, shape, 0}};
+    case WindowShape::Circle: {
+      if (w.has("radius")) w["radius"].fail("a circle takes no 'radius' (its box sets it)");
+      Rect box = w["box"].box();
+      return {circle_window(box), {box, shape, 0}};
+    }
+    case WindowShape::Rect: break;
+  }
+  Rect box = w["box"].box();
+  float radius = w.has("radius") ? w["radius"].real(0, kMaxSide) : 0;
+  return {rect_window(box, radius), {box, shape, radius}};
+}
+
+}  // namespace
+
+const char* window_shape_name(WindowShape shape) {
+  for (const auto& [name, value] : kWindowShapes)
+    if (value == shape) return name.data();
+  return "rect";
+}
+
+namespace detail {
+
+std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path, const std::string& text) {
+  const Source source = source_of(path, "template");
+  json doc = parse_json(text, source);
+  Node root(doc, "", source);
+  root.object({"title", "width", "height", "fields", "layers"});
+
+  auto data = std::make_shared<TemplateData>();
+  data->path = path;
+  // What the output depends on besides the inputs: the JSON and its assets.
+  std::string fingerprint = sha256_hex(text);
+  data->id = path.stem().string();
+  data->title = root.has("title") ? root["title"].string() : data->id;
+  data->size = {root["width"].integer(1, kMaxSide), root["height"].integer(1, kMaxSide)};
+  if (static_cast<std::int64_t>(data->size.width) * data->size.height > 40'000'000)
+    root["width"].fail("the canvas must be at most 40 megapixels");
+
+  auto layers = root["layers"].items();
+  if (layers.empty()) root["layers"].fail("needs at least one layer");
+  if (layers.size() > kMaxLayers) root["layers"].fail("at most " + std::to_string(kMaxLayers) + " layers");
+  std::vector<std::string> used;  // field names in order of first use
+  std::optional<std::size_t> auto_photo;
+  // The folder's own fonts: looked up once, by the first text layer.
+  std::optional<std::shared_ptr<const FontLibrary>> folder_fonts;
+  auto own_fonts = [&]() -> const std::shared_ptr<const FontLibrary>& {
+    if (!folder_fonts) {
+      auto found = FontLibrary::folder(source.dir);
+      folder_fonts = found->families().empty() ? nullptr : std::move(found);
+    }
+    return *folder_fonts;
+  };
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Node& n = layers[i];
+    std::string type = n["type"].string();
+    auto note_fields = [&](const std::string& s, std::string_view key = "text") {
+      try {
+        for (const auto& p : find_placeholders(s))
+          if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
+      } catch (const Error& e) {
+        n[key].fail(e.what());
+      }
+    };
+    if (type == "fill") {
+      data->layers.emplace_back(read_fill(n));
+    } else if (type == "image") {
+      data->layers.emplace_back(read_image_layer(n, data->size, fingerprint));
+    } else if (type == "photo") {
+      if (data->has_photo) n.fail("a template has at most one photo layer");
+      bool automatic = false;
+      data->layers.emplace_back(read_photo(n, automatic));
+      data->has_photo = true;
+      if (automatic) auto_photo = i;
+    } else if (type == "text") {
+      TextLayer t = read_text(n, own_fonts());
+      note_fields(t.text);
+      data->layers.emplace_back(std::move(t));
+    } else if (type == "arc_text") {
+      ArcTextLayer t = read_arc_text(n, own_fonts());
+      note_fields(t.text);
+      data->layers.emplace_back(std::move(t));
+    } else if (type == "qr") {
+      QrLayer q = read_qr(n);
+      note_fields(q.data, "data");
+      data->layers.emplace_back(std::move(q));
+    } else {
+      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text, qr");
+    }
+  }
+
+  if (auto_photo) {
+    // The window is the hole of the first image layer above the photo.
+    auto above = std::find_if(data->layers.begin() + static_cast<std::ptrdiff_t>(*auto_photo) + 1, data->layers.end(),
+                              [](const Layer& l) { return std::holds_alternative<ImageLayer>(l); });
+    const Node& n = layers[*auto_photo];
+    if (above == data->layers.end()) n["window"]["shape"].fail("'auto' needs an image layer above the photo");
+    const auto& overlay = std::get<ImageLayer>(*above);
+    Image flat(data->size.width, data->size.height);
+    composite_image(flat, overlay.pixels, overlay.x, overlay.y);
+    try {
+      auto& photo = std::get<PhotoLayer>(data->layers[*auto_photo]);
+      photo.window = find_window(flat);
+      photo.shape.box = photo.window.rect;
+    } catch (const Error& e) {
+      // "overlay: has no ..." names the overlay's layer and file instead.
+      const Node& image = layers[static_cast<std::size_t>(above - data->layers.begin())];
+      std::string why = e.what();
+      if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
+      n["window"]["shape"].fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
+    }
+  }
+
+  std::map<std::string, TemplateField> declared;
+  if (root.has("fields")) {
+    const Node fields = root["fields"];
+    if (!fields.raw().is_object()) fields.fail("must be an object");
+    for (const auto& [name, value] : fields.raw().items()) {
+      Node fn(value, fields.path() + "." + name, source);
+      fn.object({"label", "sample", "default", "public"});
+      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text or QR code");
+      TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
+                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt, false};
+      if (auto d = fn.find("default")) field.default_value = d->string();
+      if (auto p = fn.find("public")) field.is_public = p->boolean();
+      declared[name] = field;
+    }
+  }
+  data->fingerprint = sha256_hex(fingerprint);
+  for (const std::string& name : used)
+    data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt, false});
+  return data;
+}
+
+}  // namespace detail
+}  // namespace khung

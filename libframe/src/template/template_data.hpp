@@ -1,0 +1,124 @@
+#pragma once
+// The parsed form of a template: what template.cpp builds from JSON and
+// render.cpp draws. Geometry in canvas pixels.
+
+#include "khung/arc_text.hpp"
+#include "khung/photo.hpp"
+#include "khung/qr.hpp"
+#include "khung/render.hpp"
+#include "khung/template.hpp"
+#include "khung/text.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+namespace khung::detail {
+
+struct GradientStop {
+  float offset = 0;  // 0..1
+  Color color;
+};
+
+struct Gradient {
+  enum class Kind { Linear, Radial } kind = Kind::Linear;
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // linear: from, to
+  float cx = 0, cy = 0, radius = 0;      // radial
+  std::vector<GradientStop> stops;       // sorted by offset
+};
+
+// The area a fill covers, as an anti-aliased mask (empty rect: the canvas).
+struct FillLayer {
+  Color color;
+  std::optional<Gradient> gradient;
+  WindowMask area;
+  bool whole_canvas = true;
+  float opacity = 1;
+};
+
+// An asset already scaled to its box at load time.
+struct ImageLayer {
+  Image pixels;
+  int x = 0, y = 0;
+  float opacity = 1;
+  // What decoding the asset warned of ("image 'logo.png': its ICC profile
+  // ..."): repeated by every render that draws the layer.
+  std::vector<std::string> warnings;
+};
+
+struct PhotoLayer {
+  WindowMask window;
+  PhotoWindow shape;  // as declared: what a page previewing the frame needs
+};
+
+// Text with {{field}} placeholders, substituted at render time.
+struct TextLayer {
+  std::string text;
+  Rect box;
+  TextStyle style;
+};
+
+struct ArcTextLayer {
+  std::string text;
+  Arc arc;
+  TextStyle style;
+};
+
+// A QR code of text with {{field}} placeholders, substituted at render
+// time. Data without placeholders is encoded once, at load time (`fixed`).
+struct QrLayer {
+  std::string data;
+  Rect box;
+  QrLevel level = QrLevel::M;
+  QrStyle style;
+  QrCode fixed;  // empty when the data has placeholders
+};
+
+using Layer = std::variant<FillLayer, ImageLayer, PhotoLayer, TextLayer, ArcTextLayer, QrLayer>;
+
+struct TemplateData {
+  std::filesystem::path path;
+  std::string id, title;
+  std::string fingerprint;  // SHA-256 over the JSON and its assets
+  Size size;
+  std::vector<TemplateField> fields;
+  std::vector<Layer> layers;
+  bool has_photo = false;
+
+  // The canvas after the bottom layers that never change (no photo, no
+  // placeholder), drawn once on the first render; renders start from a copy.
+  mutable std::once_flag base_once;
+  mutable Image base;
+  mutable std::size_t base_layers = 0;
+  mutable std::vector<RenderWarning> base_warnings;  // of those layers
+};
+
+// A {{name}} in a text: the byte range it spans and the name inside.
+struct Placeholder {
+  std::size_t begin = 0, end = 0;
+  std::string name;
+};
+
+// Finds the placeholders of a text. With `filters`, a name may end in
+// "|filter" (file name patterns: {{name|slug}}). Throws Error(Template) with
+// the bare reason ("unclosed '{{'", a bad name) for the caller to place.
+std::vector<Placeholder> find_placeholders(std::string_view text, bool filters = false);
+
+// The template `text` holds, read from (or for) the file at `path`
+// (schema.cpp). Throws Error(Template) naming the JSON path.
+std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path, const std::string& text);
+
+// The canvas size a template (id or path, as Template::load takes) declares,
+// read from its JSON without loading it; nullopt for anything Template::load
+// would refuse (which reports it properly).
+std::optional<Size> peek_template_size(std::string_view id_or_path);
+
+// The parsed form behind a Template, for the library's own files: the
+// public class shows none of it.
+struct TemplateAccess {
+  static const TemplateData& data(const Template& t) { return *t.data_; }
+};
+inline const TemplateData& template_data(const Template& t) { return TemplateAccess::data(t); }
+
+}  // namespace khung::detail
