@@ -34,4 +34,19 @@ std::vector<Placeholder> find_placeholders(std::string_view text, bool filters) 
   return out;
 }
 
+FieldText::FieldText(std::string text) : text_(std::move(text)), placeholders_(find_placeholders(text_)) {}
+
+std::string FieldText::fill(const std::function<const std::string&(const std::string& name)>& value) const {
+  std::string out;
+  std::size_t pos = 0;
+  for (const Placeholder& p : placeholders_) {
+    const std::string& v = value(p.name);
+    out.append(text_, pos, p.begin - pos);
+    out += v;
+    pos = p.end;
+  }
+  out.append(text_, pos, std::string::npos);
+  return out;
+}
+
 }  // namespace khung::detail

@@ -36,18 +36,12 @@ Error missing_field(const Template& tpl, const std::string& name) {
 
 // Text with each {{name}} replaced in one pass (values are never re-read for
 // placeholders). Throws Error(InvalidArgument) for a missing field.
-std::string substitute(const Template& tpl, const std::string& text, const Fields& fields) {
-  std::string out;
-  std::size_t pos = 0;
-  for (const Placeholder& p : find_placeholders(text)) {
-    const std::string* value = field_value(tpl, fields, p.name);
-    if (!value) throw missing_field(tpl, p.name);
-    out.append(text, pos, p.begin - pos);
-    out += *value;
-    pos = p.end;
-  }
-  out.append(text, pos, std::string::npos);
-  return out;
+std::string substitute(const Template& tpl, const FieldText& text, const Fields& fields) {
+  return text.fill([&](const std::string& name) -> const std::string& {
+    const std::string* value = field_value(tpl, fields, name);
+    if (!value) throw missing_field(tpl, name);
+    return *value;
+  });
 }
 
 bool uses_field(const Template& tpl, std::string_view name) {
@@ -140,8 +134,8 @@ void paint_fill(Image& canvas, const FillLayer& f) {
 }
 
 bool is_static(const Layer& layer) {
-  if (const auto* t = std::get_if<TextLayer>(&layer)) return find_placeholders(t->text).empty();
-  if (const auto* a = std::get_if<ArcTextLayer>(&layer)) return find_placeholders(a->text).empty();
+  if (const auto* t = std::get_if<TextLayer>(&layer)) return t->text.fixed();
+  if (const auto* a = std::get_if<ArcTextLayer>(&layer)) return a->text.fixed();
   if (const auto* q = std::get_if<QrLayer>(&layer)) return !q->fixed.empty();
   return !std::holds_alternative<PhotoLayer>(layer);
 }
@@ -210,7 +204,7 @@ void add_photo_warnings(const PhotoInput& photo, const std::vector<std::string>&
 // Characters no font has in the text of layers[index] (TextLayout::missing),
 // as warnings placed at the field whose value holds them, or at the layer
 // for the template's own text; one per place, in order of first use.
-std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::size_t index, const std::string& text,
+std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::size_t index, const FieldText& text,
                                                       const TextStyle& style, const Fields& fields,
                                                       const std::vector<char32_t>& missing) {
   if (missing.empty()) return {};
@@ -228,7 +222,7 @@ std::vector<RenderWarning> missing_character_warnings(const Template& tpl, std::
     return to_utf32(t);
   };
   std::vector<std::pair<std::string, std::u32string>> values;
-  for (const Placeholder& p : find_placeholders(text))
+  for (const Placeholder& p : text.placeholders())
     if (const std::string* value = field_value(tpl, fields, p.name)) values.emplace_back(p.name, as_laid_out(*value));
   for (char32_t cp : missing) {
     bool in_field = false;
@@ -689,7 +683,7 @@ std::vector<CheckProblem> check_fields(const Template& tpl, const Fields& fields
     const auto* q = std::get_if<QrLayer>(&layers[i]);
     if (!t && !a && !q) continue;
     // An overlong field is reported once, above, and not laid out.
-    const auto placeholders = find_placeholders(t ? t->text : a ? a->text : q->data);
+    const auto& placeholders = (t ? t->text : a ? a->text : q->data).placeholders();
     // So is a missing one, and the layer is not laid out either.
     if (std::any_of(placeholders.begin(), placeholders.end(), [&](const Placeholder& p) {
           return std::find(overlong_fields.begin(), overlong_fields.end(), p.name) != overlong_fields.end() ||

@@ -102,11 +102,21 @@ void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const F
   }
 }
 
+// A string value with {{field}} placeholders, refused at `n` when one is
+// malformed.
+FieldText field_text(const Node& n) {
+  try {
+    return FieldText(n.string());
+  } catch (const Error& e) {
+    n.fail(e.what());
+  }
+}
+
 TextLayer read_text(const Node& n, const std::shared_ptr<const FontLibrary>& own_fonts) {
   n.object({"type", "text", "box", "font", "fallback", "color", "align", "valign", "line_height", "letter_spacing",
             "max_lines", "overflow", "transform", "wrap", "stroke", "shadow"});
   TextLayer t;
-  t.text = n["text"].string();
+  t.text = field_text(n["text"]);
   t.box = n["box"].box();
   read_text_style(n, t.style, own_fonts);
   auto& st = t.style;
@@ -125,7 +135,7 @@ ArcTextLayer read_arc_text(const Node& n, const std::shared_ptr<const FontLibrar
   n.object({"type", "text", "center", "radius", "start_angle", "direction", "align", "max_angle", "font", "fallback",
             "color", "letter_spacing", "overflow", "transform", "stroke", "shadow"});
   ArcTextLayer t;
-  t.text = n["text"].string();
+  t.text = field_text(n["text"]);
   std::tie(t.arc.center_x, t.arc.center_y) = n["center"].point();
   t.arc.radius = n["radius"].real(1, 100000);
   if (auto v = n.find("start_angle")) t.arc.start_angle = v->real(-3600, 3600);
@@ -263,8 +273,8 @@ QrLayer read_qr(const Node& n) {
   n.object({"type", "data", "box", "level", "color", "background", "quiet_zone", "opacity"});
   QrLayer q;
   const Node data = n["data"];
-  q.data = data.string();
-  if (q.data.empty()) data.fail("must not be empty");
+  q.data = field_text(data);
+  if (q.data.text().empty()) data.fail("must not be empty");
   q.box = n["box"].box();
   if (auto v = n.find("level"))
     q.level = v->choice<QrLevel>({{"L", QrLevel::L}, {"M", QrLevel::M}, {"Q", QrLevel::Q}, {"H", QrLevel::H}});
@@ -274,15 +284,9 @@ QrLayer read_qr(const Node& n) {
   if (auto v = n.find("opacity")) q.style.opacity = v->real(0, 1);
   // Fixed data is encoded once, and what cannot be drawn is the template's
   // error; data with placeholders is checked per render (and by check).
-  bool fixed = false;
-  try {
-    fixed = find_placeholders(q.data).empty();
-  } catch (const Error& e) {
-    data.fail(e.what());
-  }
-  if (fixed) {
+  if (q.data.fixed()) {
     try {
-      q.fixed = encode_qr(q.data, q.level);
+      q.fixed = encode_qr(q.data.text(), q.level);
     } catch (const Error& e) {
       data.fail(e.what());
     }
@@ -367,13 +371,9 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Node& n = layers[i];
     std::string type = n["type"].string();
-    auto note_fields = [&](const std::string& s, std::string_view key = "text") {
-      try {
-        for (const auto& p : find_placeholders(s))
-          if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
-      } catch (const Error& e) {
-        n[key].fail(e.what());
-      }
+    auto note_fields = [&](const FieldText& value) {
+      for (const auto& p : value.placeholders())
+        if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
     };
     if (type == "fill") {
       data->layers.emplace_back(read_fill(n));
@@ -395,7 +395,7 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
       data->layers.emplace_back(std::move(t));
     } else if (type == "qr") {
       QrLayer q = read_qr(n);
-      note_fields(q.data, "data");
+      note_fields(q.data);
       data->layers.emplace_back(std::move(q));
     } else {
       n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text, qr");

@@ -9,6 +9,7 @@
 #include "khung/template.hpp"
 #include "khung/text.hpp"
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -52,15 +53,47 @@ struct PhotoLayer {
   PhotoWindow shape;  // as declared: what a page previewing the frame needs
 };
 
+// A {{name}} in a text: the byte range it spans and the name inside.
+struct Placeholder {
+  std::size_t begin = 0, end = 0;
+  std::string name;
+};
+
+// Finds the placeholders of a text. With `filters`, a name may end in
+// "|filter" (file name patterns: {{name|slug}}). Throws Error(Template) with
+// the bare reason ("unclosed '{{'", a bad name) for the caller to place.
+std::vector<Placeholder> find_placeholders(std::string_view text, bool filters = false);
+
+// A template's text with its {{name}} placeholders, found once when the
+// template loads and kept with it: renders and checks only fill them in.
+class FieldText {
+ public:
+  FieldText() = default;
+  // Throws find_placeholders' errors.
+  explicit FieldText(std::string text);
+
+  const std::string& text() const { return text_; }
+  const std::vector<Placeholder>& placeholders() const { return placeholders_; }
+  // No placeholder: the text is the same in every render.
+  bool fixed() const { return placeholders_.empty(); }
+  // The text with each placeholder replaced by value(name), in one pass
+  // (values are never searched for placeholders).
+  std::string fill(const std::function<const std::string&(const std::string& name)>& value) const;
+
+ private:
+  std::string text_;
+  std::vector<Placeholder> placeholders_;
+};
+
 // Text with {{field}} placeholders, substituted at render time.
 struct TextLayer {
-  std::string text;
+  FieldText text;
   Rect box;
   TextStyle style;
 };
 
 struct ArcTextLayer {
-  std::string text;
+  FieldText text;
   Arc arc;
   TextStyle style;
 };
@@ -68,7 +101,7 @@ struct ArcTextLayer {
 // A QR code of text with {{field}} placeholders, substituted at render
 // time. Data without placeholders is encoded once, at load time (`fixed`).
 struct QrLayer {
-  std::string data;
+  FieldText data;
   Rect box;
   QrLevel level = QrLevel::M;
   QrStyle style;
@@ -93,17 +126,6 @@ struct TemplateData {
   mutable std::size_t base_layers = 0;
   mutable std::vector<RenderWarning> base_warnings;  // of those layers
 };
-
-// A {{name}} in a text: the byte range it spans and the name inside.
-struct Placeholder {
-  std::size_t begin = 0, end = 0;
-  std::string name;
-};
-
-// Finds the placeholders of a text. With `filters`, a name may end in
-// "|filter" (file name patterns: {{name|slug}}). Throws Error(Template) with
-// the bare reason ("unclosed '{{'", a bad name) for the caller to place.
-std::vector<Placeholder> find_placeholders(std::string_view text, bool filters = false);
 
 // The template `text` holds, read from (or for) the file at `path`
 // (schema.cpp). Throws Error(Template) naming the JSON path.
