@@ -526,7 +526,9 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   // (photo_decode_options, as every face decodes), which it nearly always
   // is: a reduced JPEG comes in steps of an eighth. Other formats wait for
   // the window to be known.
-  const std::optional<Size> canvas = detail::peek_template_size(template_ref);
+  // The template's JSON is read once: for its size now, parsed below.
+  const TemplateSource source = read_template(template_ref);
+  const std::optional<Size> canvas = peek_template_size(source.text);
   const bool jpeg = starts_as_jpeg(options.photo);
   RowFeed feed;
   // The decoding thread's warnings, read once photo.get() has returned.
@@ -561,7 +563,7 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   Template tpl;
   DecodeOptions wanted;
   try {
-    tpl = Template::load(template_ref);
+    tpl = TemplateAccess::wrap(parse_template(source.file, source.text));
     validate(tpl, options);
     for (const Layer& layer : detail::template_data(tpl).layers)
       if (const auto* p = std::get_if<PhotoLayer>(&layer)) slot = p;

@@ -42,17 +42,6 @@ std::filesystem::path template_file(const std::filesystem::path& dir, std::strin
   return dir / (std::string(id) + ".json");
 }
 
-Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
-  check_id(id);
-  std::filesystem::path file = dir / (std::string(id) + ".json");
-  std::error_code ec;
-  if (id == kReservedId || !std::filesystem::is_regular_file(file, ec))
-    throw Error(ErrorCode::NotFound, "template '" + std::string(id) + "': no such template");
-  Template t;
-  t.data_ = parse_template(file, read_json_text(file, "template"));
-  return t;
-}
-
 namespace {
 
 // Template::load's rule: text with a '/' or ending in .json is a path.
@@ -60,41 +49,59 @@ bool is_id(std::string_view id_or_path) {
   return !id_or_path.ends_with(".json") && id_or_path.find('/') == std::string_view::npos;
 }
 
+// The file of template `id` in `dir`. Throws Error(NotFound) when there is
+// none, Error(InvalidArgument) for a malformed id.
+std::filesystem::path id_file(std::string_view id, const std::filesystem::path& dir) {
+  check_id(id);
+  std::filesystem::path file = dir / (std::string(id) + ".json");
+  std::error_code ec;
+  if (id == kReservedId || !std::filesystem::is_regular_file(file, ec))
+    throw Error(ErrorCode::NotFound, "template '" + std::string(id) + "': no such template");
+  return file;
+}
+
+Template from_source(const TemplateSource& source) { return TemplateAccess::wrap(parse_template(source.file, source.text)); }
+
 }  // namespace
+
+Template Template::load_id(std::string_view id, const std::filesystem::path& dir) {
+  const std::filesystem::path file = id_file(id, dir);
+  return from_source({file, read_json_text(file, "template")});
+}
 
 std::filesystem::path Template::file_for(std::string_view id_or_path) {
   if (is_id(id_or_path)) return bundled_dir() / (std::string(id_or_path) + ".json");
   return std::filesystem::path(id_or_path);
 }
 
-Template Template::load(std::string_view id_or_path) {
-  if (is_id(id_or_path)) return load_id(id_or_path);
-  std::filesystem::path file = file_for(id_or_path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec))
-    throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
-  Template t;
-  t.data_ = parse_template(file, read_json_text(file, "template"));
-  return t;
-}
+Template Template::load(std::string_view id_or_path) { return from_source(read_template(id_or_path)); }
 
 Template Template::parse(std::string_view json, const std::filesystem::path& file) {
   detail::check_json_size(json.size(), file, "template");
-  Template t;
-  t.data_ = parse_template(file, std::string(json));
-  return t;
+  return from_source({file, std::string(json)});
 }
-
 
 namespace detail {
 
-std::optional<Size> peek_template_size(std::string_view id_or_path) {
+TemplateSource read_template(std::string_view id_or_path) {
+  if (is_id(id_or_path)) {
+    const std::filesystem::path file = id_file(id_or_path, Template::bundled_dir());
+    return {file, read_json_text(file, "template")};
+  }
+  std::filesystem::path file(id_or_path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw Error(ErrorCode::NotFound, "template '" + file.string() + "': no such file");
+  return {file, read_json_text(file, "template")};
+}
+
+std::optional<Size> peek_template_size(const std::string& text) {
   try {
-    const nlohmann::json j = nlohmann::json::parse(read_json_text(Template::file_for(id_or_path), "template"));
+    const nlohmann::json j = nlohmann::json::parse(text);
     const Size size{j.at("width").get<int>(), j.at("height").get<int>()};
     if (size.width > 0 && size.height > 0) return size;
   } catch (const std::exception&) {
-    // Template::load reports it.
+    // parse_template reports it.
   }
   return std::nullopt;
 }

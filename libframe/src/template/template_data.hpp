@@ -131,15 +131,29 @@ struct TemplateData {
 // (schema.cpp). Throws Error(Template) naming the JSON path.
 std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& path, const std::string& text);
 
-// The canvas size a template (id or path, as Template::load takes) declares,
-// read from its JSON without loading it; nullopt for anything Template::load
-// would refuse (which reports it properly).
-std::optional<Size> peek_template_size(std::string_view id_or_path);
+// A template's file and its JSON text, as Template::load finds them: a
+// bundled id or a path. Throws Error(NotFound) for no such template,
+// Error(InvalidArgument) for a malformed id, read_json_text's errors.
+struct TemplateSource {
+  std::filesystem::path file;
+  std::string text;
+};
+TemplateSource read_template(std::string_view id_or_path);
+
+// The canvas size a template's JSON text declares, read without loading
+// it; nullopt for anything parse_template would refuse (which reports it
+// properly).
+std::optional<Size> peek_template_size(const std::string& text);
 
 // The parsed form behind a Template, for the library's own files: the
 // public class shows none of it.
 struct TemplateAccess {
   static const TemplateData& data(const Template& t) { return *t.data_; }
+  static Template wrap(std::shared_ptr<const TemplateData> data) {
+    Template t;
+    t.data_ = std::move(data);
+    return t;
+  }
 };
 inline const TemplateData& template_data(const Template& t) { return TemplateAccess::data(t); }
 
