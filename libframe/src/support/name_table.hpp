@@ -30,16 +30,22 @@ std::optional<E> find_enum(std::span<const EnumName<E>> table, std::string_view 
   return std::nullopt;
 }
 
-// Throws Error(InvalidArgument) "<what>: 'jpg2' is not one of: png, jpeg,
-// webp" (at most 64 bytes of the text, as the HTTP face quotes a value).
+// "'jpg2' is not one of: png, jpeg, webp" (at most 64 bytes of the text,
+// as the HTTP face quotes a value).
 template <class E>
-E parse_enum(std::span<const EnumName<E>> table, std::string_view text, std::string_view what) {
-  if (auto found = find_enum(table, text)) return *found;
+std::string not_one_of(std::span<const EnumName<E>> table, std::string_view text) {
   std::string list;
   for (const EnumName<E>& e : table)
     if (!e.alias) list += (list.empty() ? "" : ", ") + std::string(e.name);
   const std::string shown = text.size() <= 64 ? std::string(text) : std::string(text.substr(0, 64)) + "...";
-  throw Error(ErrorCode::InvalidArgument, std::string(what) + ": '" + shown + "' is not one of: " + list);
+  return "'" + shown + "' is not one of: " + list;
+}
+
+// Throws Error(InvalidArgument) "<what>: " + not_one_of().
+template <class E>
+E parse_enum(std::span<const EnumName<E>> table, std::string_view text, std::string_view what) {
+  if (auto found = find_enum(table, text)) return *found;
+  throw Error(ErrorCode::InvalidArgument, std::string(what) + ": " + not_one_of(table, text));
 }
 
 template <class E>

@@ -7,6 +7,7 @@
 #include "khung/color.hpp"
 #include "khung/error.hpp"
 #include "khung/image.hpp"
+#include "support/name_table.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -78,15 +79,17 @@ class Node {
   // [x, y] in canvas pixels.
   std::pair<float, float> point() const;
 
+  // The value as one of an enum's names: its table (name_table.hpp), or
+  // the names written at the call for an enum only templates name.
   template <class E>
-  E choice(std::initializer_list<std::pair<std::string_view, E>> options) const {
-    std::string s = string();
-    std::string list;
-    for (const auto& [name, value] : options) {
-      if (name == s) return value;
-      list += (list.empty() ? "" : ", ") + std::string(name);
-    }
-    fail("'" + s + "' is not one of: " + list);
+  E choice(std::span<const EnumName<E>> names) const {
+    const std::string s = string();
+    if (auto found = find_enum(names, s)) return *found;
+    fail(not_one_of(names, s));
+  }
+  template <class E>
+  E choice(std::initializer_list<EnumName<E>> names) const {
+    return choice(std::span<const EnumName<E>>(names.begin(), names.size()));
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include "khung/error.hpp"
 #include "photo/composite.hpp"
+#include "template/template_data.hpp"
 
 #include <qrencode.h>
 
@@ -36,15 +37,10 @@ std::string too_long(std::size_t bytes, QrLevel level) {
 
 }  // namespace
 
-const char* qr_level_name(QrLevel level) {
-  switch (level) {
-    case QrLevel::L: return "L";
-    case QrLevel::M: return "M";
-    case QrLevel::Q: return "Q";
-    case QrLevel::H: return "H";
-  }
-  return "M";
-}
+const detail::EnumName<QrLevel> detail::kQrLevels[4] = {
+    {"L", QrLevel::L}, {"M", QrLevel::M}, {"Q", QrLevel::Q}, {"H", QrLevel::H}};
+
+const char* qr_level_name(QrLevel level) { return detail::enum_name<QrLevel>(detail::kQrLevels, level); }
 
 std::size_t qr_capacity(QrLevel level) {
   // ISO/IEC 18004, version 40 in byte mode: the data codewords less the

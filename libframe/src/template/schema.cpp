@@ -22,7 +22,7 @@ namespace khung {
 
 // The window shapes' names, both ways: read from templates, printed by
 // templates_json.
-constexpr std::pair<std::string_view, WindowShape> kWindowShapes[] = {
+constexpr detail::EnumName<WindowShape> kWindowShapes[] = {
     {"circle", WindowShape::Circle}, {"rect", WindowShape::Rect}, {"auto", WindowShape::Auto}};
 
 namespace {
@@ -277,7 +277,7 @@ QrLayer read_qr(const Node& n) {
   if (q.data.text().empty()) data.fail("must not be empty");
   q.box = n["box"].box();
   if (auto v = n.find("level"))
-    q.level = v->choice<QrLevel>({{"L", QrLevel::L}, {"M", QrLevel::M}, {"Q", QrLevel::Q}, {"H", QrLevel::H}});
+    q.level = v->choice<QrLevel>(kQrLevels);
   if (auto v = n.find("color")) q.style.color = v->color();
   if (auto v = n.find("background")) q.style.background = v->color();
   if (auto v = n.find("quiet_zone")) q.style.quiet_zone = v->integer(0, 10);
@@ -295,22 +295,12 @@ QrLayer read_qr(const Node& n) {
   return q;
 }
 
-WindowShape parse_window_shape(const Node& n) {
-  const std::string name = n.string();
-  std::string list;
-  for (const auto& [known, shape] : kWindowShapes) {
-    if (known == name) return shape;
-    list += (list.empty() ? "" : ", ") + std::string(known);
-  }
-  n.fail("'" + name + "' is not one of: " + list);
-}
-
 // Photo windows: `auto` is resolved once all layers are read.
 PhotoLayer read_photo(const Node& n, bool& automatic) {
   n.object({"type", "window"});
   auto w = n["window"];
   w.object({"shape", "box", "radius"});
-  const WindowShape shape = parse_window_shape(w["shape"]);
+  const WindowShape shape = w["shape"].choice<WindowShape>(kWindowShapes);
   automatic = shape == WindowShape::Auto;
   switch (shape) {
     case WindowShape::Auto:
@@ -330,11 +320,7 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
 
 }  // namespace
 
-const char* window_shape_name(WindowShape shape) {
-  for (const auto& [name, value] : kWindowShapes)
-    if (value == shape) return name.data();
-  return "rect";
-}
+const char* window_shape_name(WindowShape shape) { return enum_name<WindowShape>(kWindowShapes, shape); }
 
 namespace detail {
 

@@ -21,7 +21,13 @@ bool detail::valid_template_id(std::string_view id) {
   return id[0] != '-' && id[0] != '_';
 }
 
-const char* kind_name(TemplateKind kind) { return kind == TemplateKind::Frame ? "frame" : "banner"; }
+namespace {
+
+constexpr EnumName<TemplateKind> kKinds[] = {{"frame", TemplateKind::Frame}, {"banner", TemplateKind::Banner}};
+
+}  // namespace
+
+const char* kind_name(TemplateKind kind) { return enum_name<TemplateKind>(kKinds, kind); }
 
 std::filesystem::path Template::bundled_dir() { return data_dir() / "assets" / "templates"; }
 

@@ -8,6 +8,7 @@
 #include "khung/render.hpp"
 #include "khung/template.hpp"
 #include "khung/text.hpp"
+#include "support/name_table.hpp"
 
 #include <functional>
 #include <mutex>
@@ -100,6 +101,9 @@ struct ArcTextLayer {
 
 // A QR code of text with {{field}} placeholders, substituted at render
 // time. Data without placeholders is encoded once, at load time (`fixed`).
+// The QR levels' names: read from templates (`level`), printed in messages.
+extern const EnumName<QrLevel> kQrLevels[4];
+
 struct QrLayer {
   FieldText data;
   Rect box;
