@@ -204,15 +204,11 @@ int choose_region(std::vector<Run>& runs, const Image& overlay) {
   return clear_largest(open, "transparent areas along the canvas edge").root;
 }
 
-}  // namespace
-
-WindowMask find_window(const Image& overlay) {
-  const char* none = "overlay: has no transparent hole for an auto photo window";
-  if (overlay.empty()) throw Error(ErrorCode::Template, none);
+// The overlay's transparent pixels (alpha <= 127) as runs, row by row,
+// joined into regions: runs of successive rows that share a column join
+// (4-connectivity: holes touching only at a corner stay two).
+std::vector<Run> transparent_runs(const Image& overlay) {
   const int width = overlay.width(), height = overlay.height();
-  auto alpha = [&](int x, int y) { return overlay.row(y)[4 * static_cast<std::size_t>(x) + 3]; };
-  // The holes as runs, row by row; runs of successive rows that share a
-  // column join (4-connectivity: holes touching only at a corner stay two).
   std::vector<Run> runs;
   std::size_t above = 0, above_end = 0;  // the previous row's runs
   for (int y = 0; y < height; ++y) {
@@ -239,28 +235,28 @@ WindowMask find_window(const Image& overlay) {
     above = row_start;
     above_end = runs.size();
   }
-  if (runs.empty()) throw Error(ErrorCode::Template, none);
-  // The window's runs, and the box they span.
-  const int best = choose_region(runs, overlay);
-  std::vector<Run> hole;
+  return runs;
+}
+
+// The coverage of the window whose runs are `hole`: full in the hole and
+// under the overlay's soft edge around it, i.e. every pixel within
+// kUnderEdge of the hole (centre to centre, a disc) that is not opaque. The
+// overlay's own alpha then blends its edge onto the photo. (Coverage 255 -
+// alpha would let the background show through where both are partial: up
+// to a quarter of it at alpha 128.)
+WindowMask hole_mask(const Image& overlay, const std::vector<Run>& hole) {
+  const int width = overlay.width(), height = overlay.height();
   int bx0 = width, bx1 = 0, by0 = height, by1 = 0;
-  for (std::size_t i = 0; i < runs.size(); ++i)
-    if (root_of(runs, static_cast<int>(i)) == best) {
-      hole.push_back(runs[i]);
-      bx0 = std::min(bx0, runs[i].x0), bx1 = std::max(bx1, runs[i].x1);
-      by0 = std::min(by0, runs[i].y), by1 = std::max(by1, runs[i].y + 1);
-    }
-  // The box widened by the reach under the overlay's edge.
+  for (const Run& r : hole) {
+    bx0 = std::min(bx0, r.x0), bx1 = std::max(bx1, r.x1);
+    by0 = std::min(by0, r.y), by1 = std::max(by1, r.y + 1);
+  }
+  // The hole's box widened by the reach under the overlay's edge.
   const int ax0 = std::max(0, bx0 - kUnderEdge), ay0 = std::max(0, by0 - kUnderEdge);
   const int ax1 = std::min(width, bx1 + kUnderEdge), ay1 = std::min(height, by1 + kUnderEdge);
-  const int aw = ax1 - ax0, ah = ay1 - ay0;
-  // Full coverage in the hole and under the overlay's soft edge around it:
-  // every pixel within kUnderEdge of the hole (centre to centre, a disc)
-  // that is not opaque. The overlay's own alpha then blends its edge onto
-  // the photo. (Coverage 255 - alpha would let the background show through
-  // where both are partial: up to a quarter of it at alpha 128.)
+  const int aw = ax1 - ax0;
   constexpr std::uint8_t kNear = 1;
-  std::vector<std::uint8_t> cover(static_cast<std::size_t>(aw) * ah, 0);
+  std::vector<std::uint8_t> cover(static_cast<std::size_t>(aw) * (ay1 - ay0), 0);
   auto at = [&](int x, int y) { return cover.data() + static_cast<std::size_t>(y - ay0) * aw + (x - ax0); };
   for (const Run& r : hole)
     for (int dy = -kUnderEdge; dy <= kUnderEdge; ++dy) {
@@ -274,8 +270,9 @@ WindowMask find_window(const Image& overlay) {
   int cx0 = aw, cx1 = -1, cy0 = -1, cy1 = -1;
   for (int y = ay0; y < ay1; ++y) {
     std::uint8_t* p = at(ax0, y);
+    const std::uint8_t* alpha = overlay.row(y) + 4 * static_cast<std::size_t>(ax0) + 3;
     for (int x = 0; x < aw; ++x) {
-      if (p[x] == kNear) p[x] = alpha(ax0 + x, y) < 255 ? 255 : 0;
+      if (p[x] == kNear) p[x] = alpha[4 * x] < 255 ? 255 : 0;
       if (p[x]) {
         cx0 = std::min(cx0, x), cx1 = std::max(cx1, x);
         if (cy0 < 0) cy0 = y - ay0;
@@ -289,6 +286,20 @@ WindowMask find_window(const Image& overlay) {
     std::memcpy(mask.coverage.data() + static_cast<std::size_t>(y) * mask.rect.width, at(mask.rect.x, mask.rect.y + y),
                 mask.rect.width);
   return mask;
+}
+
+}  // namespace
+
+WindowMask find_window(const Image& overlay) {
+  const char* none = "overlay: has no transparent hole for an auto photo window";
+  if (overlay.empty()) throw Error(ErrorCode::Template, none);
+  std::vector<Run> runs = transparent_runs(overlay);
+  if (runs.empty()) throw Error(ErrorCode::Template, none);
+  const int best = choose_region(runs, overlay);
+  std::vector<Run> hole;
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (root_of(runs, static_cast<int>(i)) == best) hole.push_back(runs[i]);
+  return hole_mask(overlay, hole);
 }
 
 }  // namespace khung
