@@ -318,6 +318,109 @@ PhotoLayer read_photo(const Node& n, bool& automatic) {
   return {rect_window(box, radius), {box, shape, radius}};
 }
 
+// The template's layers, read into `data` (with has_photo); `fingerprint`
+// takes in the assets read. Returns the index of a photo layer whose
+// window is `auto`, resolved by find_auto_window once all are read.
+std::optional<std::size_t> read_layers(const std::vector<Node>& layers, const Source& source, TemplateData& data,
+                                       std::string& fingerprint) {
+  std::optional<std::size_t> auto_photo;
+  // The folder's own fonts: looked up once, by the first text layer.
+  std::optional<std::shared_ptr<const FontLibrary>> folder_fonts;
+  auto own_fonts = [&]() -> const std::shared_ptr<const FontLibrary>& {
+    if (!folder_fonts) {
+      auto found = FontLibrary::folder(source.dir);
+      folder_fonts = found->families().empty() ? nullptr : std::move(found);
+    }
+    return *folder_fonts;
+  };
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Node& n = layers[i];
+    const std::string type = n["type"].string();
+    if (type == "fill") {
+      data.layers.emplace_back(read_fill(n));
+    } else if (type == "image") {
+      data.layers.emplace_back(read_image_layer(n, data.size, fingerprint));
+    } else if (type == "photo") {
+      if (data.has_photo) n.fail("a template has at most one photo layer");
+      bool automatic = false;
+      data.layers.emplace_back(read_photo(n, automatic));
+      data.has_photo = true;
+      if (automatic) auto_photo = i;
+    } else if (type == "text") {
+      data.layers.emplace_back(read_text(n, own_fonts()));
+    } else if (type == "arc_text") {
+      data.layers.emplace_back(read_arc_text(n, own_fonts()));
+    } else if (type == "qr") {
+      data.layers.emplace_back(read_qr(n));
+    } else {
+      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text, qr");
+    }
+  }
+  return auto_photo;
+}
+
+// The window of the photo layer layers[photo] whose shape is `auto`: the
+// hole of the first image layer above it.
+void find_auto_window(const std::vector<Node>& layers, std::size_t photo, TemplateData& data) {
+  auto above = std::find_if(data.layers.begin() + static_cast<std::ptrdiff_t>(photo) + 1, data.layers.end(),
+                            [](const Layer& l) { return std::holds_alternative<ImageLayer>(l); });
+  const Node shape = layers[photo]["window"]["shape"];
+  if (above == data.layers.end()) shape.fail("'auto' needs an image layer above the photo");
+  const auto& overlay = std::get<ImageLayer>(*above);
+  Image flat(data.size.width, data.size.height);
+  composite_image(flat, overlay.pixels, overlay.x, overlay.y);
+  try {
+    auto& slot = std::get<PhotoLayer>(data.layers[photo]);
+    slot.window = find_window(flat);
+    slot.shape.box = slot.window.rect;
+  } catch (const Error& e) {
+    // "overlay: has no ..." names the overlay's layer and file instead.
+    const Node& image = layers[static_cast<std::size_t>(above - data.layers.begin())];
+    std::string why = e.what();
+    if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
+    shape.fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
+  }
+}
+
+// The names the layers' texts and QR data use, in order of first use.
+std::vector<std::string> used_fields(const std::vector<Layer>& layers) {
+  std::vector<std::string> used;
+  for (const Layer& layer : layers) {
+    const FieldText* text = nullptr;
+    if (const auto* t = std::get_if<TextLayer>(&layer)) text = &t->text;
+    if (const auto* a = std::get_if<ArcTextLayer>(&layer)) text = &a->text;
+    if (const auto* q = std::get_if<QrLayer>(&layer)) text = &q->data;
+    if (!text) continue;
+    for (const Placeholder& p : text->placeholders())
+      if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
+  }
+  return used;
+}
+
+// The template's fields: every name `used`, with what the `fields` object
+// declares of it (a declaration no text uses is refused).
+std::vector<TemplateField> read_fields(const Node& root, const Source& source, const std::vector<std::string>& used) {
+  std::map<std::string, TemplateField> declared;
+  if (root.has("fields")) {
+    const Node fields = root["fields"];
+    if (!fields.raw().is_object()) fields.fail("must be an object");
+    for (const auto& [name, value] : fields.raw().items()) {
+      Node fn(value, fields.path() + "." + name, source);
+      fn.object({"label", "sample", "default", "public"});
+      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text or QR code");
+      TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
+                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt, false};
+      if (auto d = fn.find("default")) field.default_value = d->string();
+      if (auto p = fn.find("public")) field.is_public = p->boolean();
+      declared[name] = field;
+    }
+  }
+  std::vector<TemplateField> out;
+  for (const std::string& name : used)
+    out.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt, false});
+  return out;
+}
+
 }  // namespace
 
 const char* window_shape_name(WindowShape shape) { return enum_name<WindowShape>(kWindowShapes, shape); }
@@ -340,94 +443,12 @@ std::shared_ptr<const TemplateData> parse_template(const std::filesystem::path& 
   if (static_cast<std::int64_t>(data->size.width) * data->size.height > 40'000'000)
     root["width"].fail("the canvas must be at most 40 megapixels");
 
-  auto layers = root["layers"].items();
+  const std::vector<Node> layers = root["layers"].items();
   if (layers.empty()) root["layers"].fail("needs at least one layer");
   if (layers.size() > kMaxLayers) root["layers"].fail("at most " + std::to_string(kMaxLayers) + " layers");
-  std::vector<std::string> used;  // field names in order of first use
-  std::optional<std::size_t> auto_photo;
-  // The folder's own fonts: looked up once, by the first text layer.
-  std::optional<std::shared_ptr<const FontLibrary>> folder_fonts;
-  auto own_fonts = [&]() -> const std::shared_ptr<const FontLibrary>& {
-    if (!folder_fonts) {
-      auto found = FontLibrary::folder(source.dir);
-      folder_fonts = found->families().empty() ? nullptr : std::move(found);
-    }
-    return *folder_fonts;
-  };
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const Node& n = layers[i];
-    std::string type = n["type"].string();
-    auto note_fields = [&](const FieldText& value) {
-      for (const auto& p : value.placeholders())
-        if (std::find(used.begin(), used.end(), p.name) == used.end()) used.push_back(p.name);
-    };
-    if (type == "fill") {
-      data->layers.emplace_back(read_fill(n));
-    } else if (type == "image") {
-      data->layers.emplace_back(read_image_layer(n, data->size, fingerprint));
-    } else if (type == "photo") {
-      if (data->has_photo) n.fail("a template has at most one photo layer");
-      bool automatic = false;
-      data->layers.emplace_back(read_photo(n, automatic));
-      data->has_photo = true;
-      if (automatic) auto_photo = i;
-    } else if (type == "text") {
-      TextLayer t = read_text(n, own_fonts());
-      note_fields(t.text);
-      data->layers.emplace_back(std::move(t));
-    } else if (type == "arc_text") {
-      ArcTextLayer t = read_arc_text(n, own_fonts());
-      note_fields(t.text);
-      data->layers.emplace_back(std::move(t));
-    } else if (type == "qr") {
-      QrLayer q = read_qr(n);
-      note_fields(q.data);
-      data->layers.emplace_back(std::move(q));
-    } else {
-      n["type"].fail("'" + type + "' is not one of: fill, image, photo, text, arc_text, qr");
-    }
-  }
-
-  if (auto_photo) {
-    // The window is the hole of the first image layer above the photo.
-    auto above = std::find_if(data->layers.begin() + static_cast<std::ptrdiff_t>(*auto_photo) + 1, data->layers.end(),
-                              [](const Layer& l) { return std::holds_alternative<ImageLayer>(l); });
-    const Node& n = layers[*auto_photo];
-    if (above == data->layers.end()) n["window"]["shape"].fail("'auto' needs an image layer above the photo");
-    const auto& overlay = std::get<ImageLayer>(*above);
-    Image flat(data->size.width, data->size.height);
-    composite_image(flat, overlay.pixels, overlay.x, overlay.y);
-    try {
-      auto& photo = std::get<PhotoLayer>(data->layers[*auto_photo]);
-      photo.window = find_window(flat);
-      photo.shape.box = photo.window.rect;
-    } catch (const Error& e) {
-      // "overlay: has no ..." names the overlay's layer and file instead.
-      const Node& image = layers[static_cast<std::size_t>(above - data->layers.begin())];
-      std::string why = e.what();
-      if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
-      n["window"]["shape"].fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
-    }
-  }
-
-  std::map<std::string, TemplateField> declared;
-  if (root.has("fields")) {
-    const Node fields = root["fields"];
-    if (!fields.raw().is_object()) fields.fail("must be an object");
-    for (const auto& [name, value] : fields.raw().items()) {
-      Node fn(value, fields.path() + "." + name, source);
-      fn.object({"label", "sample", "default", "public"});
-      if (std::find(used.begin(), used.end(), name) == used.end()) fn.fail("is not used by any text or QR code");
-      TemplateField field{name, fn.has("label") ? fn["label"].string() : name,
-                          fn.has("sample") ? fn["sample"].string() : name, std::nullopt, false};
-      if (auto d = fn.find("default")) field.default_value = d->string();
-      if (auto p = fn.find("public")) field.is_public = p->boolean();
-      declared[name] = field;
-    }
-  }
+  if (auto photo = read_layers(layers, source, *data, fingerprint)) find_auto_window(layers, *photo, *data);
+  data->fields = read_fields(root, source, used_fields(data->layers));
   data->fingerprint = sha256_hex(fingerprint);
-  for (const std::string& name : used)
-    data->fields.push_back(declared.count(name) ? declared[name] : TemplateField{name, name, name, std::nullopt, false});
   return data;
 }
 
