@@ -516,6 +516,43 @@ Image render_template(const Template& tpl, const RenderOptions& options, const F
   return render_with_warnings(tpl, options, fonts).image;
 }
 
+namespace {
+
+// The decode load_and_render starts before the template is parsed: at the
+// size that covers the whole `canvas` (the most its window can need), or
+// nullopt (the canvas is unknown, or the placement bad: reported later, in
+// the usual order).
+std::optional<DecodeOptions> speculative_decode(std::optional<Size> canvas, const RenderOptions& options,
+                                                std::vector<std::string>& warnings) {
+  if (!canvas) return std::nullopt;
+  try {
+    const Size bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
+    return DecodeOptions{options.limits, bound.width, bound.height, &warnings};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// Draws the photo layer `slot` from the rows the feed hands over as they
+// are decoded. False when the row decoder gave up before drawing touched
+// the canvas: the whole-image decode follows.
+bool draw_fed(Started& started, RowFeed& feed, int orientation, const PhotoLayer& slot, const RenderOptions& options) {
+  struct FeedEnded {};
+  try {
+    draw_focused(started.canvas,
+                 {&feed.image, orientation, [&feed](int rows) {
+                    if (!feed.wait_rows(rows)) throw FeedEnded{};
+                  }, feed.conversion.get()},
+                 slot.window, options.placement);
+  } catch (const FeedEnded&) {
+    return false;
+  }
+  ++started.next;
+  return true;
+}
+
+}  // namespace
+
 RenderResult load_and_render(std::string_view template_ref, const RenderOptions& options) {
   if (options.photo.empty() || options.photo.image || options.part != RenderPart::Whole)
     return render_with_warnings(Template::load(template_ref), options);
@@ -528,22 +565,14 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   // the window to be known.
   // The template's JSON is read once: for its size now, parsed below.
   const TemplateSource source = read_template(template_ref);
-  const std::optional<Size> canvas = peek_template_size(source.text);
   const bool jpeg = starts_as_jpeg(options.photo);
   RowFeed feed;
   // The decoding thread's warnings, read once photo.get() has returned.
   std::vector<std::string> decode_warnings;
   std::promise<std::optional<DecodeOptions>> sized;  // nullopt: the render stopped before the photo
   std::future<std::optional<DecodeOptions>> size_known = sized.get_future();
-  std::optional<DecodeOptions> speculative;
-  if (jpeg && canvas) {
-    try {
-      const Size bound = photo_cover_size({0, 0, canvas->width, canvas->height}, options.placement);
-      speculative = DecodeOptions{options.limits, bound.width, bound.height, &decode_warnings};
-    } catch (const Error&) {
-      // A bad placement: reported below, in the usual order.
-    }
-  }
+  const std::optional<DecodeOptions> speculative =
+      jpeg ? speculative_decode(peek_template_size(source.text), options, decode_warnings) : std::nullopt;
   std::future<std::optional<StoredImage>> photo =
       std::async(std::launch::async, [&options, &size_known, &feed, speculative] {
         try {
@@ -585,22 +614,10 @@ RenderResult load_and_render(std::string_view template_ref, const RenderOptions&
   const RowFeed::Plan& plan = feed.plan;
   const bool as_wanted = !speculative || (plan.scale.denom > 0 && jpeg_scale(plan.stored.width, plan.stored.height,
                                                                             plan.orientation, wanted) == plan.scale);
-  if (fed && as_wanted) {
-    struct FeedEnded {};
-    try {
-      draw_focused(started.canvas,
-                   {&feed.image, orientation, [&feed](int rows) {
-                      if (!feed.wait_rows(rows)) throw FeedEnded{};
-                    }, feed.conversion.get()},
-                   slot->window, options.placement);
-      ++started.next;
-      photo.get();  // done (nullopt): its pixels were the feed's
-      add_photo_warnings(options.photo, decode_warnings, started.warnings);
-      return finish_render(tpl, options, nullptr, nullptr, std::move(started));
-    } catch (const FeedEnded&) {
-      // The row decoder gave up before drawing touched the canvas: the
-      // whole-image decode follows.
-    }
+  if (fed && as_wanted && draw_fed(started, feed, orientation, *slot, options)) {
+    photo.get();  // done (nullopt): its pixels were the feed's
+    add_photo_warnings(options.photo, decode_warnings, started.warnings);
+    return finish_render(tpl, options, nullptr, nullptr, std::move(started));
   }
   // Not fed (not a JPEG, or the row decoder gave up), or fed at another
   // size than the window's: the photo as decoded whole, for the window.
