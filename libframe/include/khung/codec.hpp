@@ -25,9 +25,6 @@ namespace khung {
 
 enum class ImageFormat { Png, Jpeg, Webp, Gif, Bmp, Tga, Psd, Heic };
 
-// "png", "jpeg", ... as used in messages, HTTP and file extensions.
-const char* format_name(ImageFormat format);
-
 // A format encode_image writes, by the name every face takes: "png",
 // "jpeg" (or "jpg"), "webp", matched exactly, in lower case, as every enum's
 // name is. Throws Error(InvalidArgument) "<what>: 'gif' is not one of: png,

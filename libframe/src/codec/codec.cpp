@@ -194,18 +194,13 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::size
 }  // namespace detail
 
 namespace {
-// The formats encode_image writes come first: parse_image_format takes those.
-constexpr detail::EnumName<ImageFormat> kFormatNames[] = {
-    {"png", ImageFormat::Png},  {"jpeg", ImageFormat::Jpeg}, {"jpg", ImageFormat::Jpeg, true},
-    {"webp", ImageFormat::Webp}, {"gif", ImageFormat::Gif},   {"bmp", ImageFormat::Bmp},
-    {"tga", ImageFormat::Tga},  {"psd", ImageFormat::Psd},   {"heic", ImageFormat::Heic}};
-constexpr std::span<const detail::EnumName<ImageFormat>> kWritableFormats = std::span(kFormatNames).first(4);
+// The formats encode_image writes, by name.
+constexpr detail::EnumName<ImageFormat> kWritableFormats[] = {
+    {"png", ImageFormat::Png}, {"jpeg", ImageFormat::Jpeg}, {"jpg", ImageFormat::Jpeg, true}, {"webp", ImageFormat::Webp}};
 }  // namespace
 
-const char* format_name(ImageFormat format) { return detail::enum_name<ImageFormat>(kFormatNames, format); }
-
 ImageFormat parse_image_format(std::string_view name, std::string_view what) {
-  return detail::parse_enum(kWritableFormats, name, what);
+  return detail::parse_enum<ImageFormat>(kWritableFormats, name, what);
 }
 
 namespace detail {
@@ -214,7 +209,7 @@ std::optional<ImageFormat> format_of_extension(std::string_view extension) {
   if (extension.empty() || extension[0] != '.') return std::nullopt;
   std::string name(extension.substr(1));
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return find_enum(kWritableFormats, name);
+  return find_enum<ImageFormat>(kWritableFormats, name);
 }
 
 }  // namespace detail
