@@ -388,7 +388,7 @@ grep -qF '"src":"frames/vong-do.png"' "$tmp/designs/ring2.json" || fail "new fra
 # An existing template is kept unless --force.
 "$khung" new frame "$tmp/Vòng Đỏ.png" --dir "$tmp/designs" >/dev/null 2>"$tmp/err"
 [ $? = 1 ] || fail "new frame over an existing template: expected exit 1"
-grep -qxF "khung: error: template '$tmp/designs/vong-do.json': already exists; use --force to replace it" "$tmp/err" \
+grep -qxF "khung: error: template '$tmp/designs/vong-do.json': already exists (force replaces it)" "$tmp/err" \
   || fail "new frame existing: stderr was: $(cat "$tmp/err")"
 "$khung" new frame "$tmp/Vòng Đỏ.png" --dir "$tmp/designs" --title "Mới" --force >/dev/null || fail "new frame --force: exit $?"
 grep -qF '"title": "Mới"' "$tmp/designs/vong-do.json" || fail "new frame --force: not replaced"

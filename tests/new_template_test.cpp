@@ -48,7 +48,7 @@ TEST_CASE("a frame template is written around an overlay copied into the folder"
   // Kept unless forced.
   const std::string before = read_text(made.path);
   CHECK_THROWS_WITH(write_frame_template({.overlay = scratch.dir / "Khung Vòng.png", .title = "Mới", .dir = scratch.dir / "out"}),
-                    "template '" + made.path.string() + "': already exists; use --force to replace it");
+                    "template '" + made.path.string() + "': already exists (force replaces it)");
   CHECK(read_text(made.path) == before);
   write_frame_template({.overlay = scratch.dir / "Khung Vòng.png", .title = "Mới", .dir = scratch.dir / "out", .force = true});
   CHECK(Template::load(made.path.string()).title() == "Mới");

@@ -57,8 +57,8 @@ struct NewTemplate {
 // - Error(Template) "overlay '<path>': <why>" when check_frame_overlay
 //   finds a blocking problem (no usable hole), or the overlay is larger
 //   than a template's canvas may be;
-// - Error(Io) "template '<path>': already exists; ..." unless `force`, and
-//   for a file that cannot be written.
+// - Error(Io) "template '<path>': already exists (force replaces it)"
+//   unless `force`, and for a file that cannot be written.
 NewTemplate write_frame_template(const NewFrameOptions& options);
 
 // Writes a banner template: the background (or a fill), and (unless

@@ -107,11 +107,11 @@ void refuse_existing(const Plan& plan) {
   std::error_code ec;
   if (!plan.force && fs::exists(plan.json_path, ec))
     throw Error(ErrorCode::Io,
-                "template '" + plan.json_path.string() + "': already exists; use --force to replace it");
+                "template '" + plan.json_path.string() + "': already exists (force replaces it)");
   if (!plan.force && !plan.copy_to.empty() && fs::exists(plan.copy_to, ec) &&
       read_bytes(plan.copy_to, "artwork") != read_bytes(plan.copy_from, "artwork"))
     throw Error(ErrorCode::Io, "artwork '" + plan.copy_to.string() +
-                                   "': already exists with other content; use --force to replace it");
+                                   "': already exists with other content (force replaces it)");
 }
 
 // Writes the artwork and the template, then loads the template; on any
