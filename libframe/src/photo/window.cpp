@@ -3,6 +3,7 @@
 
 #include "khung/error.hpp"
 #include "khung/photo.hpp"
+#include "photo/window.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -111,6 +112,11 @@ std::string box_text(const Region& r) {
          std::to_string(r.y1 - r.y0) + "]";
 }
 
+// Why the overlay has no window 'auto' can choose, as search_window says it.
+struct NoWindow {
+  std::string why;
+};
+
 constexpr const char* kGiveWindow =
     "; give the photo layer its window explicitly: {\"shape\": \"circle\", \"box\": [x, y, width, height]} or "
     "{\"shape\": \"rect\", \"box\": [x, y, width, height], \"radius\": r}";
@@ -143,9 +149,9 @@ int longest_edge_art(const Image& overlay) {
 // least half its size: then 'auto' cannot tell which is meant.
 const Region& clear_largest(const std::vector<Region>& regions, const char* what) {
   if (regions.size() > 1 && regions[1].area * 2 >= regions[0].area)
-    throw Error(ErrorCode::Template, std::string("overlay: has two ") + what + " of similar size, at " +
+    throw NoWindow{std::string("has two ") + what + " of similar size, at " +
                                          box_text(regions[0]) + " and " + box_text(regions[1]) +
-                                         ", and 'auto' cannot tell which is the window" + kGiveWindow);
+                                         ", and 'auto' cannot tell which is the window" + kGiveWindow};
   return regions[0];
 }
 
@@ -186,11 +192,11 @@ int choose_region(std::vector<Run>& runs, const Image& overlay) {
     // The art stands free in the transparent area (a round badge touches
     // the edge at most where its circle does): that area is its surround.
     if (holes.empty())
-      throw Error(ErrorCode::Template,
-                  "overlay: has no enclosed transparent hole, and its transparent area " + box_text(open[0]) +
+      throw NoWindow{
+                  "has no enclosed transparent hole, and its transparent area " + box_text(open[0]) +
                       " surrounds the art (as the outside of a round badge does) rather than being framed by it, "
                       "so 'auto' finds no window" +
-                      kGiveWindow);
+                      kGiveWindow};
     return clear_largest(holes, "enclosed transparent holes").root;
   }
   // The art runs along the edge (a ribbon, a corner emblem): the photo
@@ -198,9 +204,9 @@ int choose_region(std::vector<Run>& runs, const Image& overlay) {
   // the window.
   if (!holes.empty() && holes[0].area * 8 >= open[0].area) return clear_largest(holes, "enclosed transparent holes").root;
   if (!holes.empty())
-    throw Error(ErrorCode::Template, "overlay: leaves 'auto' unsure whether the window is the enclosed hole at " +
+    throw NoWindow{"leaves 'auto' unsure whether the window is the enclosed hole at " +
                                          box_text(holes[0]) + " or the open area at " + box_text(open[0]) +
-                                         " along the canvas edge" + kGiveWindow);
+                                         " along the canvas edge" + kGiveWindow};
   return clear_largest(open, "transparent areas along the canvas edge").root;
 }
 
@@ -290,16 +296,27 @@ WindowMask hole_mask(const Image& overlay, const std::vector<Run>& hole) {
 
 }  // namespace
 
-WindowMask find_window(const Image& overlay) {
-  const char* none = "overlay: has no transparent hole for an auto photo window";
-  if (overlay.empty()) throw Error(ErrorCode::Template, none);
+detail::WindowSearch detail::search_window(const Image& overlay) {
+  const char* none = "has no transparent hole for an auto photo window";
+  if (overlay.empty()) return {std::nullopt, none};
   std::vector<Run> runs = transparent_runs(overlay);
-  if (runs.empty()) throw Error(ErrorCode::Template, none);
-  const int best = choose_region(runs, overlay);
+  if (runs.empty()) return {std::nullopt, none};
+  int best = 0;
+  try {
+    best = choose_region(runs, overlay);
+  } catch (const NoWindow& e) {
+    return {std::nullopt, e.why};
+  }
   std::vector<Run> hole;
   for (std::size_t i = 0; i < runs.size(); ++i)
     if (root_of(runs, static_cast<int>(i)) == best) hole.push_back(runs[i]);
-  return hole_mask(overlay, hole);
+  return {hole_mask(overlay, hole), {}};
+}
+
+WindowMask find_window(const Image& overlay) {
+  detail::WindowSearch found = detail::search_window(overlay);
+  if (!found.window) throw Error(ErrorCode::Template, "overlay: " + found.why);
+  return std::move(*found.window);
 }
 
 }  // namespace khung

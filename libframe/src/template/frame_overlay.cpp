@@ -4,6 +4,7 @@
 #include "khung/frame_overlay.hpp"
 
 #include "khung/error.hpp"
+#include "photo/window.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -152,14 +153,9 @@ bool OverlayCheck::usable() const {
 OverlayCheck check_frame_overlay(const Image& overlay) {
   OverlayCheck check;
   const int w = overlay.width(), h = overlay.height();
-  try {
-    check.window = find_window(overlay);
-  } catch (const Error& e) {
-    // find_window's reasons read "overlay: has ..."; here they name the overlay as a sentence.
-    std::string why = e.what();
-    if (why.starts_with("overlay: ")) why = "the overlay " + why.substr(9);
-    check.problems.push_back({OverlayProblemKind::NoHole, true, why});
-  }
+  detail::WindowSearch found = detail::search_window(overlay);
+  check.window = std::move(found.window);
+  if (!check.window) check.problems.push_back({OverlayProblemKind::NoHole, true, "the overlay " + found.why});
 
   if (check.window) {
     const WindowMask& m = *check.window;

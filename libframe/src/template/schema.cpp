@@ -9,6 +9,7 @@
 #include "photo/composite.hpp"
 #include "template/json_node.hpp"
 #include "photo/resample.hpp"
+#include "photo/window.hpp"
 #include "template/template_data.hpp"
 #include "template/template_id.hpp"
 
@@ -369,17 +370,14 @@ void find_auto_window(const std::vector<Node>& layers, std::size_t photo, Templa
   const auto& overlay = std::get<ImageLayer>(*above);
   Image flat(data.size.width, data.size.height);
   composite_image(flat, overlay.pixels, overlay.x, overlay.y);
-  try {
-    auto& slot = std::get<PhotoLayer>(data.layers[photo]);
-    slot.window = find_window(flat);
-    slot.shape.box = slot.window.rect;
-  } catch (const Error& e) {
-    // "overlay: has no ..." names the overlay's layer and file instead.
+  WindowSearch found = search_window(flat);
+  if (!found.window) {
     const Node& image = layers[static_cast<std::size_t>(above - data.layers.begin())];
-    std::string why = e.what();
-    if (why.rfind("overlay: ", 0) == 0) why.erase(0, 9);
-    shape.fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + why);
+    shape.fail("the overlay " + image.path() + " ('" + image["src"].string() + "') " + found.why);
   }
+  auto& slot = std::get<PhotoLayer>(data.layers[photo]);
+  slot.window = std::move(*found.window);
+  slot.shape.box = slot.window.rect;
 }
 
 // The names the layers' texts and QR data use, in order of first use.
