@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include "answer.hpp"
 #include "catalog.hpp"
 #include "khung/campaign.hpp"
 #include "khung/codec.hpp"
@@ -43,53 +44,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// ------------------------------------------------------------------ errors
-
-// An answer other than success, with the status and the code of PRODUCT.md.
-struct Failure {
-  int status;
-  std::string message;
-};
-
-const char* status_code_name(int status) {
-  switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 414: return "uri_too_long";
-    case 409: return "conflict";
-    case 415: return "unsupported_media_type";
-    case 422: return "unprocessable_image";
-    case 429: return "too_many_requests";
-    case 431: return "headers_too_large";
-    case 503: return "overloaded";
-    default: return status >= 500 ? "internal" : "bad_request";
-  }
-}
-
-// The one place library errors become HTTP statuses.
-int status_of(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::InvalidArgument:
-    case ErrorCode::Layout: return 400;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Unsupported: return 415;
-    case ErrorCode::Image: return 422;
-    case ErrorCode::Io:
-    case ErrorCode::Font:
-    case ErrorCode::Template: return 500;
-  }
-  return 500;
-}
-
-// A request value as an error message quotes it: at most 64 bytes of it.
-std::string quote_value(const std::string& value) {
-  return "'" + (value.size() <= 64 ? value : value.substr(0, 64) + "...") + "'";
-}
-
 // What a log line may hold of a client's bytes: printable ASCII, the rest
 // as \xHH, so that no value can start a line of its own or move a terminal.
 std::string loggable(std::string_view text, std::size_t limit = 300) {
@@ -119,25 +73,6 @@ std::string media_type(std::string_view header) {
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
   return lower(type);
-}
-
-// ------------------------------------------------------------ the answers
-
-// What a request gets back.
-struct Answer {
-  int status = 200;
-  std::string type;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-Answer error_answer(int status, const std::string& message) {
-  nlohmann::json body = {{"error", {{"code", status_code_name(status)}, {"message", message}}}};
-  // A message may quote what the client sent: bytes that are not UTF-8
-  // become U+FFFD rather than make the answer fail.
-  Answer a{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
-  a.headers.emplace_back("Cache-Control", "no-store");  // errors are never cached
-  return a;
 }
 
 // ------------------------------------------------------------ the requests
