@@ -7,6 +7,7 @@
 #include "khung/counts.hpp"
 #include "khung/new_template.hpp"
 #include "organiser.hpp"
+#include "render_pool.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
@@ -30,7 +31,6 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -211,65 +211,6 @@ bool valid_origin(std::string_view o) {
       return false;
   return true;
 }
-
-// ------------------------------------------------------------ render pool
-
-// `threads` workers take render jobs first come, first served; at most
-// `waiting` more wait. Past that a job is refused (503) instead of piling up
-// requests and their bodies.
-class RenderPool {
- public:
-  RenderPool(int threads, int waiting) : limit_(static_cast<std::size_t>(threads + waiting)) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
-  }
-  ~RenderPool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
-  // A place for one job, or false at once when full...
-  bool reserve() {
-    std::lock_guard lock(mutex_);
-    if (reserved_ >= limit_) return false;
-    ++reserved_;
-    return true;
-  }
-  // ...which this job then takes.
-  void push(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-      std::lock_guard lock(mutex_);
-      --reserved_;
-    }
-  }
-  std::size_t limit_, reserved_ = 0;  // jobs waiting or running, and places promised to them
-  bool stopping_ = false;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread> workers_;
-};
 
 // ------------------------------------------------------- connection state
 
