@@ -7,6 +7,7 @@
 #include "khung/counts.hpp"
 #include "khung/new_template.hpp"
 #include "organiser.hpp"
+#include "read_number.hpp"
 #include "render_pool.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
@@ -28,7 +29,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -86,19 +86,13 @@ struct RenderParams {
 };
 
 float parse_number(const std::string& name, const std::string& value) {
-  float v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a number"};
-  return v;
+  if (const auto v = read_number<float>(value)) return *v;
+  throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a number"};
 }
 
 int parse_int(const std::string& name, const std::string& value) {
-  int v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a whole number"};
-  return v;
+  if (const auto v = read_number<int>(value)) return *v;
+  throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a whole number"};
 }
 
 const char* mime_of(ImageFormat f) {
@@ -127,14 +121,6 @@ bool apply_option(RenderParams& p, const std::string& name, const std::string& v
 // Applies one request parameter: an option, or else a template field.
 void apply_param(RenderParams& p, const std::string& name, const std::string& value) {
   if (!apply_option(p, name, value)) p.fields[name] = value;
-}
-
-// A Content-Length's value; nullopt when it is not a plain decimal number.
-std::optional<std::uint64_t> parse_length(std::string_view text) {
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
 }
 
 // The raw query of a request target (without '?'); empty when it has none.
@@ -521,7 +507,7 @@ struct Server::Impl {
     // connection.
     if (posting && content_length.empty() && !chunked) throw Failure{400, "request body: needs a Content-Length"};
     if (!content_length.empty()) {
-      const auto length = parse_length(content_length);
+      const auto length = read_number<std::uint64_t>(content_length);
       if (!length) throw Failure{400, "Content-Length " + quote_value(content_length) + ": not a length"};
       if (*length > options.max_body_bytes)
         throw Failure{413, "request body: " + std::to_string(*length) + " bytes, over the " +
@@ -565,7 +551,7 @@ struct Server::Impl {
       if (media_type(header(c, "Content-Type")) != "application/json" &&
           media_type(header(c, "Content-Type")) != "text/plain")  // what navigator.sendBeacon sends a string as
         throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) + ": send the event as application/json"};
-      if (const auto length = parse_length(header(c, "Content-Length")); length && *length > kMaxEventBytes)
+      if (const auto length = read_number<std::uint64_t>(header(c, "Content-Length")); length && *length > kMaxEventBytes)
         throw Failure{413, "event: " + std::to_string(*length) + " bytes, over the " + std::to_string(kMaxEventBytes) +
                                "-byte limit"};
       if (!limiter.allow(client_address(c))) {
@@ -1222,7 +1208,7 @@ struct Server::Impl {
     const bool chunked = !header(c, "Transfer-Encoding").empty();
     if (chunked == !length.empty()) return false;  // neither, or both
     if (chunked) return true;
-    const auto n = parse_length(length);
+    const auto n = read_number<std::uint64_t>(length);
     return n && *n > 0 && *n <= 4 * options.max_body_bytes;
   }
 
