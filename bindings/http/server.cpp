@@ -10,6 +10,7 @@
 #include "organiser.hpp"
 #include "read_number.hpp"
 #include "render_pool.hpp"
+#include "service_life.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
@@ -21,7 +22,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -30,7 +30,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -301,9 +300,7 @@ struct Server::Impl {
   std::mutex daemon_mutex;
 
   // Stopping: run() waits for this.
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stop_requested = false;
+  StopRequest stopping;
   std::atomic<int> in_flight{0};    // requests between their line and completion
   std::atomic<int> rendering{0};    // requests suspended for a render
 
@@ -1243,39 +1240,11 @@ Server::~Server() = default;
 std::vector<std::string> Server::problems() const { return impl_->snapshot()->problems; }
 
 int Server::bind() {
-  const ServerOptions& o = impl_->options;
-  auto cannot = [&](const std::string& why) {
-    return Error(ErrorCode::Io, "listen on " + o.host + ":" + std::to_string(o.port) + ": " + why);
-  };
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(o.host.c_str(), std::to_string(o.port).c_str(), &hints, &found); rc != 0)
-    throw cannot(gai_strerror(rc));
-  int fd = -1;
-  std::string why = "cannot bind (in use, or not an address of this machine)";
-  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    // The system's largest backlog: a burst of new connections waits in
-    // the kernel instead of having its SYNs dropped.
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  if (fd < 0) throw cannot(why);
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  impl_->listen_fd = fd;
-  return bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                     : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  // The system's largest backlog: a burst of new connections waits in the
+  // kernel instead of having its SYNs dropped.
+  const ListeningSocket socket = listen_on(impl_->options.host, impl_->options.port, SOMAXCONN);
+  impl_->listen_fd = socket.fd;
+  return socket.port;
 }
 
 void Server::run() {
@@ -1283,11 +1252,9 @@ void Server::run() {
   if (s.listen_fd < 0) bind();
   s.start_daemon(s.listen_fd);
   s.listen_fd = -1;  // libmicrohttpd's now
-  std::unique_lock lock(s.stop_mutex);
-  s.stop_cv.wait(lock, [&] { return s.stop_requested; });
+  s.stopping.wait();
   // Stop taking connections; let the requests in flight finish (a render
   // always; an upload in progress for a while).
-  lock.unlock();
   const MHD_socket listening = MHD_quiesce_daemon(s.daemon);
   const auto give_up = Clock::now() + std::chrono::seconds(25);
   while ((s.in_flight > 0 && Clock::now() < give_up) || s.rendering > 0)
@@ -1296,13 +1263,7 @@ void Server::run() {
   if (listening != MHD_INVALID_SOCKET) ::close(listening);
 }
 
-void Server::stop() {
-  {
-    std::lock_guard lock(impl_->stop_mutex);
-    impl_->stop_requested = true;
-  }
-  impl_->stop_cv.notify_all();
-}
+void Server::stop() { impl_->stopping.request(); }
 
 std::string Server::respond(std::string_view request) {
   Impl& s = *impl_;
