@@ -5,7 +5,10 @@
 #include "khung/demo.hpp"
 #include "khung/version.hpp"
 
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -25,6 +28,22 @@ int exit_code(khung::ErrorCode code) {
   }
 }
 
+// One subcommand: its CLI11 app, and its run with the values parsed into
+// its arguments (kept alive with it: CLI11 writes them during the parse).
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+template <class Args>
+Command add_command(CLI::App& app, CLI::App* (*add)(CLI::App&, Args&), int (*run)(const Args&), char** argv) {
+  auto args = std::make_shared<Args>();
+  // The commands khung hands to khung-serve take the whole command line.
+  if constexpr (requires { args->argv; }) args->argv = argv;
+  CLI::App* sub = add(app, *args);
+  return {sub, [args, run] { return run(*args); }};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,29 +54,18 @@ int main(int argc, char** argv) {
   std::string demo_dir = "khung-demo";
   auto* demo = app.add_subcommand("demo", "Render every bundled template with sample data into a folder");
   demo->add_option("-o,--output", demo_dir, "Output folder")->capture_default_str();
-  cli::RenderArgs render_args;
-  auto* render = cli::add_render_command(app, render_args);
-  cli::BatchArgs batch_args;
-  auto* batch = cli::add_batch_command(app, batch_args);
-  cli::CheckArgs check_args;
-  auto* check = cli::add_check_command(app, check_args);
-  cli::TemplatesArgs templates_args;
-  auto* templates = cli::add_templates_command(app, templates_args);
-  cli::ServeArgs serve_args;
-  serve_args.argv = argv;
-  auto* serve = cli::add_serve_command(app, serve_args);
-  cli::ReportArgs report_args;
-  report_args.argv = argv;
-  auto* report = cli::add_report_command(app, report_args);
-  cli::StudioArgs studio_args;
-  studio_args.argv = argv;
-  auto* studio = cli::add_studio_command(app, studio_args);
-  cli::SignArgs sign_args;
-  auto* sign = cli::add_sign_command(app, sign_args);
-  cli::TextArgs text_args;
-  auto* text = cli::add_text_command(app, text_args);
-  cli::NewArgs new_args;
-  auto* make_new = cli::add_new_command(app, new_args);
+  const std::vector<Command> commands = {
+      add_command(app, cli::add_render_command, cli::run_render, argv),
+      add_command(app, cli::add_batch_command, cli::run_batch, argv),
+      add_command(app, cli::add_check_command, cli::run_check, argv),
+      add_command(app, cli::add_templates_command, cli::run_templates, argv),
+      add_command(app, cli::add_serve_command, cli::run_serve, argv),
+      add_command(app, cli::add_report_command, cli::run_report, argv),
+      add_command(app, cli::add_studio_command, cli::run_studio, argv),
+      add_command(app, cli::add_sign_command, cli::run_sign, argv),
+      add_command(app, cli::add_text_command, cli::run_text, argv),
+      add_command(app, cli::add_new_command, cli::run_new, argv),
+  };
 
   try {
     app.parse(argc, argv);
@@ -75,16 +83,8 @@ int main(int argc, char** argv) {
       for (const auto& file : khung::render_demo(demo_dir)) std::cout << file.string() << "\n";
       return 0;
     }
-    if (render->parsed()) return cli::run_render(render_args);
-    if (batch->parsed()) return cli::run_batch(batch_args);
-    if (check->parsed()) return cli::run_check(check_args);
-    if (templates->parsed()) return cli::run_templates(templates_args);
-    if (serve->parsed()) return cli::run_serve(serve_args);
-    if (studio->parsed()) return cli::run_studio(studio_args);
-    if (report->parsed()) return cli::run_report(report_args);
-    if (sign->parsed()) return cli::run_sign(sign_args);
-    if (text->parsed()) return cli::run_text(text_args);
-    if (make_new->parsed()) return cli::run_new(new_args);
+    for (const Command& command : commands)
+      if (command.app->parsed()) return command.run();
     return kExitUsage;
   } catch (const khung::Error& e) {
     print_error(e.what());

@@ -1,11 +1,16 @@
 #include "server.hpp"
 
+#include "admission.hpp"
+#include "answer.hpp"
 #include "catalog.hpp"
 #include "khung/campaign.hpp"
 #include "khung/codec.hpp"
 #include "khung/counts.hpp"
 #include "khung/new_template.hpp"
 #include "organiser.hpp"
+#include "read_number.hpp"
+#include "render_pool.hpp"
+#include "service_life.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
@@ -17,7 +22,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -26,10 +30,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -40,55 +41,6 @@
 
 namespace khung::http {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// ------------------------------------------------------------------ errors
-
-// An answer other than success, with the status and the code of PRODUCT.md.
-struct Failure {
-  int status;
-  std::string message;
-};
-
-const char* status_code_name(int status) {
-  switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 414: return "uri_too_long";
-    case 409: return "conflict";
-    case 415: return "unsupported_media_type";
-    case 422: return "unprocessable_image";
-    case 429: return "too_many_requests";
-    case 431: return "headers_too_large";
-    case 503: return "overloaded";
-    default: return status >= 500 ? "internal" : "bad_request";
-  }
-}
-
-// The one place library errors become HTTP statuses.
-int status_of(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::InvalidArgument:
-    case ErrorCode::Layout: return 400;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Unsupported: return 415;
-    case ErrorCode::Image: return 422;
-    case ErrorCode::Io:
-    case ErrorCode::Font:
-    case ErrorCode::Template: return 500;
-  }
-  return 500;
-}
-
-// A request value as an error message quotes it: at most 64 bytes of it.
-std::string quote_value(const std::string& value) {
-  return "'" + (value.size() <= 64 ? value : value.substr(0, 64) + "...") + "'";
-}
 
 // What a log line may hold of a client's bytes: printable ASCII, the rest
 // as \xHH, so that no value can start a line of its own or move a terminal.
@@ -121,25 +73,6 @@ std::string media_type(std::string_view header) {
   return lower(type);
 }
 
-// ------------------------------------------------------------ the answers
-
-// What a request gets back.
-struct Answer {
-  int status = 200;
-  std::string type;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-Answer error_answer(int status, const std::string& message) {
-  nlohmann::json body = {{"error", {{"code", status_code_name(status)}, {"message", message}}}};
-  // A message may quote what the client sent: bytes that are not UTF-8
-  // become U+FFFD rather than make the answer fail.
-  Answer a{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
-  a.headers.emplace_back("Cache-Control", "no-store");  // errors are never cached
-  return a;
-}
-
 // ------------------------------------------------------------ the requests
 
 struct RenderParams {
@@ -151,19 +84,13 @@ struct RenderParams {
 };
 
 float parse_number(const std::string& name, const std::string& value) {
-  float v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a number"};
-  return v;
+  if (const auto v = read_number<float>(value)) return *v;
+  throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a number"};
 }
 
 int parse_int(const std::string& name, const std::string& value) {
-  int v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-    throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a whole number"};
-  return v;
+  if (const auto v = read_number<int>(value)) return *v;
+  throw Failure{400, "parameter '" + name + "': " + quote_value(value) + " is not a whole number"};
 }
 
 const char* mime_of(ImageFormat f) {
@@ -192,14 +119,6 @@ bool apply_option(RenderParams& p, const std::string& name, const std::string& v
 // Applies one request parameter: an option, or else a template field.
 void apply_param(RenderParams& p, const std::string& name, const std::string& value) {
   if (!apply_option(p, name, value)) p.fields[name] = value;
-}
-
-// A Content-Length's value; nullopt when it is not a plain decimal number.
-std::optional<std::uint64_t> parse_length(std::string_view text) {
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
 }
 
 // The raw query of a request target (without '?'); empty when it has none.
@@ -277,74 +196,7 @@ bool valid_origin(std::string_view o) {
   return true;
 }
 
-// ------------------------------------------------------------ render pool
-
-// `threads` workers take render jobs first come, first served; at most
-// `waiting` more wait. Past that a job is refused (503) instead of piling up
-// requests and their bodies.
-class RenderPool {
- public:
-  RenderPool(int threads, int waiting) : limit_(static_cast<std::size_t>(threads + waiting)) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
-  }
-  ~RenderPool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
-  // A place for one job, or false at once when full...
-  bool reserve() {
-    std::lock_guard lock(mutex_);
-    if (reserved_ >= limit_) return false;
-    ++reserved_;
-    return true;
-  }
-  // ...which this job then takes.
-  void push(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-      std::lock_guard lock(mutex_);
-      --reserved_;
-    }
-  }
-  std::size_t limit_, reserved_ = 0;  // jobs waiting or running, and places promised to them
-  bool stopping_ = false;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread> workers_;
-};
-
-// ------------------------------------------------------- connection state
-
-// One client connection: when its current request began to arrive and
-// whether its headers are in (the deadline watch reads these).
-struct Connection {
-  int fd = -1;
-  Clock::time_point since = Clock::now();
-  bool headers_in = false;
-};
+// ------------------------------------------------------- request state
 
 // Where a request stands in the access handler's calls.
 enum class Stage { Headers, Body, Draining, Rendering, Done };
@@ -372,11 +224,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> cors;  // headers every answer of this request carries
   int status = 0;                // as answered; 0: libmicrohttpd answered on its own
   std::size_t sent = 0;
-  std::size_t received = 0;
-  // The body's pace: the stretch being measured began then, and this many
-  // bytes have come in it (keeps_pace).
-  Clock::time_point stretch_start;
-  std::size_t stretch_bytes = 0;
+  BodyPace body;  // its bytes so far, and whether they keep coming
 
   // POST /v1/render/{id}, /v1/events, /v1/admin/templates
   Route route = Route::None;
@@ -452,22 +300,18 @@ struct Server::Impl {
   std::mutex daemon_mutex;
 
   // Stopping: run() waits for this.
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stop_requested = false;
+  StopRequest stopping;
   std::atomic<int> in_flight{0};    // requests between their line and completion
   std::atomic<int> rendering{0};    // requests suspended for a render
 
-  // The deadline watch.
-  std::mutex connections_mutex;
-  std::set<Connection*> connections;
-  std::thread watch;
-  std::atomic<bool> watching{false};
+  DeadlineWatch deadlines;
+  std::atomic<bool> watching{false};  // the folder watch's
 
   explicit Impl(const ServerOptions& o)
       : options(o),
         threads(o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-        waiting(o.queue > 0 ? o.queue : 32) {
+        waiting(o.queue > 0 ? o.queue : 32),
+        deadlines(o.request_timeout_seconds) {
     validate(o);
     catalog = load_catalog_snapshot(o.templates_dir);
     if (!o.templates_dir.empty()) catalog_state = folder_state(o.templates_dir);
@@ -593,11 +437,6 @@ struct Server::Impl {
     return Route::None;
   }
 
-  static std::string header(MHD_Connection* c, const char* name) {
-    const char* v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-    return v ? v : "";
-  }
-
   // The CORS headers of every answer to this request. With origins
   // configured, every answer varies by Origin (a cache must not hand an
   // answer made for no origin to an allowed one).
@@ -621,52 +460,11 @@ struct Server::Impl {
     r.method = method;
     r.stage = Stage::Body;
     cors_headers(c, r);
+    check_head(c, r.target, r.method, options);
 
-    std::size_t header_bytes = r.target.size() + r.method.size();
-    MHD_get_connection_values(
-        c, MHD_HEADER_KIND,
-        [](void* cls, MHD_ValueKind, const char* k, const char* v) {
-          *static_cast<std::size_t*>(cls) += std::strlen(k) + (v ? std::strlen(v) : 0) + 4;
-          return MHD_YES;
-        },
-        &header_bytes);
-    if (r.target.size() > options.max_header_bytes)
-      throw Failure{414, "request target: over " + std::to_string(options.max_header_bytes) + " bytes"};
-    if (header_bytes > options.max_header_bytes)
-      throw Failure{431, "request headers: over " + std::to_string(options.max_header_bytes) + " bytes"};
-
-    const std::string content_length = header(c, "Content-Length");
-    const bool chunked = lower(header(c, "Transfer-Encoding")).find("chunked") != std::string::npos;
-    // A body framed twice is read differently by different servers: a way
-    // to smuggle a request past a proxy.
-    if (chunked && !content_length.empty()) throw Failure{400, "request body: both Content-Length and chunked"};
-    const bool posting = r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
-    // A body with neither a length nor chunks would run to the end of the
-    // connection.
-    if (posting && content_length.empty() && !chunked) throw Failure{400, "request body: needs a Content-Length"};
-    if (!content_length.empty()) {
-      const auto length = parse_length(content_length);
-      if (!length) throw Failure{400, "Content-Length " + quote_value(content_length) + ": not a length"};
-      if (*length > options.max_body_bytes)
-        throw Failure{413, "request body: " + std::to_string(*length) + " bytes, over the " +
-                               std::to_string(options.max_body_bytes) + "-byte limit"};
-    }
-
-    const auto q = r.target.find('?');
-    const std::string path = r.target.substr(0, q);
+    const std::string path = r.target.substr(0, r.target.find('?'));
     r.route = route_of(path, r.id);
-    if (r.method == "OPTIONS") {
-      r.route = Route::Options;
-      Answer a{204, "", "", {}};
-      const bool allowed = std::any_of(r.cors.begin(), r.cors.end(), [](const auto& h) { return h.first == "Access-Control-Allow-Origin"; });
-      if (allowed) {
-        a.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                     {"Access-Control-Allow-Headers", "Content-Type, If-None-Match"},
-                     {"Access-Control-Max-Age", "600"}};
-      }
-      r.answer = std::move(a);
-      return;
-    }
+    if (r.method == "OPTIONS") return preflight(r);
     if (r.route == Route::None) throw Failure{404, "no such resource"};
     const bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
     const bool post_only = r.route == Route::Events || r.route == Route::AdminTemplates;
@@ -675,46 +473,66 @@ struct Server::Impl {
     const bool counting = r.route == Route::Events || r.route == Route::Count || r.route == Route::Report;
     if (counting && !counts)
       throw Failure{404, "counting is off: start khung serve with --data-dir or --database"};
-    if (for_organisers(r.route)) {
-      if (options.admin_token.empty())
-        throw Failure{404, "no organiser routes: start khung serve with --admin-token (or KHUNG_ADMIN_TOKEN)"};
-      if (!token_matches(header(c, "Authorization"), options.admin_token)) {
-        Answer a = error_answer(401, "the organiser token is needed (Authorization: Bearer TOKEN, or the password of HTTP Basic)");
-        a.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Khung organisers\", charset=\"UTF-8\"");
-        r.answer = std::move(a);
-        return;
-      }
-    }
-    if (r.route == Route::Events) {
-      if (media_type(header(c, "Content-Type")) != "application/json" &&
-          media_type(header(c, "Content-Type")) != "text/plain")  // what navigator.sendBeacon sends a string as
-        throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) + ": send the event as application/json"};
-      if (const auto length = parse_length(header(c, "Content-Length")); length && *length > kMaxEventBytes)
-        throw Failure{413, "event: " + std::to_string(*length) + " bytes, over the " + std::to_string(kMaxEventBytes) +
-                               "-byte limit"};
-      if (!limiter.allow(client_address(c))) {
-        Answer a = error_answer(429, "too many events from this address; try again in a minute");
-        a.headers.emplace_back("Retry-After", "60");
-        r.answer = std::move(a);
-      }
-      return;
-    }
-    if (r.route == Route::AdminTemplates) {
-      if (options.templates_dir.empty())
-        throw Failure{409, "this service serves the bundled templates; start it with --templates DIR to publish frames"};
-      if (media_type(header(c, "Content-Type")) != "multipart/form-data")
-        throw Failure{415, "send the overlay as multipart/form-data (parts overlay, id, title)"};
-      r.multipart = true;
-      r.file_part = "overlay";
-      r.post = MHD_create_post_processor(c, 64 * 1024, &Impl::on_part, &r);
-      if (!r.post) throw Failure{400, "multipart body: no boundary in its Content-Type"};
-      return;
-    }
-    if (r.route != Route::Render || r.method != "POST") return;
+    if (for_organisers(r.route) && !admit_organiser(c, r)) return;
+    if (r.route == Route::Events) return begin_event(c, r);
+    if (r.route == Route::AdminTemplates) return begin_upload(c, r);
+    if (r.route == Route::Render && r.method == "POST") begin_post_render(c, r, path);
+  }
 
-    // A POST render: its template, its type, and a signed query if any.
+  // OPTIONS: a CORS preflight, answered at once; the methods and headers
+  // only to an allowed origin.
+  static void preflight(Request& r) {
+    r.route = Route::Options;
+    Answer a{204, "", "", {}};
+    const bool allowed = std::any_of(r.cors.begin(), r.cors.end(), [](const auto& h) { return h.first == "Access-Control-Allow-Origin"; });
+    if (allowed) {
+      a.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                   {"Access-Control-Allow-Headers", "Content-Type, If-None-Match"},
+                   {"Access-Control-Max-Age", "600"}};
+    }
+    r.answer = std::move(a);
+  }
+
+  // An organisers' route: 404 when the service has no token; false, with
+  // the 401 answered, when the request does not carry it.
+  bool admit_organiser(MHD_Connection* c, Request& r) const {
+    if (options.admin_token.empty())
+      throw Failure{404, "no organiser routes: start khung serve with --admin-token (or KHUNG_ADMIN_TOKEN)"};
+    if (token_matches(header(c, "Authorization"), options.admin_token)) return true;
+    Answer a = error_answer(401, "the organiser token is needed (Authorization: Bearer TOKEN, or the password of HTTP Basic)");
+    a.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Khung organisers\", charset=\"UTF-8\"");
+    r.answer = std::move(a);
+    return false;
+  }
+
+  // POST /v1/events: a small JSON body, at most 30 a minute from one address.
+  void begin_event(MHD_Connection* c, Request& r) {
+    if (media_type(header(c, "Content-Type")) != "application/json" &&
+        media_type(header(c, "Content-Type")) != "text/plain")  // what navigator.sendBeacon sends a string as
+      throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) + ": send the event as application/json"};
+    if (const auto length = read_number<std::uint64_t>(header(c, "Content-Length")); length && *length > kMaxEventBytes)
+      throw Failure{413, "event: " + std::to_string(*length) + " bytes, over the " + std::to_string(kMaxEventBytes) +
+                             "-byte limit"};
+    if (!limiter.allow(client_address(c))) {
+      Answer a = error_answer(429, "too many events from this address; try again in a minute");
+      a.headers.emplace_back("Retry-After", "60");
+      r.answer = std::move(a);
+    }
+  }
+
+  // POST /v1/admin/templates: an overlay, into a templates folder of the service's own.
+  void begin_upload(MHD_Connection* c, Request& r) const {
+    if (options.templates_dir.empty())
+      throw Failure{409, "this service serves the bundled templates; start it with --templates DIR to publish frames"};
+    if (media_type(header(c, "Content-Type")) != "multipart/form-data")
+      throw Failure{415, "send the overlay as multipart/form-data (parts overlay, id, title)"};
+    read_multipart(c, r, "overlay");
+  }
+
+  // A POST render: its template, its type, and a signed query if any.
+  void begin_post_render(MHD_Connection* c, Request& r, std::string_view path) const {
     const Template& tpl = find_template(r, r.id);
-    if (q != std::string::npos) {
+    if (const auto q = r.target.find('?'); q != std::string::npos) {
       const std::string query = r.target.substr(q + 1);
       check_signed(path, query);
       for (auto& [name, value] : parse_query(query))
@@ -722,15 +540,22 @@ struct Server::Impl {
     }
     const std::string type = media_type(header(c, "Content-Type"));
     if (type == "multipart/form-data") {
-      r.multipart = true;
-      r.post = MHD_create_post_processor(c, 64 * 1024, &Impl::on_part, &r);
-      if (!r.post) throw Failure{400, "multipart body: no boundary in its Content-Type"};
+      read_multipart(c, r, "photo");
     } else if (type == "application/json") {
       if (tpl.has_photo()) throw Failure{400, "template '" + tpl.id() + "': is a frame; send the photo as multipart/form-data"};
     } else {
       throw Failure{415, "Content-Type " + quote_value(header(c, "Content-Type")) +
                              ": send multipart/form-data (with a photo) or application/json"};
     }
+  }
+
+  // The body is multipart/form-data: its parts go to on_part, the one named
+  // `file_part` whole to r.photo.
+  static void read_multipart(MHD_Connection* c, Request& r, const char* file_part) {
+    r.multipart = true;
+    r.file_part = file_part;
+    r.post = MHD_create_post_processor(c, 64 * 1024, &Impl::on_part, &r);
+    if (!r.post) throw Failure{400, "multipart body: no boundary in its Content-Type"};
   }
 
   // With a signing key, a query that sets anything must carry a valid sig.
@@ -746,9 +571,8 @@ struct Server::Impl {
 
   // A piece of the body.
   void take(Request& r, const char* data, std::size_t size) {
-    r.received += size;
     if (r.stage == Stage::Draining) return;
-    if (r.received > options.max_body_bytes) {
+    if (r.body.received() > options.max_body_bytes) {
       fail_while_reading(r, {413, "request body: over the " + std::to_string(options.max_body_bytes) + "-byte limit"});
       return;
     }
@@ -1305,16 +1129,16 @@ struct Server::Impl {
     auto* r = static_cast<Request*>(*con_cls);
     if (!r) return MHD_NO;  // every request has its line logged first
     if (r->stage == Stage::Headers) {
-      self.headers_arrived(c);
+      self.deadlines.headers_arrived(c);
       auto begin = [&] { self.begin(c, *r, method); };
       answer_from(*r, begin);
       if (!r->answer) return MHD_YES;
-      if (!self.worth_draining(c)) return self.send(c, *r);
+      if (!worth_draining(c, self.options.max_body_bytes)) return self.send(c, *r);
       r->stage = Stage::Draining;
       return MHD_YES;
     }
     if (*upload_size > 0) {
-      if (!self.keeps_pace(*r, *upload_size)) return MHD_NO;
+      if (!r->body.arrived(*upload_size, self.options)) return MHD_NO;
       self.take(*r, upload_data, *upload_size);
       *upload_size = 0;
       return MHD_YES;
@@ -1332,43 +1156,6 @@ struct Server::Impl {
       if (r->stage == Stage::Rendering) return MHD_YES;
     }
     return self.send(c, *r);
-  }
-
-  // Answered from its headers: whether to read and drop the body before
-  // answering, so that the client reads the answer and the connection stays
-  // in step for its next request. Not when there is no body, or no sound
-  // length, or the client waits for "100 Continue" before sending it, or
-  // the body is absurdly large: then the answer goes at once and the
-  // connection is closed after it.
-  bool worth_draining(MHD_Connection* c) const {
-    if (!header(c, "Expect").empty()) return false;
-    const std::string length = header(c, "Content-Length");
-    const bool chunked = !header(c, "Transfer-Encoding").empty();
-    if (chunked == !length.empty()) return false;  // neither, or both
-    if (chunked) return true;
-    const auto n = parse_length(length);
-    return n && *n > 0 && *n <= 4 * options.max_body_bytes;
-  }
-
-  // A body must keep coming: in every stretch of request_timeout seconds
-  // (the first from its first bytes) at least min_upload_bytes_per_second
-  // on average. A phone on a slow but steady link is never cut, however
-  // long its upload takes; a client that drips bytes, from the start or
-  // after a fast start, would hold a connection and its body's memory for
-  // nothing. A body that stops altogether meets libmicrohttpd's idle
-  // timeout instead. Measured as the bytes arrive: false cuts the
-  // connection.
-  bool keeps_pace(Request& r, std::size_t more) const {
-    const auto now = Clock::now();
-    if (r.received == 0) r.stretch_start = now;
-    r.stretch_bytes += more;
-    const double seconds = std::chrono::duration<double>(now - r.stretch_start).count();
-    if (seconds < options.request_timeout_seconds) return true;
-    if (static_cast<double>(r.stretch_bytes) < seconds * static_cast<double>(options.min_upload_bytes_per_second))
-      return false;
-    r.stretch_start = now;
-    r.stretch_bytes = 0;
-    return true;
   }
 
   MHD_Result send(MHD_Connection* c, Request& r) {
@@ -1406,60 +1193,9 @@ struct Server::Impl {
                     r->status ? std::to_string(r->status).c_str() : "-", r->sent, ms);
       self.options.log(line);
     }
-    if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT))
-      if (auto* conn = static_cast<Connection*>(info->socket_context)) {
-        std::lock_guard lock(self.connections_mutex);
-        conn->since = Clock::now();  // the next request's clock
-        conn->headers_in = false;
-      }
+    self.deadlines.request_done(c);
     delete r;
     --self.in_flight;
-  }
-
-  // ------------------------------------------------- the deadline watch
-
-  // libmicrohttpd closes idle connections, but one that trickles a byte a
-  // second is never idle. A request's line and headers must arrive within
-  // request_timeout; the watch shuts down (not closes: the descriptor is
-  // libmicrohttpd's) a connection past it, and libmicrohttpd then reads its
-  // end and closes it.
-  static void on_connection(void* cls, MHD_Connection* c, void** socket_context, MHD_ConnectionNotificationCode code) {
-    auto& self = *static_cast<Impl*>(cls);
-    std::lock_guard lock(self.connections_mutex);
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      auto* conn = new Connection;
-      if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) conn->fd = info->connect_fd;
-      self.connections.insert(conn);
-      *socket_context = conn;
-    } else if (auto* conn = static_cast<Connection*>(*socket_context)) {
-      // Called before libmicrohttpd closes the descriptor, and under the
-      // same lock as the watch: it is never shut down once reused.
-      self.connections.erase(conn);
-      delete conn;
-      *socket_context = nullptr;
-    }
-  }
-
-  void headers_arrived(MHD_Connection* c) {
-    if (auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT))
-      if (auto* conn = static_cast<Connection*>(info->socket_context)) {
-        std::lock_guard lock(connections_mutex);
-        conn->headers_in = true;
-      }
-  }
-
-  void watch_deadlines() {
-    const auto limit = std::chrono::seconds(options.request_timeout_seconds);
-    while (watching) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      const auto now = Clock::now();
-      std::lock_guard lock(connections_mutex);
-      for (Connection* conn : connections)
-        if (!conn->headers_in && conn->fd >= 0 && now - conn->since > limit) {
-          ::shutdown(conn->fd, SHUT_RDWR);
-          conn->since = Clock::time_point::max() - std::chrono::hours(1);  // once
-        }
-    }
   }
 
   // ------------------------------------------------------------ the daemon
@@ -1473,27 +1209,17 @@ struct Server::Impl {
     // idle timeout (5 s a request in the half-close test; 0.01 s with poll).
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (fd < 0) flags |= MHD_USE_NO_LISTEN_SOCKET;
-    // Memory per connection: the request line and headers, libmicrohttpd's
-    // own bookkeeping and the body buffer. Anything larger gets its 431
-    // (or 414) from libmicrohttpd.
-    const std::size_t memory = std::max<std::size_t>(64 * 1024, 4 * options.max_header_bytes + 16 * 1024);
-    std::vector<MHD_OptionItem> items = {
-        {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_seconds, nullptr},
-        {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_connections_per_address, nullptr},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(memory), nullptr},
-        {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Impl::on_uri), this},
-        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::on_completed), this},
-        {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::on_connection), this},
-        {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
-    };
+    std::vector<MHD_OptionItem> items = admission_options(options);
+    items.push_back({MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Impl::on_uri), this});
+    items.push_back({MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::on_completed), this});
+    items.push_back(deadlines.option());
     if (fd >= 0) items.push_back({MHD_OPTION_LISTEN_SOCKET, fd, nullptr});
     items.push_back({MHD_OPTION_END, 0, nullptr});
     daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, this, MHD_OPTION_ARRAY, items.data(),
                               MHD_OPTION_END);
     if (!daemon) throw Error(ErrorCode::Io, "HTTP service: libmicrohttpd could not start");
+    deadlines.start();
     watching = true;
-    watch = std::thread([this] { watch_deadlines(); });
     if (!options.templates_dir.empty()) folder_watch = std::thread([this] { watch_folder(); });
   }
 
@@ -1502,8 +1228,8 @@ struct Server::Impl {
     if (!daemon) return;
     MHD_stop_daemon(daemon);
     daemon = nullptr;
+    deadlines.stop();
     watching = false;
-    if (watch.joinable()) watch.join();
     if (folder_watch.joinable()) folder_watch.join();
   }
 };
@@ -1514,39 +1240,11 @@ Server::~Server() = default;
 std::vector<std::string> Server::problems() const { return impl_->snapshot()->problems; }
 
 int Server::bind() {
-  const ServerOptions& o = impl_->options;
-  auto cannot = [&](const std::string& why) {
-    return Error(ErrorCode::Io, "listen on " + o.host + ":" + std::to_string(o.port) + ": " + why);
-  };
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(o.host.c_str(), std::to_string(o.port).c_str(), &hints, &found); rc != 0)
-    throw cannot(gai_strerror(rc));
-  int fd = -1;
-  std::string why = "cannot bind (in use, or not an address of this machine)";
-  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    // The system's largest backlog: a burst of new connections waits in
-    // the kernel instead of having its SYNs dropped.
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  if (fd < 0) throw cannot(why);
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  impl_->listen_fd = fd;
-  return bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                     : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  // The system's largest backlog: a burst of new connections waits in the
+  // kernel instead of having its SYNs dropped.
+  const ListeningSocket socket = listen_on(impl_->options.host, impl_->options.port, SOMAXCONN);
+  impl_->listen_fd = socket.fd;
+  return socket.port;
 }
 
 void Server::run() {
@@ -1554,11 +1252,9 @@ void Server::run() {
   if (s.listen_fd < 0) bind();
   s.start_daemon(s.listen_fd);
   s.listen_fd = -1;  // libmicrohttpd's now
-  std::unique_lock lock(s.stop_mutex);
-  s.stop_cv.wait(lock, [&] { return s.stop_requested; });
+  s.stopping.wait();
   // Stop taking connections; let the requests in flight finish (a render
   // always; an upload in progress for a while).
-  lock.unlock();
   const MHD_socket listening = MHD_quiesce_daemon(s.daemon);
   const auto give_up = Clock::now() + std::chrono::seconds(25);
   while ((s.in_flight > 0 && Clock::now() < give_up) || s.rendering > 0)
@@ -1567,13 +1263,7 @@ void Server::run() {
   if (listening != MHD_INVALID_SOCKET) ::close(listening);
 }
 
-void Server::stop() {
-  {
-    std::lock_guard lock(impl_->stop_mutex);
-    impl_->stop_requested = true;
-  }
-  impl_->stop_cv.notify_all();
-}
+void Server::stop() { impl_->stopping.request(); }
 
 std::string Server::respond(std::string_view request) {
   Impl& s = *impl_;

@@ -13,23 +13,19 @@
 #include "khung/new_template.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
+#include "service_life.hpp"
 #include "static_files.hpp"
 
 #include <microhttpd.h>
 #include <nettle/base64.h>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <optional>
 #include <regex>
 
@@ -143,9 +139,7 @@ struct Studio::Impl {
   MHD_Daemon* daemon = nullptr;
   int listen_fd = -1;
   int port = 0;
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stop_requested = false;
+  http::StopRequest stopping;
 
   explicit Impl(const StudioOptions& o) : options(o) {
     std::error_code ec;
@@ -436,58 +430,26 @@ Studio::~Studio() = default;
 
 int Studio::bind() {
   Impl& s = *impl_;
-  const auto cannot = [&](const std::string& why) {
-    return Error(ErrorCode::Io, "listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + why);
-  };
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(s.options.host.c_str(), std::to_string(s.options.port).c_str(), &hints, &found); rc != 0)
-    throw cannot(gai_strerror(rc));
-  int fd = -1;
-  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  if (fd < 0) throw cannot("cannot bind (in use, or not an address of this machine)");
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  s.port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                       : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  const http::ListeningSocket socket = http::listen_on(s.options.host, s.options.port, 64);
+  s.port = socket.port;
   // One thread answers every request in turn: one designer's page.
   s.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, nullptr, nullptr, &Impl::on_request,
-                              &s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
+                              &s, MHD_OPTION_LISTEN_SOCKET, socket.fd, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
                               &s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
   if (!s.daemon) {
-    ::close(fd);
-    throw cannot("libmicrohttpd could not start");
+    ::close(socket.fd);
+    throw Error(ErrorCode::Io, "listen on " + s.options.host + ":" + std::to_string(s.options.port) +
+                                   ": libmicrohttpd could not start");
   }
   return s.port;
 }
 
 void Studio::run() {
   if (!impl_->daemon) bind();
-  std::unique_lock lock(impl_->stop_mutex);
-  impl_->stop_cv.wait(lock, [&] { return impl_->stop_requested; });
+  impl_->stopping.wait();
 }
 
-void Studio::stop() {
-  {
-    std::lock_guard lock(impl_->stop_mutex);
-    impl_->stop_requested = true;
-  }
-  impl_->stop_cv.notify_all();
-}
+void Studio::stop() { impl_->stopping.request(); }
 
 int Studio::handle(std::string_view method, std::string_view path, const Query& query, std::string_view body,
                    std::string& response, std::string& content_type) {

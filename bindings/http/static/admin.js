@@ -7,7 +7,13 @@
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
 const NO_UNIT = '(không chọn đơn vị)';
-const BY_NAME = { unit: 'don-vi', day: 'ngay', template: 'khung' };  // in the CSV files' names
+// The reports the page shows, one section each (addReportSections): what
+// the report counts by, the section's title, and the CSV file's name part.
+const REPORTS = [
+  { by: 'unit', title: 'Theo đơn vị', file: 'don-vi' },
+  { by: 'day', title: 'Theo ngày', file: 'ngay' },
+  { by: 'template', title: 'Theo khung', file: 'khung' },
+];
 const FONT = '14px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif';
 const number = (n) => n.toLocaleString('vi-VN');
 
@@ -93,9 +99,9 @@ async function loadReport() {
   const mine = ++loading;
   status('Đang tải báo cáo…');
   try {
-    const [unit, day, template] = await Promise.all(['unit', 'day', 'template'].map((by) => fetchReport(from, to, by)));
+    const texts = Object.fromEntries(await Promise.all(REPORTS.map(async ({ by }) => [by, await fetchReport(from, to, by)])));
     if (mine !== loading) return;
-    shown = { from, to, texts: { unit, day, template } };
+    shown = { from, to, texts };
     // The range in Vietnamese dates (the date fields show the browser's format).
     $('range-shown').textContent = `Đang xem: ${from ? `từ ${longDay(from)}` : 'từ đầu chiến dịch'} đến ${to ? longDay(to) : 'hôm nay'}.`;
     drawReport();
@@ -138,6 +144,32 @@ function drawReport() {
     return tr;
   }));
   if (!template.rows.length) body.append(emptyRow(4));
+}
+
+// The reports' sections, from admin.html's <template id="report-section">,
+// in its place: each titled, with its CSV button, and what its report is
+// drawn in (a chart's box, or for frames a table).
+function addReportSections() {
+  const template = $('report-section');
+  template.before(...REPORTS.map(({ by, title }) => {
+    const section = template.content.firstElementChild.cloneNode(true);
+    section.setAttribute('aria-labelledby', `by-${by}-title`);
+    Object.assign(section.querySelector('h3'), { id: `by-${by}-title`, textContent: title });
+    const csv = section.querySelector('button.csv');
+    csv.dataset.by = by;
+    csv.addEventListener('click', () => downloadCsv(by));
+    section.append(by === 'template' ? frameTable() : Object.assign(document.createElement('div'), { id: `chart-${by}`, className: 'plot' }));
+    return section;
+  }));
+}
+
+// The frames' report: a row a frame (filled by drawReport).
+function frameTable() {
+  const table = Object.assign(document.createElement('table'), { id: 'table-template' });
+  const th = (text) => Object.assign(document.createElement('th'), { scope: 'col', textContent: text });
+  table.createTHead().insertRow().append(th('Khung'), th('Đoàn viên'), th('Lưu'), th('Chia sẻ'));
+  table.createTBody();
+  return table;
 }
 
 function emptyRow(span) {
@@ -269,7 +301,8 @@ function emptyNote() {
 // Excel reads its Vietnamese as UTF-8 (as khung batch's report.csv).
 function downloadCsv(by) {
   if (!shown) return;
-  const name = `bao-cao-theo-${BY_NAME[by]}-${shown.from || 'tu-dau'}-${shown.to || today()}.csv`;
+  const { file } = REPORTS.find((r) => r.by === by);
+  const name = `bao-cao-theo-${file}-${shown.from || 'tu-dau'}-${shown.to || today()}.csv`;
   const url = URL.createObjectURL(new Blob(['\uFEFF', shown.texts[by]], { type: 'text/csv;charset=utf-8' }));
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
   document.body.append(a);
@@ -375,6 +408,8 @@ function showResult(kind, lead, notes = [], notesLead = 'Gợi ý để khung đ
 
 // --- wiring -------------------------------------------------------------------------
 
+addReportSections();
+
 function setRange(days) {
   $('to').value = days === 'all' ? '' : today();
   $('from').value = days === 'all' ? '' : addDays(today(), 1 - Number(days));
@@ -390,7 +425,6 @@ for (const input of [$('from'), $('to')]) {
   });
 }
 $('range').addEventListener('submit', (e) => { e.preventDefault(); loadReport(); });
-for (const b of document.querySelectorAll('button.csv')) b.addEventListener('click', () => downloadCsv(b.dataset.by));
 $('upload-form').addEventListener('submit', publish);
 
 // Charts are drawn at the width they are shown at (text stays 14 px):

@@ -36,19 +36,10 @@ from ._khung import (
 
 __version__: str = _khung.__version__
 
-__all__ = [
-    "Error",
-    "Field",
-    "FileError",
-    "Image",
-    "ImageError",
-    "LayoutError",
-    "Template",
-    "TemplateError",
-    "render",
-    "templates",
-    "text",
-]
+# What `from khung import *` and help(khung) show: every public name
+# imported above, listed once there. (The stub lists them for type checkers;
+# stubtest checks that the two agree.)
+__all__ = sorted(name for name in globals() if not name.startswith("_"))
 
 
 def _use_packaged_data() -> None:
