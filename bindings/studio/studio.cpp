@@ -137,7 +137,6 @@ struct Studio::Impl {
   fs::path data_file;   // empty until one is sent
   std::string data_name;
   MHD_Daemon* daemon = nullptr;
-  int listen_fd = -1;
   int port = 0;
   http::StopRequest stopping;
 
@@ -154,7 +153,6 @@ struct Studio::Impl {
 
   ~Impl() {
     if (daemon) MHD_stop_daemon(daemon);
-    if (listen_fd >= 0) ::close(listen_fd);
     std::error_code ec;
     fs::remove_all(scratch, ec);
   }
