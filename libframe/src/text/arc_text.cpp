@@ -87,18 +87,6 @@ TextLayout measured(TextLayout layout, const TextStyle& style, const Arc& arc) {
 
 }  // namespace
 
-void validate(const Arc& arc) {
-  auto bad = [](const std::string& field, float v, const std::string& rule) {
-    char num[32];
-    std::snprintf(num, sizeof num, "%g", static_cast<double>(v));
-    return Error(ErrorCode::InvalidArgument, "arc " + field + " " + num + ": " + rule);
-  };
-  if (!(arc.radius >= 1 && arc.radius <= 100000)) throw bad("radius", arc.radius, "must be between 1 and 100000 px");
-  if (!(std::abs(arc.start_angle) <= 3600)) throw bad("start_angle", arc.start_angle, "must be between -3600 and 3600 degrees");
-  if (!(arc.max_angle > 0 && arc.max_angle <= 360)) throw bad("max_angle", arc.max_angle, "must be in (0, 360] degrees");
-  if (!std::isfinite(arc.center_x) || !std::isfinite(arc.center_y)) throw bad("center", arc.center_x, "must be finite");
-}
-
 TextLayout layout_arc_text(std::string_view text, const TextStyle& style, const Arc& arc, const FontLibrary& fonts) {
   validate(style);
   validate(arc);

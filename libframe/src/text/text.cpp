@@ -520,24 +520,6 @@ std::optional<TextLayout> truncate_to_fit(const Engine& engine, const Prepared& 
 
 }  // namespace
 
-void validate(const TextStyle& s) {
-  auto bad = [](const std::string& field, float value, const std::string& rule) {
-    return Error(ErrorCode::InvalidArgument, "text " + field + " " + format_px(value) + ": " + rule);
-  };
-  if (!(s.size >= 1 && s.size <= 2048)) throw bad("size", s.size, "must be between 1 and 2048 px");
-  if (!(s.min_size >= 0 && s.min_size <= s.size))
-    throw bad("min_size", s.min_size, "must be between 0 and size (" + format_px(s.size) + ")");
-  if (!(s.line_height > 0 && s.line_height <= 10)) throw bad("line_height", s.line_height, "must be in (0, 10]");
-  if (!(std::abs(s.letter_spacing) <= 1000))
-    throw bad("letter_spacing", s.letter_spacing, "must be between -1000 and 1000 px");
-  if (s.max_lines < 0) throw bad("max_lines", static_cast<float>(s.max_lines), "must not be negative");
-  if (!(s.stroke.width >= 0 && s.stroke.width <= 256))
-    throw bad("stroke width", s.stroke.width, "must be between 0 and 256 px");
-  if (!(s.shadow.blur >= 0 && s.shadow.blur <= 256)) throw bad("shadow blur", s.shadow.blur, "must be between 0 and 256 px");
-  if (!(std::abs(s.shadow.dx) <= 4096 && std::abs(s.shadow.dy) <= 4096))
-    throw bad("shadow offset", std::max(std::abs(s.shadow.dx), std::abs(s.shadow.dy)), "must be within 4096 px");
-}
-
 TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect& box, const FontLibrary& fonts) {
   Engine engine(style, fonts);
   if (box.empty())
