@@ -1,5 +1,6 @@
 #include "khung/text.hpp"
 
+#include "text/auto_fit.hpp"
 #include "text/font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
@@ -22,7 +23,6 @@ using detail::GlyphKey;
 using detail::HbFont;
 using detail::shadow_rect;
 
-constexpr float kShrinkFloor = 6.0f;  // px: Overflow::Shrink without min_size stops here
 constexpr const char* kEllipsis = "\u2026";
 
 std::int32_t to64(float px) { return static_cast<std::int32_t>(std::lround(px * 64.0f)); }
@@ -528,47 +528,20 @@ TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect
   Prepared p = engine.prepare(text);
   std::vector<LineBreak> breaks = line_breaks(p.text);
 
-  float hi = style.size;
-  float lo = style.min_size > 0 ? style.min_size
-             : style.overflow == Overflow::Shrink ? std::min(style.size, kShrinkFloor)
-                                                  : style.size;
   if (trim_end(p.text, 0, p.text.size()) == 0) {
     TextLayout nothing;  // blank text: nothing to draw
-    nothing.size = hi;
+    nothing.size = style.size;
     nothing.fonts = engine.fonts();
     return nothing;
   }
-  Attempt first = attempt(engine, p, breaks, hi, box);
-  if (first.fits) return std::move(first.layout);
+  auto fits_at = [&](float size) -> std::optional<TextLayout> {
+    Attempt t = attempt(engine, p, breaks, size, box);
+    if (!t.fits) return std::nullopt;
+    return std::move(t.layout);
+  };
+  if (auto fitted = detail::fit_largest(style, fits_at)) return std::move(*fitted);
 
-  // The largest whole-pixel size in [lo, hi) that fits. Fitting is
-  // monotonic in practice; the walk upwards afterwards makes the answer
-  // exact where it is not.
-  int lo_px = static_cast<int>(std::ceil(lo)), hi_px = static_cast<int>(std::ceil(hi)) - 1;
-  std::optional<Attempt> best;
-  int best_px = 0;
-  int a = lo_px, b = hi_px;
-  while (a <= b) {
-    int mid = a + (b - a) / 2;
-    Attempt t = attempt(engine, p, breaks, static_cast<float>(mid), box);
-    if (t.fits) {
-      best = std::move(t);
-      best_px = mid;
-      a = mid + 1;
-    } else {
-      b = mid - 1;
-    }
-  }
-  if (best) {
-    while (best_px + 1 <= hi_px) {
-      Attempt t = attempt(engine, p, breaks, static_cast<float>(best_px + 1), box);
-      if (!t.fits) break;
-      best = std::move(t);
-      ++best_px;
-    }
-    return std::move(best->layout);
-  }
-
+  const float lo = detail::smallest_size(style);
   if (style.overflow == Overflow::Ellipsis)
     if (auto cut = truncate_to_fit(engine, p, breaks, lo, box)) return std::move(*cut);
   throw Error(ErrorCode::Layout, "text " + quote(p.text) + ": does not fit the " + std::to_string(box.width) +
