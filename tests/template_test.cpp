@@ -297,6 +297,21 @@ TEST_CASE("asset paths cannot leave the template's folder", "[template][validati
   CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: image '" + (s.dir / "art/none.png").string() + "': ", 0) == 0);
 }
 
+TEST_CASE("a font file is an asset of the template's folder, whatever the case of its extension",
+          "[template][validation][font]") {
+  Scratch s;
+  std::filesystem::copy_file(std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSerif-Bold.ttf", s.dir / "House.TTF");
+  // Found beside the template, not in the working directory.
+  auto f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 100, 50], "font": {"family": "House.TTF", "size": 12},
+       "fallback": ["House.TTF"]}]})");
+  CHECK(error_of(f) == "(loaded)");
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 100, 50], "font": {"family": "../Outside.ttc", "size": 12}}]})");
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[0].font.family: '../Outside.ttc' must stay inside the template's folder ('..' is refused)");
+}
+
 TEST_CASE("a template anywhere names bundled artwork with bundled:", "[template][bundled]") {
   Scratch s;
   auto layer = [](const std::string& src) {

@@ -81,15 +81,16 @@ void check_values(const Node& layer, const Values& values) {
   if (auto bad = find_bad_value(values)) key_of(layer, bad->value).fail(bad->rule);
 }
 
+// A family, or a font file: that travels with the template, like any asset.
+std::string read_family(const Node& n) {
+  std::string family = n.string();
+  return is_font_path(family) ? asset_path(n).string() : family;
+}
+
 FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
   n.object({"family", "weight", "style", "size"});
   FontQuery q;
-  if (auto f = n.find("family")) {
-    q.family = f->string();
-    // A font file travels with the template, like any asset.
-    if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
-      q.family = asset_path(*f).string();
-  }
+  if (auto f = n.find("family")) q.family = read_family(*f);
   if (auto w = n.find("weight")) q.weight = any_integer(*w);
   if (auto s = n.find("style")) q.italic = s->choice<bool>({{"normal", false}, {"italic", true}});
   auto size = n["size"];
@@ -119,9 +120,7 @@ void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const F
   st.font = read_font(n["font"], st, st.own_fonts.get());
   if (auto v = n.find("fallback"))
     for (const Node& f : v->items()) {
-      FontQuery q{f.string(), 400, false};
-      if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
-        q.family = asset_path(f).string();
+      FontQuery q{read_family(f), 400, false};
       try {
         resolve_font(q, st.own_fonts.get(), FontLibrary::bundled());
       } catch (const Error& e) {
