@@ -87,5 +87,8 @@ TEST_CASE("arc text auto-fits its sweep and reports what cannot fit", "[arc]") {
   CHECK(cut.truncated);
   CHECK(cut.lines[0].text.ends_with("…"));
   CHECK_THROWS_WITH(validate(Arc{0, 0, 0}), "arc radius 0: must be between 1 and 100000 px");
+  CHECK_THROWS_WITH(validate(Arc{540, 9000, 400}), "arc center y 9000: must be between -8192 and 8192 px");
+  CHECK_THROWS_WITH(validate(Arc{540, 540, 400, 0, ArcDirection::Clockwise, ArcAlign::Center, 0.5f}),
+                    "arc max_angle 0.5: must be between 1 and 360 degrees");
   CHECK(layout_arc_text("  ", style, arc).lines.empty());
 }

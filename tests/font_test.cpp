@@ -71,6 +71,12 @@ TEST_CASE("a font path works where a family does", "[font]") {
   CHECK_FALSE(load_font(kFonts / "NotoSerif-Bold.ttf") == f);
 }
 
+TEST_CASE("a family is a font file when it holds a '/' or ends in .ttf, .otf or .ttc", "[font]") {
+  for (const char* path : {"fonts/Roboto-Bold.ttf", "Roboto.ttf", "Roboto.TTF", "x.otf", "x.Ttc", "art/Roboto", "/abs"})
+    CHECK(is_font_path(path));
+  for (const char* family : {"Roboto", "Noto Sans", "Roboto.ttf.bak", "ttf", ".VnTime", ""}) CHECK_FALSE(is_font_path(family));
+}
+
 TEST_CASE("unknown families and bad files are named in the error", "[font]") {
   const FontLibrary& lib = FontLibrary::bundled();
   try {

@@ -1,3 +1,4 @@
+#include "khung/arc_text.hpp"
 #include "khung/error.hpp"
 #include "khung/render.hpp"
 #include "khung/template.hpp"
@@ -9,6 +10,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 
@@ -226,6 +228,55 @@ TEST_CASE("a typo is reported with its JSON path", "[template][validation]") {
   CHECK(error_of(f) == "template '" + f.string() + "': width: must be between 1 and 8192");
 }
 
+TEST_CASE("a text value out of range is refused by the same rule in a template and through the API",
+          "[template][validation][text]") {
+  // validate() decides every range; the template reader names the key.
+  struct Case {
+    std::string layer;                         // the layer's JSON
+    std::string path;                          // the key at fault
+    std::function<void(TextStyle&, Arc&)> set;  // the same value through the API
+    std::string api;                           // validate()'s message
+    std::string rule;                          // the words both say
+  };
+  const std::string text = R"("type": "text", "text": "x", "box": [0, 0, 300, 80])";
+  const std::string arc = R"("type": "arc_text", "text": "x", "center": [540, 540], "radius": 400)";
+  const Case cases[] = {
+      {"{" + text + R"(, "font": {"size": 40}, "line_height": 0.05})", "line_height",
+       [](TextStyle& s, Arc&) { s.line_height = 0.05f; }, "text line_height 0.05", "must be between 0.1 and 10"},
+      {"{" + text + R"(, "font": {"size": [50, 40]}})", "font.size[0]",
+       [](TextStyle& s, Arc&) { s.min_size = 50, s.size = 40; }, "text min_size 50",
+       "must not exceed the largest size (40 px)"},
+      {"{" + text + R"(, "font": {"size": 4000}})", "font.size", [](TextStyle& s, Arc&) { s.size = 4000; },
+       "text size 4000", "must be between 1 and 2048 px"},
+      {"{" + text + R"(, "font": {"size": 40, "weight": 950}})", "font.weight",
+       [](TextStyle& s, Arc&) { s.font.weight = 950; }, "text font weight 950", "must be between 100 and 900"},
+      {"{" + text + R"(, "font": {"size": 40}, "max_lines": 5000})", "max_lines",
+       [](TextStyle& s, Arc&) { s.max_lines = 5000; }, "text max_lines 5000", "must be between 0 and 1000"},
+      {"{" + text + R"(, "font": {"size": 40}, "shadow": {"dy": 5000}})", "shadow.dy",
+       [](TextStyle& s, Arc&) { s.shadow.dy = 5000; }, "text shadow dy 5000", "must be between -4096 and 4096 px"},
+      {"{" + arc + R"(, "font": {"size": 40}, "max_angle": 0.5})", "max_angle",
+       [](TextStyle&, Arc& a) { a.max_angle = 0.5f; }, "arc max_angle 0.5", "must be between 1 and 360 degrees"},
+      {"{" + arc + R"(, "font": {"size": 40}, "start_angle": 4000})", "start_angle",
+       [](TextStyle&, Arc& a) { a.start_angle = 4000; }, "arc start_angle 4000",
+       "must be between -3600 and 3600 degrees"},
+  };
+  Scratch s;
+  for (const Case& c : cases) {
+    INFO(c.layer);
+    auto f = s.write("t.json", R"({"width": 1080, "height": 1080, "layers": [)" + c.layer + "]}");
+    CHECK(error_of(f) == "template '" + f.string() + "': layers[0]." + c.path + ": " + c.rule);
+    TextStyle style;
+    style.size = 40;
+    Arc ring{540, 540, 400};
+    c.set(style, ring);
+    CHECK_THROWS_WITH((validate(style), validate(ring)), c.api + ": " + c.rule);
+  }
+  // A value of the wrong type is the reader's own error.
+  auto f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 10, 10], "font": {"size": 12}, "line_height": "tight"}]})");
+  CHECK(error_of(f) == "template '" + f.string() + "': layers[0].line_height: must be a number");
+}
+
 TEST_CASE("asset paths cannot leave the template's folder", "[template][validation]") {
   Scratch s;
   auto layer = [](const std::string& src) {
@@ -244,6 +295,21 @@ TEST_CASE("asset paths cannot leave the template's folder", "[template][validati
   // A missing asset names the file.
   f = s.write("t.json", layer("art/none.png"));
   CHECK(error_of(f).rfind("template '" + f.string() + "': layers[0].src: image '" + (s.dir / "art/none.png").string() + "': ", 0) == 0);
+}
+
+TEST_CASE("a font file is an asset of the template's folder, whatever the case of its extension",
+          "[template][validation][font]") {
+  Scratch s;
+  std::filesystem::copy_file(std::filesystem::path(KHUNG_SOURCE_DIR) / "fonts" / "NotoSerif-Bold.ttf", s.dir / "House.TTF");
+  // Found beside the template, not in the working directory.
+  auto f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 100, 50], "font": {"family": "House.TTF", "size": 12},
+       "fallback": ["House.TTF"]}]})");
+  CHECK(error_of(f) == "(loaded)");
+  f = s.write("t.json", R"({"width": 400, "height": 200, "layers": [
+      {"type": "text", "text": "x", "box": [0, 0, 100, 50], "font": {"family": "../Outside.ttc", "size": 12}}]})");
+  CHECK(error_of(f) == "template '" + f.string() +
+                           "': layers[0].font.family: '../Outside.ttc' must stay inside the template's folder ('..' is refused)");
 }
 
 TEST_CASE("a template anywhere names bundled artwork with bundled:", "[template][bundled]") {

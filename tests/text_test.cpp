@@ -529,8 +529,22 @@ TEST_CASE("bad styles and text are refused with the field named", "[text][errors
   CHECK_THROWS_WITH(layout_line("x", style), "text size 0: must be between 1 and 2048 px");
   style.size = 40;
   style.min_size = 50;
-  CHECK_THROWS_WITH(layout_line("x", style), "text min_size 50: must be between 0 and size (40)");
+  CHECK_THROWS_WITH(layout_line("x", style), "text min_size 50: must not exceed the largest size (40 px)");
+  style.min_size = 0.5f;  // 0 turns auto-fit off; a size below 1 px is none
+  CHECK_THROWS_WITH(layout_line("x", style), "text min_size 0.5: must be 0 (no auto-fit) or at least 1 px");
   style.min_size = 0;
+  style.line_height = 0.05f;
+  CHECK_THROWS_WITH(layout_line("x", style), "text line_height 0.05: must be between 0.1 and 10");
+  style.line_height = 1.2f;
+  style.font.weight = 950;
+  CHECK_THROWS_WITH(layout_line("x", style), "text font weight 950: must be between 100 and 900");
+  style.font.weight = 400;
+  style.shadow.dy = -5000;
+  CHECK_THROWS_WITH(layout_line("x", style), "text shadow dy -5000: must be between -4096 and 4096 px");
+  style.shadow.dy = 0;
+  style.max_lines = -1;
+  CHECK_THROWS_WITH(layout_line("x", style), "text max_lines -1: must be between 0 and 1000");
+  style.max_lines = 0;
   CHECK_THROWS_WITH(layout_line("", style), "text: is empty");
   CHECK_THROWS_WITH(layout_line("một\nhai", style), "text \"một\nhai\": holds a line break; one line only");
   CHECK_THROWS_WITH(layout_text("x", style, {0, 0, 0, 10}), "text box 0x10: must not be empty");

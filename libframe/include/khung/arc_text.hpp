@@ -24,8 +24,10 @@ struct Arc {
   float max_angle = 340;   // degrees the text may sweep; auto-fit and overflow keep within it
 };
 
-// Checks radius in [1, 100000], |start_angle| <= 3600, max_angle in (0, 360],
-// a finite centre. Throws Error(InvalidArgument) naming the field.
+// Checks radius in [1, 100000] px, start_angle in [-3600, 3600] degrees,
+// max_angle in [1, 360] degrees, center_x and center_y in [-8192, 8192] px.
+// Throws Error(InvalidArgument) naming the value: "arc radius 0: must be
+// between 1 and 100000 px".
 void validate(const Arc& arc);
 
 // Shapes one line (as layout_line) and chooses the size: style.size, or with

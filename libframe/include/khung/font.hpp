@@ -26,6 +26,13 @@ struct FontQuery {
   friend bool operator==(const FontQuery&, const FontQuery&) = default;
 };
 
+// Whether a FontQuery's family names a font file rather than a family: it
+// holds a '/' or ends in .ttf, .otf or .ttc (in any case). The one test
+// for it: FontLibrary::resolve loads such a file, a template reads it as an
+// asset path inside its folder.
+//   is_font_path("fonts/Roboto-Bold.ttf") && is_font_path("Roboto.TTF") && !is_font_path("Roboto")
+bool is_font_path(std::string_view family);
+
 // A loaded font: a cheap-to-copy shared handle to an immutable face and its
 // glyph cache. Safe to use from several threads at once.
 class Font {
@@ -107,9 +114,9 @@ class FontLibrary {
   // Whether find() knows the family (case-insensitive).
   bool has_family(std::string_view family) const;
 
-  // A query whose family looks like a path ("/", or a .ttf/.otf/.ttc
-  // extension) loads that file, once: later calls share it and its glyph
-  // cache. Otherwise find(query). Refuses a legacy-encoded font, as find().
+  // A query whose family is a font file (is_font_path) loads that file,
+  // once: later calls share it and its glyph cache. Otherwise find(query).
+  // Refuses a legacy-encoded font, as find().
   Font resolve(const FontQuery& query) const;
 
   // Fonts tried, in order, for characters the chosen fonts lack: one face

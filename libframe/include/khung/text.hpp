@@ -74,9 +74,12 @@ struct TextStyle {
   Shadow shadow;
 };
 
-// Checks ranges: size in [1, 2048], 0 <= min_size <= size, line_height in
-// (0, 10], |letter_spacing| <= 1000, max_lines >= 0, stroke width in
-// [0, 256], blur in [0, 256]. Throws Error(InvalidArgument) naming the field.
+// Checks ranges, the same for every face (API, CLI, Python, templates):
+// size in [1, 2048] px; min_size 0 or in [1, size]; font weight in
+// [100, 900]; line_height in [0.1, 10]; letter_spacing in [-1000, 1000] px;
+// max_lines in [0, 1000]; stroke width and shadow blur in [0, 256] px;
+// shadow dx and dy in [-4096, 4096] px. Throws Error(InvalidArgument)
+// naming the value: "text line_height 0.05: must be between 0.1 and 10".
 void validate(const TextStyle& style);
 
 // One glyph as HarfBuzz shaped it: units of 1/64 pixel, y upwards.

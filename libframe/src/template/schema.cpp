@@ -12,11 +12,13 @@
 #include "photo/window.hpp"
 #include "template/template_data.hpp"
 #include "template/template_id.hpp"
+#include "text/validate.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 namespace khung {
@@ -33,26 +35,73 @@ using namespace detail;
 
 constexpr std::size_t kMaxLayers = 64;
 
+// The text keys are read by type only: their ranges are validate()'s to
+// decide (text/validate.hpp), for a template as for every other face.
+float any_real(const Node& n) {
+  constexpr double kFloat = std::numeric_limits<float>::max();
+  const double d = n.number(-std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
+  return static_cast<float>(std::clamp(d, -kFloat, kFloat));  // past a float's range is out of every range
+}
+
+int any_integer(const Node& n) { return n.integer(std::numeric_limits<int>::min(), std::numeric_limits<int>::max()); }
+
+std::pair<float, float> any_point(const Node& n) {
+  if (!n.raw().is_array() || n.raw().size() != 2) n.fail("must be [x, y]");
+  const auto xy = n.items();
+  return {any_real(xy[0]), any_real(xy[1])};
+}
+
+// The key a text or arc value came from.
+Node key_of(const Node& layer, TextValue value) {
+  switch (value) {
+    case TextValue::Size: {
+      const Node size = layer["font"]["size"];
+      return size.raw().is_array() ? size.items()[1] : size;
+    }
+    case TextValue::MinSize: return layer["font"]["size"].items()[0];
+    case TextValue::Weight: return layer["font"]["weight"];
+    case TextValue::LineHeight: return layer["line_height"];
+    case TextValue::LetterSpacing: return layer["letter_spacing"];
+    case TextValue::MaxLines: return layer["max_lines"];
+    case TextValue::StrokeWidth: return layer["stroke"]["width"];
+    case TextValue::ShadowDx: return layer["shadow"]["dx"];
+    case TextValue::ShadowDy: return layer["shadow"]["dy"];
+    case TextValue::ShadowBlur: return layer["shadow"]["blur"];
+    case TextValue::Radius: return layer["radius"];
+    case TextValue::StartAngle: return layer["start_angle"];
+    case TextValue::MaxAngle: return layer["max_angle"];
+    case TextValue::CenterX: return layer["center"].items()[0];
+    case TextValue::CenterY: return layer["center"].items()[1];
+  }
+  return layer;
+}
+
+// Fails on the key of the first value validate() refuses, with its rule.
+template <class Values>
+void check_values(const Node& layer, const Values& values) {
+  if (auto bad = find_bad_value(values)) key_of(layer, bad->value).fail(bad->rule);
+}
+
+// A family, or a font file: that travels with the template, like any asset.
+std::string read_family(const Node& n) {
+  std::string family = n.string();
+  return is_font_path(family) ? asset_path(n).string() : family;
+}
+
 FontQuery read_font(const Node& n, TextStyle& style, const FontLibrary* own) {
   n.object({"family", "weight", "style", "size"});
   FontQuery q;
-  if (auto f = n.find("family")) {
-    q.family = f->string();
-    // A font file travels with the template, like any asset.
-    if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
-      q.family = asset_path(*f).string();
-  }
-  if (auto w = n.find("weight")) q.weight = w->integer(100, 900);
+  if (auto f = n.find("family")) q.family = read_family(*f);
+  if (auto w = n.find("weight")) q.weight = any_integer(*w);
   if (auto s = n.find("style")) q.italic = s->choice<bool>({{"normal", false}, {"italic", true}});
   auto size = n["size"];
   if (size.raw().is_array()) {
     auto range = size.items();
     if (range.size() != 2) size.fail("must be a number or [min, max]");
-    style.min_size = range[0].real(1, 2048);
-    style.size = range[1].real(1, 2048);
-    if (style.min_size > style.size) size.fail("[min, max]: min must not exceed max");
+    style.min_size = any_real(range[0]);
+    style.size = any_real(range[1]);
   } else if (size.raw().is_number()) {
-    style.size = size.real(1, 2048);
+    style.size = any_real(size);
   } else {
     size.fail("must be a number or [min, max]");
   }
@@ -72,9 +121,7 @@ void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const F
   st.font = read_font(n["font"], st, st.own_fonts.get());
   if (auto v = n.find("fallback"))
     for (const Node& f : v->items()) {
-      FontQuery q{f.string(), 400, false};
-      if (q.family.find('/') != std::string::npos || q.family.ends_with(".ttf") || q.family.ends_with(".otf"))
-        q.family = asset_path(f).string();
+      FontQuery q{read_family(f), 400, false};
       try {
         resolve_font(q, st.own_fonts.get(), FontLibrary::bundled());
       } catch (const Error& e) {
@@ -83,7 +130,7 @@ void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const F
       st.fallback.push_back(q);
     }
   if (auto v = n.find("color")) st.color = v->color();
-  if (auto v = n.find("letter_spacing")) st.letter_spacing = v->real(-1000, 1000);
+  if (auto v = n.find("letter_spacing")) st.letter_spacing = any_real(*v);
   if (auto v = n.find("overflow"))
     st.overflow = v->choice<Overflow>({{"shrink", Overflow::Shrink}, {"ellipsis", Overflow::Ellipsis}, {"error", Overflow::Error}});
   if (auto v = n.find("transform"))
@@ -91,14 +138,14 @@ void read_text_style(const Node& n, TextStyle& st, const std::shared_ptr<const F
         {{"none", TextTransform::None}, {"upper", TextTransform::Upper}, {"lower", TextTransform::Lower}});
   if (auto v = n.find("stroke")) {
     v->object({"width", "color"});
-    st.stroke.width = (*v)["width"].real(0, 256);
+    st.stroke.width = any_real((*v)["width"]);
     if (auto c = v->find("color")) st.stroke.color = c->color();
   }
   if (auto v = n.find("shadow")) {
     v->object({"dx", "dy", "blur", "color"});
-    if (auto d = v->find("dx")) st.shadow.dx = d->real(-4096, 4096);
-    if (auto d = v->find("dy")) st.shadow.dy = d->real(-4096, 4096);
-    if (auto d = v->find("blur")) st.shadow.blur = d->real(0, 256);
+    if (auto d = v->find("dx")) st.shadow.dx = any_real(*d);
+    if (auto d = v->find("dy")) st.shadow.dy = any_real(*d);
+    if (auto d = v->find("blur")) st.shadow.blur = any_real(*d);
     st.shadow.color = v->find("color") ? (*v)["color"].color() : Color{0, 0, 0, 128};
   }
 }
@@ -126,9 +173,10 @@ TextLayer read_text(const Node& n, const std::shared_ptr<const FontLibrary>& own
   if (auto v = n.find("valign"))
     st.vertical_align = v->choice<VerticalAlign>(
         {{"top", VerticalAlign::Top}, {"middle", VerticalAlign::Middle}, {"bottom", VerticalAlign::Bottom}});
-  if (auto v = n.find("line_height")) st.line_height = v->real(0.1, 10);
-  if (auto v = n.find("max_lines")) st.max_lines = v->integer(0, 1000);
+  if (auto v = n.find("line_height")) st.line_height = any_real(*v);
+  if (auto v = n.find("max_lines")) st.max_lines = any_integer(*v);
   if (auto v = n.find("wrap")) st.wrap = v->choice<Wrap>({{"greedy", Wrap::Greedy}, {"balance", Wrap::Balance}});
+  check_values(n, st);
   return t;
 }
 
@@ -137,16 +185,18 @@ ArcTextLayer read_arc_text(const Node& n, const std::shared_ptr<const FontLibrar
             "color", "letter_spacing", "overflow", "transform", "stroke", "shadow"});
   ArcTextLayer t;
   t.text = field_text(n["text"]);
-  std::tie(t.arc.center_x, t.arc.center_y) = n["center"].point();
-  t.arc.radius = n["radius"].real(1, 100000);
-  if (auto v = n.find("start_angle")) t.arc.start_angle = v->real(-3600, 3600);
+  std::tie(t.arc.center_x, t.arc.center_y) = any_point(n["center"]);
+  t.arc.radius = any_real(n["radius"]);
+  if (auto v = n.find("start_angle")) t.arc.start_angle = any_real(*v);
   if (auto v = n.find("direction"))
     t.arc.direction = v->choice<ArcDirection>(
         {{"clockwise", ArcDirection::Clockwise}, {"counterclockwise", ArcDirection::Counterclockwise}});
   if (auto v = n.find("align"))
     t.arc.align = v->choice<ArcAlign>({{"start", ArcAlign::Start}, {"center", ArcAlign::Center}, {"end", ArcAlign::End}});
-  if (auto v = n.find("max_angle")) t.arc.max_angle = v->real(1, 360);
+  if (auto v = n.find("max_angle")) t.arc.max_angle = any_real(*v);
   read_text_style(n, t.style, own_fonts);
+  check_values(n, t.style);
+  check_values(n, t.arc);
   return t;
 }
 

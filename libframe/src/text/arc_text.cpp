@@ -1,5 +1,6 @@
 #include "khung/arc_text.hpp"
 
+#include "text/auto_fit.hpp"
 #include "text/font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
@@ -87,18 +88,6 @@ TextLayout measured(TextLayout layout, const TextStyle& style, const Arc& arc) {
 
 }  // namespace
 
-void validate(const Arc& arc) {
-  auto bad = [](const std::string& field, float v, const std::string& rule) {
-    char num[32];
-    std::snprintf(num, sizeof num, "%g", static_cast<double>(v));
-    return Error(ErrorCode::InvalidArgument, "arc " + field + " " + num + ": " + rule);
-  };
-  if (!(arc.radius >= 1 && arc.radius <= 100000)) throw bad("radius", arc.radius, "must be between 1 and 100000 px");
-  if (!(std::abs(arc.start_angle) <= 3600)) throw bad("start_angle", arc.start_angle, "must be between -3600 and 3600 degrees");
-  if (!(arc.max_angle > 0 && arc.max_angle <= 360)) throw bad("max_angle", arc.max_angle, "must be in (0, 360] degrees");
-  if (!std::isfinite(arc.center_x) || !std::isfinite(arc.center_y)) throw bad("center", arc.center_x, "must be finite");
-}
-
 TextLayout layout_arc_text(std::string_view text, const TextStyle& style, const Arc& arc, const FontLibrary& fonts) {
   validate(style);
   validate(arc);
@@ -115,25 +104,14 @@ TextLayout layout_arc_text(std::string_view text, const TextStyle& style, const 
     return layout_line(s, sized, fonts);
   };
   const double limit = arc.max_angle;
-  TextLayout first = at(clean, style.size);
-  if (sweep_degrees(first, arc) <= limit) return measured(std::move(first), style, arc);
+  auto fits_at = [&](float size) -> std::optional<TextLayout> {
+    TextLayout t = at(clean, size);
+    if (sweep_degrees(t, arc) > limit) return std::nullopt;
+    return t;
+  };
+  if (auto fitted = detail::fit_largest(style, fits_at)) return measured(std::move(*fitted), style, arc);
 
-  float lo = style.min_size > 0 ? style.min_size : style.overflow == Overflow::Shrink ? std::min(style.size, 6.0f) : style.size;
-  // The sweep grows with the size: the largest whole-pixel size that fits.
-  std::optional<TextLayout> best;
-  int a = static_cast<int>(std::ceil(lo)), b = static_cast<int>(std::ceil(style.size)) - 1;
-  while (a <= b) {
-    int mid = a + (b - a) / 2;
-    TextLayout t = at(clean, static_cast<float>(mid));
-    if (sweep_degrees(t, arc) <= limit) {
-      best = std::move(t);
-      a = mid + 1;
-    } else {
-      b = mid - 1;
-    }
-  }
-  if (best) return measured(std::move(*best), style, arc);
-
+  const float lo = detail::smallest_size(style);
   if (style.overflow == Overflow::Ellipsis) {
     std::vector<std::size_t> cuts = grapheme_boundaries(clean);
     std::optional<TextLayout> cut;

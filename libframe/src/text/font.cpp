@@ -291,6 +291,10 @@ const Font& nearest(const std::vector<Font>& faces, int weight, bool italic) {
 
 }  // namespace
 
+bool is_font_path(std::string_view family) {
+  return family.find('/') != std::string_view::npos || is_font_file(std::filesystem::path(family));
+}
+
 struct FontLibrary::LoadedFiles {
   std::mutex mutex;
   std::map<std::string, Font, std::less<>> by_path;
@@ -372,10 +376,6 @@ Error no_such_family(const std::string& family, const std::vector<std::string>& 
                "font '" + family + "': no such family (available: " + (known.empty() ? "none" : known) + ")");
 }
 
-bool looks_like_path(const std::string& family) {
-  return family.find('/') != std::string::npos || is_font_file(family);
-}
-
 }  // namespace
 
 Font FontLibrary::find(const FontQuery& query) const {
@@ -426,8 +426,8 @@ std::shared_ptr<const FontLibrary> FontLibrary::folder(const std::filesystem::pa
 }
 
 Font FontLibrary::resolve(const FontQuery& query) const {
-  std::filesystem::path p(query.family);
-  if (query.family.find('/') == std::string::npos && !is_font_file(p)) return find(query);
+  if (!is_font_path(query.family)) return find(query);
+  const std::filesystem::path p(query.family);
   std::lock_guard lock(loaded_->mutex);
   auto it = loaded_->by_path.find(query.family);
   if (it == loaded_->by_path.end()) it = loaded_->by_path.emplace(query.family, load_font(p)).first;
@@ -436,7 +436,7 @@ Font FontLibrary::resolve(const FontQuery& query) const {
 
 Font resolve_font(const FontQuery& query, const FontLibrary* own, const FontLibrary& library) {
   if (own && own->has_family(query.family)) return own->find(query);
-  if (!own || looks_like_path(query.family) || library.has_family(query.family)) return library.resolve(query);
+  if (!own || is_font_path(query.family) || library.has_family(query.family)) return library.resolve(query);
   std::set<std::string> names;
   for (const auto& n : own->families()) names.insert(n);
   for (const auto& n : library.families()) names.insert(n);

@@ -2,6 +2,7 @@
 
 #include "khung/unicode.hpp"
 #include "support/name_table.hpp"
+#include "text/utf8.hpp"
 #include "text/vietnamese.hpp"
 
 #include <algorithm>
@@ -13,29 +14,12 @@
 namespace khung {
 namespace {
 
+using detail::append_utf8;
 using detail::kVietnameseLowerCase;
 
 // Legacy codes arrive as the Latin-1 characters U+00A0..U+00FF whose code
 // point is the byte value: a spreadsheet exports a cell typed in a legacy
 // font as the Latin-1/Windows-1252 reading of its bytes (identical there).
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
 
 std::string to_utf8(std::u32string_view text) {
   std::string out;

@@ -1,5 +1,6 @@
 #include "khung/text.hpp"
 
+#include "text/auto_fit.hpp"
 #include "text/font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
@@ -22,7 +23,6 @@ using detail::GlyphKey;
 using detail::HbFont;
 using detail::shadow_rect;
 
-constexpr float kShrinkFloor = 6.0f;  // px: Overflow::Shrink without min_size stops here
 constexpr const char* kEllipsis = "\u2026";
 
 std::int32_t to64(float px) { return static_cast<std::int32_t>(std::lround(px * 64.0f)); }
@@ -520,24 +520,6 @@ std::optional<TextLayout> truncate_to_fit(const Engine& engine, const Prepared& 
 
 }  // namespace
 
-void validate(const TextStyle& s) {
-  auto bad = [](const std::string& field, float value, const std::string& rule) {
-    return Error(ErrorCode::InvalidArgument, "text " + field + " " + format_px(value) + ": " + rule);
-  };
-  if (!(s.size >= 1 && s.size <= 2048)) throw bad("size", s.size, "must be between 1 and 2048 px");
-  if (!(s.min_size >= 0 && s.min_size <= s.size))
-    throw bad("min_size", s.min_size, "must be between 0 and size (" + format_px(s.size) + ")");
-  if (!(s.line_height > 0 && s.line_height <= 10)) throw bad("line_height", s.line_height, "must be in (0, 10]");
-  if (!(std::abs(s.letter_spacing) <= 1000))
-    throw bad("letter_spacing", s.letter_spacing, "must be between -1000 and 1000 px");
-  if (s.max_lines < 0) throw bad("max_lines", static_cast<float>(s.max_lines), "must not be negative");
-  if (!(s.stroke.width >= 0 && s.stroke.width <= 256))
-    throw bad("stroke width", s.stroke.width, "must be between 0 and 256 px");
-  if (!(s.shadow.blur >= 0 && s.shadow.blur <= 256)) throw bad("shadow blur", s.shadow.blur, "must be between 0 and 256 px");
-  if (!(std::abs(s.shadow.dx) <= 4096 && std::abs(s.shadow.dy) <= 4096))
-    throw bad("shadow offset", std::max(std::abs(s.shadow.dx), std::abs(s.shadow.dy)), "must be within 4096 px");
-}
-
 TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect& box, const FontLibrary& fonts) {
   Engine engine(style, fonts);
   if (box.empty())
@@ -546,47 +528,20 @@ TextLayout layout_text(std::string_view text, const TextStyle& style, const Rect
   Prepared p = engine.prepare(text);
   std::vector<LineBreak> breaks = line_breaks(p.text);
 
-  float hi = style.size;
-  float lo = style.min_size > 0 ? style.min_size
-             : style.overflow == Overflow::Shrink ? std::min(style.size, kShrinkFloor)
-                                                  : style.size;
   if (trim_end(p.text, 0, p.text.size()) == 0) {
     TextLayout nothing;  // blank text: nothing to draw
-    nothing.size = hi;
+    nothing.size = style.size;
     nothing.fonts = engine.fonts();
     return nothing;
   }
-  Attempt first = attempt(engine, p, breaks, hi, box);
-  if (first.fits) return std::move(first.layout);
+  auto fits_at = [&](float size) -> std::optional<TextLayout> {
+    Attempt t = attempt(engine, p, breaks, size, box);
+    if (!t.fits) return std::nullopt;
+    return std::move(t.layout);
+  };
+  if (auto fitted = detail::fit_largest(style, fits_at)) return std::move(*fitted);
 
-  // The largest whole-pixel size in [lo, hi) that fits. Fitting is
-  // monotonic in practice; the walk upwards afterwards makes the answer
-  // exact where it is not.
-  int lo_px = static_cast<int>(std::ceil(lo)), hi_px = static_cast<int>(std::ceil(hi)) - 1;
-  std::optional<Attempt> best;
-  int best_px = 0;
-  int a = lo_px, b = hi_px;
-  while (a <= b) {
-    int mid = a + (b - a) / 2;
-    Attempt t = attempt(engine, p, breaks, static_cast<float>(mid), box);
-    if (t.fits) {
-      best = std::move(t);
-      best_px = mid;
-      a = mid + 1;
-    } else {
-      b = mid - 1;
-    }
-  }
-  if (best) {
-    while (best_px + 1 <= hi_px) {
-      Attempt t = attempt(engine, p, breaks, static_cast<float>(best_px + 1), box);
-      if (!t.fits) break;
-      best = std::move(t);
-      ++best_px;
-    }
-    return std::move(best->layout);
-  }
-
+  const float lo = detail::smallest_size(style);
   if (style.overflow == Overflow::Ellipsis)
     if (auto cut = truncate_to_fit(engine, p, breaks, lo, box)) return std::move(*cut);
   throw Error(ErrorCode::Layout, "text " + quote(p.text) + ": does not fit the " + std::to_string(box.width) +

@@ -68,6 +68,19 @@ void iterate_breaks(std::string_view s, Make make, Visit visit) {
     visit(static_cast<std::size_t>(pos), *it);
 }
 
+// Calls visit(c) on each code point of `utf8` in order (c < 0 for an
+// ill-formed sequence) until it returns true; returns whether it did.
+template <class Visit>
+bool find_code_point(std::string_view utf8, Visit visit) {
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
+    if (visit(c)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string to_nfc(std::string_view utf8) { return normalize(utf8, true); }
@@ -116,34 +129,22 @@ std::vector<LineBreak> line_breaks(std::string_view utf8) {
 }
 
 bool is_blank(std::string_view utf8) {
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
-    if (c < 0 || !(u_isUWhiteSpace(c) || u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))) return false;
-  }
-  return true;
+  return !find_code_point(utf8, [](UChar32 c) {
+    return c < 0 || !(u_isUWhiteSpace(c) || u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT));
+  });
 }
 
 bool has_whitespace(std::string_view utf8) {
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
-    if (c >= 0 && u_isUWhiteSpace(c)) return true;
-  }
-  return false;
+  return find_code_point(utf8, [](UChar32 c) { return c >= 0 && u_isUWhiteSpace(c); });
 }
 
 std::u32string to_utf32(std::string_view utf8) {
   check_utf8(utf8);
   std::u32string out;
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), i, utf8.size(), c);
+  find_code_point(utf8, [&out](UChar32 c) {
     out.push_back(static_cast<char32_t>(c));
-  }
+    return false;
+  });
   return out;
 }
 
