@@ -17,7 +17,7 @@ constexpr const char* kCsvNotUtf8 =
     "invalid UTF-8: the file is in another encoding (Windows-1258?); in Excel, save it as "
     "\"CSV UTF-8 (Comma delimited)\"";
 
-// One CSV record as the tokenizer leaves it.
+// One CSV record as RecordReader leaves it.
 struct Record {
   std::size_t line = 0;                 // line where the record starts
   std::vector<std::string> cells;       // the first `limit` cells
@@ -27,19 +27,156 @@ struct Record {
   std::string problem;                  // text after a closing quote
 };
 
-class CsvSource final : public RowSource {
+// Splits a CSV file into records (RFC 4180), byte by byte. Line ends are
+// CRLF, LF or a lone CR (Excel for Mac's "CSV (Macintosh)"); inside quotes
+// they are kept as they are.
+class RecordReader {
  public:
-  explicit CsvSource(const std::filesystem::path& path) : path_(path), in_(path) {
+  explicit RecordReader(const std::filesystem::path& path) : path_(path), in_(path) {
     skip_byte_order_mark(in_, path);
     separator_ = detect_separator();
-    read_header();
   }
+
+  // Reads one record and stores its first `limit` cells; the rest are only
+  // counted, so a row far wider than the header costs no memory. Returns
+  // false at the end of the file.
+  bool read(Record& r, std::size_t limit) {
+    start_record(r, limit);
+    bool any = false;  // anything read for this record, even a separator
+    for (int c = in_.get(); c >= 0; c = in_.get()) {
+      any = true;
+      if (state_ != State::Quoted) {
+        if (outside_quotes(r, c)) return true;
+      } else {
+        inside_quotes(r, c);
+      }
+    }
+    if (state_ == State::Quoted) fail(cell_line_, "unclosed quote");
+    if (!any) return false;
+    end_cell(r);
+    return true;
+  }
+
+ private:
+  enum class State { Start, Unquoted, Quoted, AfterQuote };
+
+  [[noreturn]] void fail(std::size_t line, const std::string& why) const { fail_at_line(path_, line, why); }
+
+  // ',' or ';', whichever the header line has more of outside quotes (a tie,
+  // such as a single column, is ','). Excel writes ';' where the decimal
+  // separator is a comma. Looks ahead without consuming.
+  char detect_separator() {
+    std::size_t i = 0;
+    for (int c = in_.peek(i); c == '\r' || c == '\n'; c = in_.peek(++i)) {
+    }
+    std::size_t commas = 0, semicolons = 0;
+    bool quoted = false;
+    for (std::size_t n = 0; n < kMaxRowBytes; ++n, ++i) {
+      int c = in_.peek(i);
+      if (c < 0 || (!quoted && (c == '\r' || c == '\n'))) break;
+      if (c == '"') quoted = !quoted;  // a doubled quote flips twice
+      if (!quoted && c == ',') ++commas;
+      if (!quoted && c == ';') ++semicolons;
+    }
+    return semicolons > commas ? ';' : ',';
+  }
+
+  void start_record(Record& r, std::size_t limit) {
+    r.line = line_;
+    r.cells.clear();
+    r.cell_lines.clear();
+    r.count = 0;
+    r.blank = true;
+    r.problem.clear();
+    limit_ = limit;
+    state_ = State::Start;
+    cell_.clear();
+    cell_bytes_ = row_bytes_ = 0;
+    cell_line_ = line_;
+  }
+
+  // A byte outside quotes (at a cell's start, in an unquoted cell, or after
+  // a closing quote). True when it ends the record.
+  bool outside_quotes(Record& r, int c) {
+    if (state_ == State::Start && c == '"') {
+      state_ = State::Quoted;
+    } else if (c == separator_) {
+      end_cell(r);
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && in_.peek() == '\n') in_.get();  // CRLF
+      ++line_;
+      end_cell(r);
+      return true;
+    } else {
+      if (state_ == State::AfterQuote && r.problem.empty())
+        r.problem = "line " + std::to_string(cell_line_) +
+                    ": text after the closing quote of a cell (a quote inside a quoted cell is written \"\")";
+      // A quote inside an unquoted cell (5" screen) is kept as a character.
+      state_ = State::Unquoted;
+      add(r, c);
+    }
+    return false;
+  }
+
+  // A byte inside quotes: "" is a quote, a single one closes the quotes.
+  void inside_quotes(Record& r, int c) {
+    if (c == '"') {
+      if (in_.peek() == '"') {
+        in_.get();
+        add(r, '"');
+      } else {
+        state_ = State::AfterQuote;
+      }
+    } else {
+      if (c == '\n' || (c == '\r' && in_.peek() != '\n')) ++line_;
+      add(r, c);
+    }
+  }
+
+  void add(Record& r, int c) {
+    if (++cell_bytes_ > kMaxCellBytes)
+      fail(cell_line_, "a cell is longer than " + megabytes(kMaxCellBytes) + " (is a quote left open?)");
+    if (r.count < limit_) {
+      if (++row_bytes_ > kMaxRowBytes) fail(r.line, "the row is longer than " + megabytes(kMaxRowBytes));
+      cell_.push_back(static_cast<char>(c));
+    }
+    r.blank = false;
+  }
+
+  void end_cell(Record& r) {
+    if (r.count < limit_) {
+      r.cells.push_back(std::move(cell_));
+      r.cell_lines.push_back(cell_line_);
+    }
+    ++r.count;
+    cell_.clear();
+    cell_bytes_ = 0;
+    cell_line_ = line_;
+    state_ = State::Start;
+  }
+
+  std::filesystem::path path_;
+  ByteReader in_;
+  char separator_ = ',';
+  std::size_t line_ = 1;
+  // The record being read.
+  State state_ = State::Start;
+  std::string cell_;
+  std::size_t limit_ = 0, cell_bytes_ = 0, row_bytes_ = 0;
+  std::size_t cell_line_ = 1;  // where the cell being read starts
+};
+
+// The rows of a CSV file: its header's names, then each record checked
+// against them.
+class CsvSource final : public RowSource {
+ public:
+  explicit CsvSource(const std::filesystem::path& path) : path_(path), records_(path) { read_header(); }
 
   const std::vector<std::string>& columns() const { return columns_; }
 
   bool read(RawRow& row) override {
     do {
-      if (!read_record(record_, columns_.size())) return false;
+      if (!records_.read(record_, columns_.size())) return false;
     } while (record_.blank);
 
     row.line = record_.line;
@@ -65,29 +202,10 @@ class CsvSource final : public RowSource {
  private:
   [[noreturn]] void fail(std::size_t line, const std::string& why) const { fail_at_line(path_, line, why); }
 
-  // ',' or ';', whichever the header line has more of outside quotes (a tie,
-  // such as a single column, is ','). Excel writes ';' where the decimal
-  // separator is a comma. Looks ahead without consuming.
-  char detect_separator() {
-    std::size_t i = 0;
-    for (int c = in_.peek(i); c == '\r' || c == '\n'; c = in_.peek(++i)) {
-    }
-    std::size_t commas = 0, semicolons = 0;
-    bool quoted = false;
-    for (std::size_t n = 0; n < kMaxRowBytes; ++n, ++i) {
-      int c = in_.peek(i);
-      if (c < 0 || (!quoted && (c == '\r' || c == '\n'))) break;
-      if (c == '"') quoted = !quoted;  // a doubled quote flips twice
-      if (!quoted && c == ',') ++commas;
-      if (!quoted && c == ';') ++semicolons;
-    }
-    return semicolons > commas ? ';' : ',';
-  }
-
   void read_header() {
     Record header;
     do {
-      if (!read_record(header, kMaxColumns + 1)) return;  // an empty file: no columns, no rows
+      if (!records_.read(header, kMaxColumns + 1)) return;  // an empty file: no columns, no rows
     } while (header.blank);
     if (!header.problem.empty()) throw Error(ErrorCode::InvalidArgument, data_prefix(path_) + header.problem);
     if (header.count > kMaxColumns) fail(header.line, "more than " + std::to_string(kMaxColumns) + " columns");
@@ -117,105 +235,8 @@ class CsvSource final : public RowSource {
     return std::nullopt;
   }
 
-  // Reads one record (RFC 4180) and stores its first `limit` cells; the rest
-  // are only counted, so a row far wider than the header costs no memory.
-  // Returns false at the end of the file. Line ends are CRLF, LF or a lone
-  // CR (Excel for Mac's "CSV (Macintosh)"); inside quotes they are kept
-  // as they are.
-  bool read_record(Record& r, std::size_t limit) {
-    r.line = line_;
-    r.cells.clear();
-    r.cell_lines.clear();
-    r.count = 0;
-    r.blank = true;
-    r.problem.clear();
-
-    enum class State { Start, Unquoted, Quoted, AfterQuote } state = State::Start;
-    std::string cell;
-    std::size_t cell_bytes = 0, row_bytes = 0, cell_line = line_;
-    bool any = false;  // anything read for this record, even a separator
-
-    auto add = [&](int c) {
-      if (++cell_bytes > kMaxCellBytes)
-        fail(cell_line, "a cell is longer than " + megabytes(kMaxCellBytes) + " (is a quote left open?)");
-      if (r.count < limit) {
-        if (++row_bytes > kMaxRowBytes) fail(r.line, "the row is longer than " + megabytes(kMaxRowBytes));
-        cell.push_back(static_cast<char>(c));
-      }
-      r.blank = false;
-    };
-    auto end_cell = [&] {
-      if (r.count < limit) {
-        r.cells.push_back(std::move(cell));
-        r.cell_lines.push_back(cell_line);
-      }
-      ++r.count;
-      cell.clear();
-      cell_bytes = 0;
-      cell_line = line_;
-      state = State::Start;
-    };
-    // A line end outside quotes: CRLF, LF or CR.
-    auto line_end = [&](int c) {
-      if (c == '\r' && in_.peek() == '\n') in_.get();
-      ++line_;
-    };
-
-    for (;;) {
-      int c = in_.get();
-      if (c < 0) {
-        if (state == State::Quoted) fail(cell_line, "unclosed quote");
-        if (!any) return false;
-        end_cell();
-        return true;
-      }
-      any = true;
-      switch (state) {
-        case State::Start:
-          if (c == '"') {
-            state = State::Quoted;
-            break;
-          }
-          state = State::Unquoted;
-          [[fallthrough]];
-        case State::Unquoted:
-        case State::AfterQuote:
-          if (c == separator_) {
-            end_cell();
-          } else if (c == '\n' || c == '\r') {
-            line_end(c);
-            end_cell();
-            return true;
-          } else {
-            if (state == State::AfterQuote && r.problem.empty())
-              r.problem = "line " + std::to_string(cell_line) +
-                          ": text after the closing quote of a cell (a quote inside a quoted cell is written \"\")";
-            // A quote inside an unquoted cell (5" screen) is kept as a character.
-            state = State::Unquoted;
-            add(c);
-          }
-          break;
-        case State::Quoted:
-          if (c == '"') {
-            if (in_.peek() == '"') {
-              in_.get();
-              add('"');
-            } else {
-              state = State::AfterQuote;
-            }
-          } else {
-            if (c == '\n' || (c == '\r' && in_.peek() != '\n')) ++line_;
-            add(c);
-          }
-          break;
-      }
-    }
-  }
-
   std::filesystem::path path_;
-  ByteReader in_;
-  char separator_ = ',';
-  std::size_t line_ = 1;
+  RecordReader records_;
   std::vector<std::string> columns_;
   Record record_;  // reused, so its buffers are allocated once
 };
