@@ -22,7 +22,8 @@ namespace {
 constexpr const char* kDefaultPhotoColumn = "photo";
 constexpr std::size_t kMaxNameBytes = 180;
 
-// A parsed --name pattern: literal text and placeholders, then the extension.
+// A parsed name pattern (BatchOptions::name): literal text and placeholders,
+// then the extension.
 struct NamePattern {
   struct Part {
     std::string literal;
@@ -139,8 +140,8 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
       } else {
-        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
-                                                              " text (render with --legacy " + legacy_name(*looks) + ")"});
+        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'",
+                                std::string("looks like ") + legacy_name(*looks) + " text", CheckSeverity::Problem, looks});
         continue;
       }
     }
@@ -169,7 +170,8 @@ std::string join_problems(const std::vector<Placed>& items) {
 // The data file's columns as the rows are keyed: a column headed with a
 // field's name or its declared label, in any case and NFC or NFD ("Họ và
 // tên", "HỌ VÀ TÊN" for the field `name` labelled "Họ và tên"), is that
-// field's; other columns (the photo's, those --name uses) keep their names.
+// field's; other columns (the photo's, those the name pattern uses) keep
+// their names.
 class ColumnKeys {
  public:
   ColumnKeys(const Template& tpl, const DataReader& reader) : columns_(reader.columns()), keys_(columns_) {
@@ -393,6 +395,7 @@ RowResult render_row(const Template& tpl, const BatchOptions& options, const std
     PreparedRow prepared = prepare_row(tpl, row, options, photo_column);
     if (!prepared.problems.empty()) {
       r.message = join_problems(prepared.problems);
+      r.problems = std::move(prepared.problems);
       return r;
     }
     RenderOptions render;
