@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <set>
+#include <stop_token>
 #include <thread>
 #include <unordered_set>
 
@@ -271,16 +272,10 @@ class RowPool {
  public:
   using Work = std::function<RowResult()>;
 
+  // Destroying the pool asks each thread to stop and joins it (std::jthread);
+  // a thread runs the work still queued before it stops.
   RowPool(int threads, std::size_t capacity) : capacity_(capacity) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-  }
-  ~RowPool() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    has_work_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this](std::stop_token stop) { run(stop); });
   }
 
   // Waits until there is room (handing finished results to `done` while it
@@ -321,13 +316,13 @@ class RowPool {
     }
   }
 
-  void run() {
+  void run(std::stop_token stop) {
     for (;;) {
       Work work;
       {
         std::unique_lock lock(mutex_);
-        has_work_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        has_work_.wait(lock, stop, [&] { return !queue_.empty(); });
+        if (queue_.empty()) return;  // asked to stop, with nothing left to do
         work = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -342,12 +337,12 @@ class RowPool {
   }
 
   std::mutex mutex_;
-  std::condition_variable has_work_, has_result_;
+  std::condition_variable_any has_work_;  // waits until there is work or the thread is asked to stop
+  std::condition_variable has_result_;
   std::deque<Work> queue_;
   std::deque<RowResult> results_;
   std::size_t capacity_, pending_ = 0;
-  bool closed_ = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::jthread> threads_;  // last: stopped and joined first
 };
 
 // Every row's output name, over the whole file, so that shards and reruns
