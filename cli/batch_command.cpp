@@ -104,9 +104,27 @@ std::string row_label(std::size_t row, std::size_t line) {
   return "row " + std::to_string(row) + (line ? " (line " + std::to_string(line) + ")" : "");
 }
 
+// The library says what is wrong; how to fix it with this command's flags
+// is said here: " (render with --legacy tcvn3)" after legacy text.
+std::string advice(const khung::CheckProblem& c) {
+  if (c.kind == khung::CheckKind::LegacyText && c.legacy)
+    return std::string(" (render with --legacy ") + khung::legacy_name(*c.legacy) + ")";
+  return "";
+}
+
 // "layers[1]: ...", or "layers[1].font: note: ..." for a note.
 std::string check_line(const khung::CheckProblem& c) {
-  return c.where + ": " + (c.severity == khung::CheckSeverity::Note ? "note: " : "") + c.message;
+  return c.where + ": " + (c.severity == khung::CheckSeverity::Note ? "note: " : "") + c.message + advice(c);
+}
+
+// Why a row failed: its problems with their advice, joined as the library
+// joins them in the report ("field 'unit': missing; field 'name': ..."), or
+// the library's message when it failed while rendering.
+std::string failure_text(const khung::RowResult& r) {
+  if (r.problems.empty()) return r.message;
+  std::string out;
+  for (const khung::CheckProblem& p : r.problems) out += (out.empty() ? "" : "; ") + check_line(p);
+  return out;
 }
 
 std::size_t count_problems(const std::vector<khung::CheckProblem>& checks) {
@@ -158,7 +176,8 @@ int run_batch(const BatchArgs& args) {
   khung::BatchSummary summary = khung::run_batch(
       tpl, options,
       [&](const khung::RowResult& r) {
-        if (r.status == khung::RowStatus::Failed) view.message("khung: error: " + row_label(r.row, r.line) + ": " + r.message);
+        if (r.status == khung::RowStatus::Failed)
+          view.message("khung: error: " + row_label(r.row, r.line) + ": " + failure_text(r));
         for (const khung::RenderWarning& w : r.warnings)
           view.message("khung: warning: " + row_label(r.row, r.line) + ": " + w.where + ": " + w.message);
       },

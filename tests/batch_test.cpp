@@ -266,7 +266,9 @@ TEST_CASE("check --data names every row that would fail", "[batch][check]") {
   CHECK(c.rows[0].row == 2);
   CHECK(c.rows[0].problems[0] == CheckProblem{CheckKind::MissingField, "field 'name'", "missing"});
   CHECK(c.rows[1].row == 3);
-  CHECK(c.rows[1].problems[0] == CheckProblem{CheckKind::LegacyText, "field 'name'", "looks like tcvn3 text (render with --legacy tcvn3)"});
+  // The problem names the encoding; how to convert is each face's to say.
+  CHECK(c.rows[1].problems[0] == CheckProblem{CheckKind::LegacyText, "field 'name'", "looks like tcvn3 text",
+                                              CheckSeverity::Problem, LegacyEncoding::Tcvn3});
   CHECK(c.rows[2].problems[0].where == "layers[1]");
   CHECK(c.rows[3].problems[0] == CheckProblem{CheckKind::NoGlyph, "field 'name'", "no font has U+4E2D; it is left blank"});
   // With the conversion, the TCVN3 row is fine.
@@ -410,7 +412,15 @@ TEST_CASE("legacy text is converted before rendering", "[batch]") {
   fs::path data = s.write("legacy.csv", "name\nViÖt Nam\n");
   BatchOptions o = options_for(s, data, "out");
   o.name = "{{name|slug}}";
-  CHECK(run_batch(s.card(), o).failed == 1);
+  std::vector<CheckProblem> problems;
+  CHECK(run_batch(s.card(), o, [&](const RowResult& r) { problems = r.problems; }).failed == 1);
+  // The failed row carries its problem for a face to advise on; the report
+  // says what it is.
+  CHECK(problems == std::vector<CheckProblem>{{CheckKind::LegacyText, "field 'name'", "looks like tcvn3 text",
+                                                CheckSeverity::Problem, LegacyEncoding::Tcvn3}});
+  CHECK(read_file(o.output_dir / "report.csv") ==
+        "\xEF\xBB\xBFrow,line,output,status,message\n"
+        "1,2,viot-nam.png,failed,field 'name': looks like tcvn3 text\n");
   o.legacy = LegacyEncoding::Tcvn3;
   CHECK(run_batch(s.card(), o).rendered == 1);
   // Both the image and its name show the converted text.

@@ -306,6 +306,18 @@ grep -qxF "khung: error: row 2 (line 3): field 'name': 1048576 bytes, over the 6
   || fail "batch with a 1 MB cell: $(head -c 300 "$tmp/err")"
 [ "$(ls "$tmp/big")" = "$(printf '1.png\n3.png\nreport.csv')" ] || fail "batch with a 1 MB cell: outputs: $(ls -a "$tmp/big")"
 
+# Legacy text: the library names the encoding, the CLI the flag that converts it.
+printf 'name,unit\nViÖt Nam,Tổ 1\n' >"$tmp/legacy.csv"
+"$khung" batch post --data "$tmp/legacy.csv" -o "$tmp/legacy" --width 270 >/dev/null 2>"$tmp/err"
+[ $? = 1 ] || fail "batch with legacy text: expected exit 1"
+grep -qxF "khung: error: row 1 (line 2): field 'name': looks like tcvn3 text (render with --legacy tcvn3)" "$tmp/err" \
+  || fail "batch with legacy text: $(cat "$tmp/err")"
+grep -qxF "1,2,1.png,failed,field 'name': looks like tcvn3 text" "$tmp/legacy/report.csv" \
+  || fail "batch with legacy text: report: $(cat "$tmp/legacy/report.csv")"
+"$khung" check post --data "$tmp/legacy.csv" >"$tmp/out" 2>"$tmp/err"
+grep -qxF "$tmp/legacy.csv: row 1 (line 2): field 'name': looks like tcvn3 text (render with --legacy tcvn3)" "$tmp/out" \
+  || fail "check with legacy text: $(cat "$tmp/out" "$tmp/err")"
+
 # Characters no font has: render warns on stderr and still writes the image
 # (exit 0); batch reports such rows with their own status and counts them.
 "$khung" render cover --set "unit=Công đoàn 🎉" -o "$tmp/party.png" 2>"$tmp/err" || fail "render with 🎉: exit $?"

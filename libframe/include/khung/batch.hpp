@@ -65,6 +65,9 @@ struct RowResult {
   RowStatus status = RowStatus::Failed;
   std::string message;                  // why it failed, or its warnings joined ("field 'unit': ...; ...")
   std::vector<RenderWarning> warnings = {};  // RenderedWithWarnings: the render's warnings
+  // Failed before rendering: the row's problems (a missing field, legacy
+  // text, no photo), which `message` joins; a face may add its own advice.
+  std::vector<CheckProblem> problems = {};
 };
 
 struct BatchProgress {
@@ -98,8 +101,8 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options,
                        const std::function<void(const RowResult&)>& on_row = {},
                        const std::function<void(const BatchProgress&)>& on_progress = {});
 
-// What `khung check --data` reports for one row: its problems, empty when
-// the row would render.
+// What check_data reports for one row: its problems, empty when the row
+// would render.
 struct RowCheck {
   std::size_t row = 0, line = 0;
   std::vector<CheckProblem> problems;

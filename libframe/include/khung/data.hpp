@@ -87,7 +87,7 @@ class DataReader {
 };
 
 // The number of rows of a data file, read without keeping them (for
-// progress and --shard): the rows next() would return or throw for, so a
+// progress and sharding): the rows next() would return or throw for, so a
 // row with a problem of its own counts. Throws the errors of the file, as
 // DataReader would.
 std::size_t count_rows(const std::filesystem::path& path);

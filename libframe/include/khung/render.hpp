@@ -7,6 +7,7 @@
 
 #include "khung/codec.hpp"
 #include "khung/font.hpp"
+#include "khung/legacy.hpp"
 #include "khung/photo.hpp"
 #include "khung/template.hpp"
 
@@ -141,7 +142,7 @@ enum class CheckKind {
   MissingField,        // "field 'unit'": "missing"
   UnusedField,         // "field 'x'": "not used by template 'post'"
   FieldTooLong,        // "field 'x'": "70000 bytes, over the ...-byte limit"
-  LegacyText,          // "field 'x'": "looks like tcvn3 text (...)" (check_data)
+  LegacyText,          // "field 'x'": "looks like tcvn3 text" (check_data; `legacy` names the encoding)
   NoPhoto,             // "column 'photo'": "no photo" (check_data)
   PhotoNotFound,       // "column 'photo'": "photo '...' not found" (check_data)
   TextFails,           // "layers[2]": the layout's error (text that cannot fit at its smallest size)
@@ -157,12 +158,17 @@ enum class CheckKind {
 };
 
 // What `khung check` reports: a place ("field 'unit'", "layers[3].font")
-// and what is wrong, or worth knowing, there.
+// and what is wrong, or worth knowing, there. The message speaks of values;
+// the advice of how to fix it in a face's own terms (a flag, a keyword, a
+// control) is the face's, from the kind and the values given here.
 struct CheckProblem {
   CheckKind kind;
   std::string where;
   std::string message;
   CheckSeverity severity = CheckSeverity::Problem;
+  // LegacyText: the encoding the text looks like, which BatchOptions::legacy
+  // would convert from.
+  std::optional<LegacyEncoding> legacy = std::nullopt;
   friend bool operator==(const CheckProblem&, const CheckProblem&) = default;
 };
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <set>
+#include <stop_token>
 #include <thread>
 #include <unordered_set>
 
@@ -22,7 +23,8 @@ namespace {
 constexpr const char* kDefaultPhotoColumn = "photo";
 constexpr std::size_t kMaxNameBytes = 180;
 
-// A parsed --name pattern: literal text and placeholders, then the extension.
+// A parsed name pattern (BatchOptions::name): literal text and placeholders,
+// then the extension.
 struct NamePattern {
   struct Part {
     std::string literal;
@@ -139,8 +141,8 @@ PreparedRow prepare_row(const Template& tpl, const DataRow& row, const BatchOpti
       if (options.legacy == looks) {
         value = legacy_to_unicode(value, *looks);
       } else {
-        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'", std::string("looks like ") + legacy_name(*looks) +
-                                                              " text (render with --legacy " + legacy_name(*looks) + ")"});
+        out.problems.push_back({CheckKind::LegacyText, "field '" + f.name + "'",
+                                std::string("looks like ") + legacy_name(*looks) + " text", CheckSeverity::Problem, looks});
         continue;
       }
     }
@@ -169,7 +171,8 @@ std::string join_problems(const std::vector<Placed>& items) {
 // The data file's columns as the rows are keyed: a column headed with a
 // field's name or its declared label, in any case and NFC or NFD ("Họ và
 // tên", "HỌ VÀ TÊN" for the field `name` labelled "Họ và tên"), is that
-// field's; other columns (the photo's, those --name uses) keep their names.
+// field's; other columns (the photo's, those the name pattern uses) keep
+// their names.
 class ColumnKeys {
  public:
   ColumnKeys(const Template& tpl, const DataReader& reader) : columns_(reader.columns()), keys_(columns_) {
@@ -269,16 +272,10 @@ class RowPool {
  public:
   using Work = std::function<RowResult()>;
 
+  // Destroying the pool asks each thread to stop and joins it (std::jthread);
+  // a thread runs the work still queued before it stops.
   RowPool(int threads, std::size_t capacity) : capacity_(capacity) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-  }
-  ~RowPool() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    has_work_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this](std::stop_token stop) { run(stop); });
   }
 
   // Waits until there is room (handing finished results to `done` while it
@@ -319,13 +316,13 @@ class RowPool {
     }
   }
 
-  void run() {
+  void run(std::stop_token stop) {
     for (;;) {
       Work work;
       {
         std::unique_lock lock(mutex_);
-        has_work_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        has_work_.wait(lock, stop, [&] { return !queue_.empty(); });
+        if (queue_.empty()) return;  // asked to stop, with nothing left to do
         work = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -340,13 +337,133 @@ class RowPool {
   }
 
   std::mutex mutex_;
-  std::condition_variable has_work_, has_result_;
+  std::condition_variable_any has_work_;  // waits until there is work or the thread is asked to stop
+  std::condition_variable has_result_;
   std::deque<Work> queue_;
   std::deque<RowResult> results_;
   std::size_t capacity_, pending_ = 0;
-  bool closed_ = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::jthread> threads_;  // last: stopped and joined first
 };
+
+// Every row's output name, over the whole file, so that shards and reruns
+// agree and repeated names get the same suffixes ("-2", "-3", in row order).
+// Checks first that the file has the columns the template and the pattern
+// need.
+std::vector<std::string> name_outputs(const Template& tpl, const BatchOptions& options, const NamePattern& pattern,
+                                      const std::string& photo_column) {
+  DataReader reader(options.data);
+  const ColumnKeys keys(tpl, reader);
+  check_columns(tpl, keys, reader, photo_column, pattern);
+  std::vector<std::string> names;
+  std::unordered_set<std::string> taken;
+  while (auto row = reader.next()) {
+    std::string base = expand_name(pattern, keys.key(std::move(*row)), options.legacy), name = base + pattern.extension;
+    for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n) + pattern.extension;
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+// Creates the output folder, and removes the temporary files of this
+// shard's outputs that a killed run left. Other shards' may be in use by
+// their own processes: those stay.
+void prepare_output_folder(const BatchOptions& options, const std::vector<std::string>& names) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.output_dir, ec);
+  if (ec) throw Error(ErrorCode::Io, "output folder '" + options.output_dir.string() + "': " + ec.message());
+  std::unordered_set<std::string> mine;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (in_shard(options, i + 1)) mine.insert(names[i]);
+  for (auto it = std::filesystem::directory_iterator(options.output_dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::string target;
+    if (detail::is_temporary_file(it->path(), &target) && mine.count(target)) std::filesystem::remove(it->path(), ec);
+  }
+}
+
+// Renders one row into `output`; never throws: a row that cannot be
+// rendered comes back Failed, with the reason as its message.
+RowResult render_row(const Template& tpl, const BatchOptions& options, const std::string& photo_column,
+                     const DataRow& row, const std::filesystem::path& output) {
+  RowResult r{row.number, row.line, output, RowStatus::Failed, ""};
+  try {
+    PreparedRow prepared = prepare_row(tpl, row, options, photo_column);
+    if (!prepared.problems.empty()) {
+      r.message = join_problems(prepared.problems);
+      r.problems = std::move(prepared.problems);
+      return r;
+    }
+    RenderOptions render;
+    render.fields = std::move(prepared.fields);
+    render.photo.path = prepared.photo;
+    render.placement = options.placement;
+    render.output_width = options.output_width;
+    render.limits = options.limits;
+    RenderResult rendered = render_with_warnings(tpl, render);
+    save_image(rendered.image, output, options.encode);
+    r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
+    r.message = join_problems(rendered.warnings);
+    r.warnings = std::move(rendered.warnings);
+  } catch (const Error& e) {
+    r.message = e.what();
+  } catch (const std::exception& e) {
+    r.message = std::string("internal: ") + e.what();
+  }
+  return r;
+}
+
+// Renders the shard's rows on options.jobs threads (0: one per core),
+// reading the file a second time as the workers take rows, and hands each
+// outcome to `record` on this thread. Stops taking rows when cancelled, or
+// with fail_fast once `progress` counts a failure; true when cancelled.
+template <class Record>
+bool render_shard(const Template& tpl, const BatchOptions& options, const std::string& photo_column,
+                  const std::vector<std::string>& names, const BatchProgress& progress, Record& record) {
+  const int threads = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  RowPool pool(threads, static_cast<std::size_t>(threads) * 4);
+  DataReader reader(options.data);
+  const ColumnKeys keys(tpl, reader);
+  bool cancelled = false;
+  while (auto row = reader.next()) {
+    if (!in_shard(options, row->number)) continue;
+    if ((options.cancel && options.cancel->load()) || (options.fail_fast && progress.failed > 0)) {
+      cancelled = options.cancel && options.cancel->load();
+      break;
+    }
+    std::filesystem::path output = options.output_dir / names[row->number - 1];
+    std::error_code ec;
+    if (options.skip_existing && std::filesystem::exists(output, ec)) {
+      record({row->number, row->line, output, RowStatus::Skipped, ""});
+      continue;
+    }
+    pool.submit(
+        [&tpl, &options, &photo_column, output, data_row = keys.key(std::move(*row))] {
+          return render_row(tpl, options, photo_column, data_row, output);
+        },
+        record);
+  }
+  pool.drain(record);
+  return cancelled;
+}
+
+// The report's text: a line a row in the order given (row, line, output,
+// status, message), after a byte-order mark: without it Excel reads the
+// file's UTF-8 (the Vietnamese of names and messages) as the computer's
+// code page.
+std::string report_csv(const std::vector<RowResult>& results) {
+  std::string report = "\xEF\xBB\xBF" "row,line,output,status,message\n";
+  for (const RowResult& r : results)
+    report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
+              status_name(r.status) + "," + csv_cell(r.message) + "\n";
+  return report;
+}
+
+// report.csv, or report-shard-I-of-N.csv when sharded, in the output folder.
+std::filesystem::path report_path(const BatchOptions& o) {
+  return o.output_dir / (o.shard_count > 1 ? "report-shard-" + std::to_string(o.shard_index) + "-of-" +
+                                                 std::to_string(o.shard_count) + ".csv"
+                                           : std::string("report.csv"));
+}
 
 }  // namespace
 
@@ -385,39 +502,9 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
                        const std::function<void(const BatchProgress&)>& on_progress) {
   validate(options, tpl);
   const auto started = std::chrono::steady_clock::now();
-  const NamePattern pattern = parse_name(options.name);
   const std::string photo_column = options.photo_column.empty() ? kDefaultPhotoColumn : options.photo_column;
-
-  // First pass: every row's output name, over the whole file, so that shards
-  // and reruns agree and repeated names get the same suffixes.
-  std::vector<std::string> names;
-  {
-    DataReader reader(options.data);
-    const ColumnKeys keys(tpl, reader);
-    check_columns(tpl, keys, reader, photo_column, pattern);
-    std::unordered_set<std::string> taken;
-    while (auto row = reader.next()) {
-      std::string base = expand_name(pattern, keys.key(std::move(*row)), options.legacy), name = base + pattern.extension;
-      for (int n = 2; !taken.insert(name).second; ++n) name = base + "-" + std::to_string(n) + pattern.extension;
-      names.push_back(std::move(name));
-    }
-  }
-
-  std::error_code ec;
-  std::filesystem::create_directories(options.output_dir, ec);
-  if (ec) throw Error(ErrorCode::Io, "output folder '" + options.output_dir.string() + "': " + ec.message());
-  // Temporary files of this shard's outputs left by a killed run. Other
-  // shards' may be in use by their own processes: those stay.
-  {
-    std::unordered_set<std::string> mine;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (in_shard(options, i + 1)) mine.insert(names[i]);
-    for (auto it = std::filesystem::directory_iterator(options.output_dir, ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-      std::string target;
-      if (detail::is_temporary_file(it->path(), &target) && mine.count(target)) std::filesystem::remove(it->path(), ec);
-    }
-  }
+  const std::vector<std::string> names = name_outputs(tpl, options, parse_name(options.name), photo_column);
+  prepare_output_folder(options, names);
 
   BatchSummary summary;
   for (std::size_t i = 0; i < names.size(); ++i) summary.total += in_shard(options, i + 1) ? 1 : 0;
@@ -425,7 +512,7 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
   results.reserve(summary.total);
   BatchProgress progress;
   progress.total = summary.total;
-  auto record = [&](const RowResult& r) {
+  const auto record = [&](const RowResult& r) {
     results.push_back(r);
     ++progress.done;
     if (r.status == RowStatus::Failed) ++progress.failed;
@@ -433,61 +520,10 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
     if (on_row) on_row(r);
     if (on_progress) on_progress(progress);
   };
-
-  const int threads = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  {
-    RowPool pool(threads, static_cast<std::size_t>(threads) * 4);
-    DataReader reader(options.data);
-    const ColumnKeys keys(tpl, reader);
-    while (auto row = reader.next()) {
-      if (!in_shard(options, row->number)) continue;
-      if ((options.cancel && options.cancel->load()) || (options.fail_fast && progress.failed > 0)) {
-        summary.cancelled = options.cancel && options.cancel->load();
-        break;
-      }
-      std::filesystem::path output = options.output_dir / names[row->number - 1];
-      if (options.skip_existing && std::filesystem::exists(output, ec)) {
-        record({row->number, row->line, output, RowStatus::Skipped, ""});
-        continue;
-      }
-      auto work = [&tpl, &options, &photo_column, output, data_row = keys.key(std::move(*row))]() {
-        RowResult r{data_row.number, data_row.line, output, RowStatus::Failed, ""};
-        try {
-          PreparedRow prepared = prepare_row(tpl, data_row, options, photo_column);
-          if (!prepared.problems.empty()) {
-            r.message = join_problems(prepared.problems);
-            return r;
-          }
-          RenderOptions render;
-          render.fields = std::move(prepared.fields);
-          render.photo.path = prepared.photo;
-          render.placement = options.placement;
-          render.output_width = options.output_width;
-          render.limits = options.limits;
-          RenderResult rendered = render_with_warnings(tpl, render);
-          save_image(rendered.image, output, options.encode);
-          r.status = rendered.warnings.empty() ? RowStatus::Rendered : RowStatus::RenderedWithWarnings;
-          r.message = join_problems(rendered.warnings);
-          r.warnings = std::move(rendered.warnings);
-        } catch (const Error& e) {
-          r.message = e.what();
-        } catch (const std::exception& e) {
-          r.message = std::string("internal: ") + e.what();
-        }
-        return r;
-      };
-      pool.submit(work, record);
-    }
-    pool.drain(record);
-  }
+  summary.cancelled = render_shard(tpl, options, photo_column, names, progress, record);
 
   std::sort(results.begin(), results.end(), [](const RowResult& a, const RowResult& b) { return a.row < b.row; });
-  // A byte-order mark first: without it Excel reads the file's UTF-8 (the
-  // Vietnamese of names and messages) as the computer's code page.
-  std::string report = "\xEF\xBB\xBF" "row,line,output,status,message\n";
   for (const RowResult& r : results) {
-    report += std::to_string(r.row) + "," + std::to_string(r.line) + "," + csv_cell(r.output.filename().string()) + "," +
-              status_name(r.status) + "," + csv_cell(r.message) + "\n";
     if (r.status == RowStatus::Rendered || r.status == RowStatus::RenderedWithWarnings) ++summary.rendered;
     if (r.status == RowStatus::RenderedWithWarnings) ++summary.warned;
     if (r.status == RowStatus::Skipped) ++summary.skipped;
@@ -496,9 +532,8 @@ BatchSummary run_batch(const Template& tpl, const BatchOptions& options, const s
       summary.failures.push_back(r);
     }
   }
-  summary.report = options.output_dir / (options.shard_count > 1 ? "report-shard-" + std::to_string(options.shard_index) +
-                                                                       "-of-" + std::to_string(options.shard_count) + ".csv"
-                                                                 : std::string("report.csv"));
+  summary.report = report_path(options);
+  const std::string report = report_csv(results);
   detail::write_atomically(summary.report, {reinterpret_cast<const std::uint8_t*>(report.data()), report.size()});
   summary.elapsed = std::chrono::steady_clock::now() - started;
   return summary;
