@@ -3,8 +3,8 @@
 // of its own).
 
 #include "commands.hpp"
-#include "server.hpp"
 #include "khung/counts.hpp"
+#include "server.hpp"
 #include "studio.hpp"
 
 #include <pthread.h>

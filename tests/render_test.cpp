@@ -6,10 +6,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "photo/composite.hpp"
 #include "latin_font.hpp"
 #include "made_fonts.hpp"
 #include "overlays.hpp"
+#include "photo/composite.hpp"
 #include "scratch.hpp"
 #include "template/template_data.hpp"
 #include <nlohmann/json.hpp>

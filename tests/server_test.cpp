@@ -2,13 +2,13 @@
 // hostile requests, limits, caching, CORS, signatures, a slow client, and a
 // graceful stop.
 
+#include "catalog.hpp"
 #include "khung/campaign.hpp"
 #include "khung/codec.hpp"
+#include "khung/counts.hpp"
 #include "khung/demo.hpp"
 #include "khung/render.hpp"
 #include "khung/signing.hpp"
-#include "catalog.hpp"
-#include "khung/counts.hpp"
 #include "organiser.hpp"
 #include "server.hpp"
 

@@ -1,10 +1,10 @@
 #include "khung/batch.hpp"
 
-#include "support/atomic_file.hpp"
-#include "template/check_parts.hpp"
 #include "codec/codecs.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
+#include "support/atomic_file.hpp"
+#include "template/check_parts.hpp"
 #include "template/template_data.hpp"
 
 #include <algorithm>

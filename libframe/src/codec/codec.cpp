@@ -1,11 +1,11 @@
 #include "khung/codec.hpp"
 
-#include "support/atomic_file.hpp"
 #include "codec/codecs.hpp"
-#include "khung/error.hpp"
-#include "support/name_table.hpp"
-#include "photo/orientation.hpp"
 #include "codec/row_feed.hpp"
+#include "khung/error.hpp"
+#include "photo/orientation.hpp"
+#include "support/atomic_file.hpp"
+#include "support/name_table.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,10 +2,10 @@
 // friends; the tj3 API is newer than Debian 12).
 
 #include "codec/codecs.hpp"
-#include "khung/photo.hpp"
 #include "codec/exif.hpp"
-#include "photo/orientation.hpp"
 #include "codec/row_feed.hpp"
+#include "khung/photo.hpp"
+#include "photo/orientation.hpp"
 
 #include <turbojpeg.h>
 // libjpeg's own API, for decoding row by row (stream_rows).

@@ -1,9 +1,9 @@
 // Face focus: the one part of placing a photo that needs OpenCV (its face
 // module), kept out of the photo unit that the WebAssembly build compiles.
 
+#include "cv/modules.hpp"
 #include "khung/error.hpp"
 #include "khung/photo.hpp"
-#include "cv/modules.hpp"
 #include "photo/orientation.hpp"
 #include "photo/photo_source.hpp"
 

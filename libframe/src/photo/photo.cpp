@@ -4,15 +4,15 @@
 
 #include "khung/photo.hpp"
 
-#include "photo/composite.hpp"
 #include "khung/error.hpp"
-#include "support/name_table.hpp"
+#include "photo/composite.hpp"
 #include "photo/orientation.hpp"
 #include "photo/parallel.hpp"
 #include "photo/photo_source.hpp"
 #include "photo/resample.hpp"
 #include "photo/trig.hpp"
 #include "photo/warp.hpp"
+#include "support/name_table.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,13 +1,13 @@
 #include "khung/campaign.hpp"
 
+#include "codec/codecs.hpp"
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/signing.hpp"
 #include "khung/unicode.hpp"
-#include "codec/codecs.hpp"
 #include "photo/composite.hpp"
-#include "template/json_node.hpp"
 #include "photo/resample.hpp"
+#include "template/json_node.hpp"
 #include "template/template_data.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,14 +1,14 @@
 #include "khung/render.hpp"
 
-#include "template/check_parts.hpp"
 #include "codec/codecs.hpp"
-#include "photo/composite.hpp"
+#include "codec/row_feed.hpp"
 #include "khung/arc_text.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
+#include "photo/composite.hpp"
 #include "photo/photo_source.hpp"
 #include "photo/resample.hpp"
-#include "codec/row_feed.hpp"
+#include "template/check_parts.hpp"
 #include "template/template_data.hpp"
 #include "text/utf8.hpp"
 

@@ -2,14 +2,14 @@
 // (template_data.hpp), with every error named by its JSON path.
 #include "khung/template.hpp"
 
+#include "codec/codecs.hpp"
 #include "khung/codec.hpp"
 #include "khung/error.hpp"
 #include "khung/signing.hpp"
-#include "codec/codecs.hpp"
 #include "photo/composite.hpp"
-#include "template/json_node.hpp"
 #include "photo/resample.hpp"
 #include "photo/window.hpp"
+#include "template/json_node.hpp"
 #include "template/template_data.hpp"
 #include "template/template_id.hpp"
 #include "text/validate.hpp"

@@ -1,8 +1,8 @@
 #include "khung/font.hpp"
 
-#include "text/font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
+#include "text/font_face.hpp"
 #include "text/utf8.hpp"
 #include "text/vietnamese.hpp"
 

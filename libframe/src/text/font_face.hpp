@@ -2,8 +2,8 @@
 // The private side of Font: the HarfBuzz face used for shaping and the
 // FreeType face used for rasterising, over one in-memory copy of the file.
 
-#include "text/glyph_cache.hpp"
 #include "khung/font.hpp"
+#include "text/glyph_cache.hpp"
 
 #include <hb.h>
 

@@ -1,9 +1,9 @@
 #include "khung/text.hpp"
 
-#include "text/auto_fit.hpp"
-#include "text/font_face.hpp"
 #include "khung/error.hpp"
 #include "khung/unicode.hpp"
+#include "text/auto_fit.hpp"
+#include "text/font_face.hpp"
 #include "text/text_paint.hpp"
 #include "text/utf8.hpp"
 

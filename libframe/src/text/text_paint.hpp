@@ -2,8 +2,8 @@
 // Painting text coverage: the shadow, stroke and fill layers of a text style,
 // shared by straight and arc text.
 
-#include "photo/composite.hpp"
 #include "khung/text.hpp"
+#include "photo/composite.hpp"
 
 namespace khung::detail {
 
