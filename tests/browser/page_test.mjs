@@ -286,6 +286,26 @@ async function main() {
     ok(await page.locator('#count').isHidden(), 'a service without counting (no --database): no counter on the page');
     await page.screenshot({ path: shot('first') });
 
+    // A first visit on a weak link ends: every request the page makes
+    // finishes (bench/page/run waits for that). An error body left unread
+    // (the count's 404) kept its request open for good under DevTools'
+    // network emulation.
+    {
+      const weak = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      const visit = await weak.newPage();
+      const link = await weak.newCDPSession(visit);
+      await link.send('Network.enable');
+      await link.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: 200000, uploadThroughput: 50000 });
+      const open = new Set();
+      visit.on('request', (r) => open.add(r.url()));
+      for (const done of ['requestfinished', 'requestfailed']) visit.on(done, (r) => open.delete(r.url()));
+      await visit.goto(base + '/');
+      await visit.locator('#preview[data-ready="true"]').waitFor();
+      const idle = await visit.waitForLoadState('networkidle', { timeout: 15000 }).then(() => true, () => false);
+      ok(idle, 'a first visit on a weak link goes network-idle: no request left open', [...open].join(', '));
+      await weak.close();
+    }
+
     // 1. Frames: only the templates of kind "frame", as radio buttons; the
     //    phone can frame the chosen one (the module loaded, "phone": true).
     const radios = page.locator('input[name=frame]');

@@ -796,7 +796,10 @@ async function save() {
 // --- participation: the header's count and the events behind it. Failures
 // are silent; no event goes where counting is off (a 404).
 const counting = fetch('/v1/count').then(async (res) => {
-  const n = res.ok && (await res.json()).members;
+  // The body is read even for an error: left unread, Chromium (seen under
+  // DevTools' network emulation) keeps the request open for good.
+  const body = await res.json().catch(() => ({}));
+  const n = res.ok && body.members;
   if (n > 0) Object.assign($('count'), { textContent: `${n.toLocaleString('vi-VN')} đoàn viên đã tham gia`, hidden: false });
   return res.status !== 404;
 }).catch(() => true);
