@@ -105,10 +105,15 @@ Rect Node::box() const {
               p[3].integer(1, kMaxSide)};
 }
 
-std::pair<float, float> Node::point() const {
+std::pair<Node, Node> Node::xy() const {
   if (!v_.is_array() || v_.size() != 2) fail("must be [x, y]");
   auto p = items();
-  return {p[0].real(-kMaxSide, kMaxSide), p[1].real(-kMaxSide, kMaxSide)};
+  return {p[0], p[1]};
+}
+
+std::pair<float, float> Node::point() const {
+  const auto [x, y] = xy();
+  return {x.real(-kMaxSide, kMaxSide), y.real(-kMaxSide, kMaxSide)};
 }
 
 std::string Node::child_path(std::string_view key) const {

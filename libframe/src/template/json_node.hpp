@@ -7,6 +7,7 @@
 #include "khung/color.hpp"
 #include "khung/error.hpp"
 #include "khung/image.hpp"
+#include "support/limits.hpp"
 #include "support/name_table.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,9 +23,6 @@
 #include <vector>
 
 namespace khung::detail {
-
-// The largest canvas side and coordinate a JSON file may give, in pixels.
-constexpr int kMaxSide = 8192;
 
 // What every node of one document shares: the file, for messages and for
 // resolving relative asset paths, and the word messages name it by.
@@ -76,6 +74,8 @@ class Node {
   Color color() const;
   // [x, y, width, height] in canvas pixels.
   Rect box() const;
+  // [x, y]'s two values, as read with any range.
+  std::pair<Node, Node> xy() const;
   // [x, y] in canvas pixels.
   std::pair<float, float> point() const;
 

@@ -46,9 +46,8 @@ float any_real(const Node& n) {
 int any_integer(const Node& n) { return n.integer(std::numeric_limits<int>::min(), std::numeric_limits<int>::max()); }
 
 std::pair<float, float> any_point(const Node& n) {
-  if (!n.raw().is_array() || n.raw().size() != 2) n.fail("must be [x, y]");
-  const auto xy = n.items();
-  return {any_real(xy[0]), any_real(xy[1])};
+  const auto [x, y] = n.xy();
+  return {any_real(x), any_real(y)};
 }
 
 // The key a text or arc value came from.

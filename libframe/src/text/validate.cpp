@@ -2,6 +2,8 @@
 // each is decided.
 #include "text/validate.hpp"
 
+#include "support/limits.hpp"
+
 #include <cstdio>
 
 namespace khung {
@@ -31,9 +33,9 @@ constexpr Range kRanges[] = {
     {TextValue::Radius, "radius", 1, 100000, " px"},
     {TextValue::StartAngle, "start_angle", -3600, 3600, " degrees"},
     {TextValue::MaxAngle, "max_angle", 1, 360, " degrees"},
-    // As far as a template's canvas reaches (8192 px a side), either way.
-    {TextValue::CenterX, "center x", -8192, 8192, " px"},
-    {TextValue::CenterY, "center y", -8192, 8192, " px"},
+    // As far as a template's coordinates reach, either way.
+    {TextValue::CenterX, "center x", -kMaxSide, kMaxSide, " px"},
+    {TextValue::CenterY, "center y", -kMaxSide, kMaxSide, " px"},
 };
 
 const Range& range_of(TextValue value) {
